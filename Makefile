@@ -1,0 +1,69 @@
+# switchscope: top-level build. Every output lives under build/.
+#
+#   make            build everything this machine can build
+#   make demo       install what is missing, build, run the lab, write timelines
+#   make check      install what is missing, build, run every test
+#   make bench      run every benchmark (prints "bench: <name> <value> <unit>")
+#   make deps       install missing Debian packages (idempotent)
+#   make clean      remove build/
+#   make help       this list
+#
+# V=1 shows full commands. KDIR= selects the kernel headers for the module.
+
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+B := build
+ARCH := $(shell uname -m)
+V ?= 0
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-7s %s\n' "$(1)" "$(2)";
+endif
+
+CC := gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wstrict-prototypes
+SS_CFLAGS := -std=gnu11 $(WARN) -Iinclude -I$(B)/gen -D_GNU_SOURCE
+DEPFLAGS = -MMD -MP
+
+# Filled in by the fragments under mk/.
+ALL :=			# what `make` builds
+TEST_SUITES :=		# executables that print "N passed, N failed"
+BENCHES :=		# executables that print "bench: ..." lines
+DEPS_PKGS :=		# Debian packages the build and tests need
+CLI_CMDS :=		# switchscope subcommands: name, implemented as cmd_<name>()
+CLI_SRCS :=		# their sources
+
+include mk/deps.mk
+include mk/bpf.mk
+include mk/user.mk
+include mk/tests.mk
+-include $(sort $(filter-out mk/deps.mk mk/bpf.mk mk/user.mk mk/tests.mk,$(wildcard mk/*.mk)))
+
+all: $(ALL)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(TEST_SUITES)
+	$(Q)scripts/run-suites.sh $(TEST_SUITES)
+
+bench: all $(BENCHES)
+	$(Q)for b in $(BENCHES); do "$$b" || exit 1; done
+
+clean:
+	$(call msg,CLEAN,$(B))
+	$(Q)rm -rf $(B)
+
+help:
+	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
+
+.PHONY: all check bench clean help deps demo
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Scheduler events: switches, wakeups, task life cycle, and the kernel
+ * entries verify needs. tp_btf only (no kprobes, no fentry). */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PF_KTHREAD	0x00200000
+#define TLB_FLUSH_ON_TASK_SWITCH 0
+
+/* The sys_exit that ends a switch-in path is recorded when set. */
+const volatile bool want_retuser = true;
+
+/* Switch-in time of a traced task until its next sys_exit (0: none). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} switched_in SEC(".maps");
+
+/* Per CPU: was the switch under way recorded (for its tlb_flush)? */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cpu_switch_traced SEC(".maps");
+
+/* Linux 5.14 renamed task_struct::state to __state (2f064a59a11f). */
+struct task_struct___o {
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___o *)t, state);
+}
+
+/* Where the task's CPU lives moved between task_struct::cpu and
+ * thread_info::cpu over the years (THREAD_INFO_IN_TASK, bcc5a0a8b4b0, and
+ * back); whichever this kernel has is used. */
+struct task_struct___cpu {
+	unsigned int cpu;
+} __attribute__((preserve_access_index));
+
+struct thread_info___cpu {
+	__u32 cpu;
+} __attribute__((preserve_access_index));
+
+struct task_struct___ti {
+	struct thread_info___cpu thread_info;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 task_cpu(struct task_struct *t)
+{
+	struct task_struct___cpu *tc = (void *)t;
+
+	if (bpf_core_field_exists(tc->cpu))
+		return BPF_CORE_READ(tc, cpu);
+	return BPF_CORE_READ((struct task_struct___ti *)t, thread_info.cpu);
+}
+
+static __always_inline bool is_kthread(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, flags) & PF_KTHREAD;
+}
+
+static __always_inline __u8 prio8(struct task_struct *t)
+{
+	int prio = BPF_CORE_READ(t, prio);
+
+	return prio < 0 || prio > 254 ? 255 : prio;
+}
+
+/* Whether the kernel will switch address spaces: it skips switch_mm when
+ * prev's active_mm is next's mm (threads of one process). */
+static __always_inline __u8 classify(struct task_struct *prev,
+				     struct task_struct *next)
+{
+	if (BPF_CORE_READ(prev, pid) == 0)
+		return SS_CLASS_FROM_IDLE;
+	if (BPF_CORE_READ(next, pid) == 0)
+		return SS_CLASS_TO_IDLE;
+	if (is_kthread(prev) || is_kthread(next))
+		return SS_CLASS_KTHREAD;
+	if (BPF_CORE_READ(prev, active_mm) == BPF_CORE_READ(next, mm))
+		return SS_CLASS_THREAD;
+	return SS_CLASS_PROCESS;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
+{
+	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
+	__u32 next_tgid = BPF_CORE_READ(next, tgid);
+	bool next_traced = traced(next_tgid);
+	__u32 zero = 0, *cst;
+	struct ss_switch *e;
+
+	cst = bpf_map_lookup_elem(&cpu_switch_traced, &zero);
+	if (cst)
+		*cst = 0;
+	if (!next_traced && !traced(prev_tgid))
+		return 0;
+	e = ss_reserve(SS_EV_SWITCH, sizeof(*e));
+	if (!e)
+		return 0;
+	e->prev_tid = BPF_CORE_READ(prev, pid);
+	e->prev_tgid = prev_tgid;
+	e->next_tid = BPF_CORE_READ(next, pid);
+	e->next_tgid = next_tgid;
+	e->prev_state = task_state(prev);
+	e->prev_prio = prio8(prev);
+	e->next_prio = prio8(next);
+	e->cls = classify(prev, next);
+	e->flags = preempt ? SS_SW_PREEMPT : 0;
+	if (cst)
+		*cst = 1;
+	if (want_retuser && next_traced && e->next_tid) {
+		__u64 *in = bpf_task_storage_get(&switched_in, next, 0,
+						 BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (in)
+			*in = e->hdr.ts;
+	}
+	ss_submit(e);
+	return 0;
+}
+
+static __always_inline int on_wake(struct task_struct *p, __u32 type)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct ss_wakeup *e;
+
+	if (!traced(tgid))
+		return 0;
+	e = ss_reserve(type, sizeof(*e));
+	if (!e)
+		return 0;
+	e->tid = BPF_CORE_READ(p, pid);
+	e->tgid = tgid;
+	e->waker_tid = BPF_CORE_READ(cur, pid);
+	e->waker_tgid = BPF_CORE_READ(cur, tgid);
+	e->target_cpu = task_cpu(p);
+	e->prio = prio8(p);
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	ss_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(on_waking, struct task_struct *p)
+{
+	return on_wake(p, SS_EV_WAKING);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(on_wakeup, struct task_struct *p)
+{
+	return on_wake(p, SS_EV_WAKEUP);
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(on_wakeup_new, struct task_struct *p)
+{
+	return on_wake(p, SS_EV_WAKEUP_NEW);
+}
+
+/* The new task cannot run before this returns, so a traced parent's child
+ * is in the filter before its first switch. */
+SEC("tp_btf/task_newtask")
+int BPF_PROG(on_newtask, struct task_struct *task, __u64 clone_flags)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u32 ptgid = BPF_CORE_READ(cur, tgid);
+	struct ss_newtask *e;
+	__u8 one = 1;
+
+	if (!traced(ptgid))
+		return 0;
+	if (!trace_all && !(clone_flags & SS_CLONE_THREAD)) {
+		__u32 child = BPF_CORE_READ(task, tgid);
+
+		bpf_map_update_elem(&tgids, &child, &one, BPF_ANY);
+	}
+	e = ss_reserve(SS_EV_NEWTASK, sizeof(*e));
+	if (!e)
+		return 0;
+	e->parent_tid = BPF_CORE_READ(cur, pid);
+	e->parent_tgid = ptgid;
+	e->tid = BPF_CORE_READ(task, pid);
+	e->tgid = BPF_CORE_READ(task, tgid);
+	e->clone_flags = clone_flags;
+	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	ss_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct ss_exec *e;
+
+	if (!traced(tgid))
+		return 0;
+	e = ss_reserve(SS_EV_EXEC, sizeof(*e));
+	if (!e)
+		return 0;
+	e->tid = BPF_CORE_READ(p, pid);
+	e->tgid = tgid;
+	e->old_tid = old_pid;
+	e->pad = 0;
+	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename),
+				  BPF_CORE_READ(bprm, filename));
+	ss_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct ss_exit *e;
+
+	if (!traced(tgid))
+		return 0;
+	e = ss_reserve(SS_EV_EXIT, sizeof(*e));
+	if (!e)
+		return 0;
+	e->tid = BPF_CORE_READ(p, pid);
+	e->tgid = tgid;
+	e->exit_code = BPF_CORE_READ(p, exit_code);
+	e->flags = BPF_CORE_READ(p, signal, live.counter) == 0 ?
+		   SS_EXIT_GROUP_DEAD : 0;
+	ss_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct ss_comm *e;
+
+	if (!traced(tgid))
+		return 0;
+	e = ss_reserve(SS_EV_COMM, sizeof(*e));
+	if (!e)
+		return 0;
+	e->tid = BPF_CORE_READ(task, pid);
+	e->tgid = tgid;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
+	ss_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(on_migrate, struct task_struct *p, int dest_cpu)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct ss_migrate *e;
+
+	if (!traced(tgid))
+		return 0;
+	e = ss_reserve(SS_EV_MIGRATE, sizeof(*e));
+	if (!e)
+		return 0;
+	e->tid = BPF_CORE_READ(p, pid);
+	e->tgid = tgid;
+	e->orig_cpu = task_cpu(p);
+	e->dest_cpu = dest_cpu;
+	ss_submit(e);
+	return 0;
+}
+
+static __always_inline __u32 syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(regs, syscallno);
+#else
+#error "syscall number register unknown for this architecture"
+#endif
+}
+
+/* Ends the switch-in path of a task switched in while in a syscall. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct ss_retuser *e;
+	__u64 *in, ts;
+
+	in = bpf_task_storage_get(&switched_in, cur, 0, 0);
+	if (!in || !*in)
+		return 0;
+	ts = *in;
+	*in = 0;
+	e = ss_reserve(SS_EV_RETUSER, sizeof(*e));
+	if (!e)
+		return 0;
+	e->tid = BPF_CORE_READ(cur, pid);
+	e->tgid = BPF_CORE_READ(cur, tgid);
+	e->switch_ts = ts;
+	e->nr = syscall_nr(regs);
+	e->pad = 0;
+	ss_submit(e);
+	return 0;
+}
+
+/* verify mode: every kernel entry of a traced thread. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u32 tgid = BPF_CORE_READ(cur, tgid);
+	struct ss_syscall *e;
+
+	if (!traced(tgid))
+		return 0;
+	e = ss_reserve(SS_EV_SYSCALL, sizeof(*e));
+	if (!e)
+		return 0;
+	e->tid = BPF_CORE_READ(cur, pid);
+	e->tgid = tgid;
+	e->nr = id;
+	e->pad = 0;
+	e->ip = PT_REGS_IP_CORE(regs);
+	ss_submit(e);
+	return 0;
+}
+
+/* x86 only (exceptions:page_fault_user); left unloaded where absent. */
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(on_fault, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u32 tgid = BPF_CORE_READ(cur, tgid);
+	struct ss_fault *e;
+
+	if (!traced(tgid))
+		return 0;
+	e = ss_reserve(SS_EV_FAULT, sizeof(*e));
+	if (!e)
+		return 0;
+	e->tid = BPF_CORE_READ(cur, pid);
+	e->tgid = tgid;
+	e->addr = address;
+	e->ip = PT_REGS_IP_CORE(regs);
+	e->error_code = error_code;
+	ss_submit(e);
+	return 0;
+}
+
+/* x86 only: switch_mm reports every address-space switch here, with
+ * pages = 0 when PCID spared the flush and -1 for a full flush. */
+SEC("tp_btf/tlb_flush")
+int BPF_PROG(on_tlb_flush, int reason, unsigned long pages)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u32 zero = 0, *cst;
+	struct ss_tlb *e;
+
+	if (reason != TLB_FLUSH_ON_TASK_SWITCH)
+		return 0;
+	cst = bpf_map_lookup_elem(&cpu_switch_traced, &zero);
+	if (!cst || !*cst)
+		return 0;
+	e = ss_reserve(SS_EV_TLB, sizeof(*e));
+	if (!e)
+		return 0;
+	e->tid = BPF_CORE_READ(cur, pid);
+	e->reason = reason;
+	e->pages = pages;
+	ss_submit(e);
+	return 0;
+}

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * switchscope event ABI: every record that crosses a boundary (BPF -> user,
+ * module -> user, recorder -> file on disk) is defined here and nowhere else.
+ * bpf/, kmod/ and user/ include this one file.
+ *
+ * Rules: fixed-width fields only, no implicit padding, every record a
+ * multiple of 8 bytes. Timestamps are CLOCK_MONOTONIC nanoseconds
+ * (bpf_ktime_get_ns() / ktime_get_mono_fast_ns()).
+ */
+#ifndef SWITCHSCOPE_H
+#define SWITCHSCOPE_H
+
+#if defined(__VMLINUX_H__)
+/* BPF side: the __u* types come from vmlinux.h */
+#elif defined(__KERNEL__)
+#include <linux/types.h>
+#else
+#include <linux/types.h>
+#endif
+
+#define SS_COMM_LEN	16
+#define SS_PATH_LEN	128
+
+/* Record types (ss_hdr.type). New types may be added in a minor version. */
+enum ss_type {
+	SS_EV_NONE = 0,
+	SS_EV_SWITCH = 1,	/* sched_switch */
+	SS_EV_WAKING = 2,	/* sched_waking: the waker's context */
+	SS_EV_WAKEUP = 3,	/* sched_wakeup: the wakee is on a run queue */
+	SS_EV_WAKEUP_NEW = 4,	/* sched_wakeup_new: a new task first runnable */
+	SS_EV_NEWTASK = 5,	/* task_newtask: fork/clone, with clone flags */
+	SS_EV_EXEC = 6,		/* sched_process_exec */
+	SS_EV_EXIT = 7,		/* sched_process_exit */
+	SS_EV_COMM = 8,		/* task_rename, or a name learnt otherwise */
+	SS_EV_LOST = 9,		/* records dropped before they reached the file */
+	SS_EV_MIGRATE = 10,	/* sched_migrate_task */
+	SS_EV_RETUSER = 11,	/* first return to user mode after a switch-in */
+	SS_EV_SYSCALL = 12,	/* sys_enter of a traced thread (verify mode) */
+	SS_EV_FAULT = 13,	/* user page fault of a traced thread (verify) */
+	SS_EV_TLB = 14,		/* tlb_flush on the CPU of a traced switch */
+	SS_EV_CORO_CREATE = 16,	/* coro:create */
+	SS_EV_CORO_SWITCH = 17,	/* coro:switch */
+	SS_EV_CORO_PARK = 18,	/* coro:park */
+	SS_EV_CORO_READY = 19,	/* coro:ready */
+	SS_EV_CORO_EXIT = 20,	/* coro:exit */
+	SS_EV_CORO_STATS = 21,	/* coro:stats */
+	SS_EV_MAX = 32,		/* size of per-type count arrays */
+};
+
+/* Common header of every record. */
+struct ss_hdr {
+	__u16 type;	/* enum ss_type */
+	__u16 size;	/* bytes of the whole record, header included, 8-aligned */
+	__u32 cpu;	/* CPU the event happened on */
+	__u64 ts;	/* ns, CLOCK_MONOTONIC */
+};
+
+/* How a switch relates the two tasks (ss_switch.cls). */
+enum ss_class {
+	SS_CLASS_THREAD = 0,	/* same address space: no mm switch */
+	SS_CLASS_PROCESS = 1,	/* different address spaces: mm switch */
+	SS_CLASS_TO_IDLE = 2,	/* next is the idle task (pid 0) */
+	SS_CLASS_FROM_IDLE = 3,	/* prev is the idle task */
+	SS_CLASS_KTHREAD = 4,	/* one side is a kernel thread (not idle) */
+	SS_CLASS_MAX = 5,
+};
+
+#define SS_SW_PREEMPT	0x1	/* the tracepoint's preempt argument was true */
+
+/* Task state bits as in task_struct->__state (stable since 2.6). */
+#define SS_TASK_RUNNING		0x0000
+#define SS_TASK_INTERRUPTIBLE	0x0001
+#define SS_TASK_UNINTERRUPTIBLE	0x0002
+
+struct ss_switch {
+	struct ss_hdr hdr;
+	__u32 prev_tid;		/* tid leaving the CPU (0: idle) */
+	__u32 prev_tgid;	/* its process id */
+	__u32 next_tid;		/* tid entering the CPU (0: idle) */
+	__u32 next_tgid;	/* its process id */
+	__u32 prev_state;	/* raw task state of prev (0: still runnable) */
+	__u8 prev_prio;		/* kernel prio 0..139 of prev (255: deadline) */
+	__u8 next_prio;		/* kernel prio of next */
+	__u8 cls;		/* enum ss_class */
+	__u8 flags;		/* SS_SW_* */
+};
+
+/* sched_waking, sched_wakeup, sched_wakeup_new share one layout. */
+struct ss_wakeup {
+	struct ss_hdr hdr;
+	__u32 tid;		/* the task being woken */
+	__u32 tgid;		/* its process id */
+	__u32 waker_tid;	/* current task at the tracepoint (0: irq/idle) */
+	__u32 waker_tgid;	/* its process id */
+	__u32 target_cpu;	/* CPU whose run queue receives the task */
+	__u8 prio;		/* kernel prio of the woken task */
+	__u8 pad[3];		/* zero */
+};
+
+/* CLONE_THREAD, as in <linux/sched.h>: the new task is a thread. */
+#define SS_CLONE_THREAD	0x00010000ULL
+
+struct ss_newtask {
+	struct ss_hdr hdr;
+	__u32 parent_tid;	/* task that called fork/clone */
+	__u32 parent_tgid;	/* its process id */
+	__u32 tid;		/* the new task */
+	__u32 tgid;		/* its process id (== tid for a new process) */
+	__u64 clone_flags;	/* raw clone flags */
+	char comm[SS_COMM_LEN];	/* name inherited from the parent */
+};
+
+struct ss_exec {
+	struct ss_hdr hdr;
+	__u32 tid;		/* task after exec */
+	__u32 tgid;		/* its process id */
+	__u32 old_tid;		/* tid before exec (differs if a thread exec'd) */
+	__u32 pad;		/* zero */
+	char comm[SS_COMM_LEN];	/* name after exec */
+	char filename[SS_PATH_LEN]; /* path given to exec, truncated */
+};
+
+#define SS_EXIT_GROUP_DEAD	0x1	/* last thread of the process */
+
+struct ss_exit {
+	struct ss_hdr hdr;
+	__u32 tid;		/* exiting task */
+	__u32 tgid;		/* its process id */
+	__u32 exit_code;	/* task->exit_code (wait status encoding) */
+	__u32 flags;		/* SS_EXIT_* */
+};
+
+struct ss_comm {
+	struct ss_hdr hdr;
+	__u32 tid;		/* renamed task */
+	__u32 tgid;		/* its process id */
+	char comm[SS_COMM_LEN];	/* new name */
+};
+
+/* Where lost records were lost (ss_lost.source). */
+enum ss_lost_source {
+	SS_LOST_RINGBUF = 0,	/* BPF ring buffer full: reserve failed */
+	SS_LOST_KMOD = 1,	/* module per-CPU buffer full */
+	SS_LOST_WRITE = 2,	/* recorder could not write (disk full) */
+};
+
+/* hdr.cpu: the CPU that lost them; hdr.ts: the most recent loss. */
+struct ss_lost {
+	struct ss_hdr hdr;
+	__u64 count;		/* records lost since the previous ss_lost */
+	__u32 source;		/* enum ss_lost_source */
+	__u32 pad;		/* zero */
+};
+
+struct ss_migrate {
+	struct ss_hdr hdr;
+	__u32 tid;		/* migrated task */
+	__u32 tgid;		/* its process id */
+	__u32 orig_cpu;		/* CPU it leaves */
+	__u32 dest_cpu;		/* CPU it goes to */
+};
+
+/*
+ * The next task's first return to user mode after it was switched in,
+ * seen at its sys_exit: hdr.ts - switch-in ts = the switch-in path.
+ */
+struct ss_retuser {
+	struct ss_hdr hdr;
+	__u32 tid;		/* task returning to user mode */
+	__u32 tgid;		/* its process id */
+	__u64 switch_ts;	/* ns, the sched_switch that brought it in */
+	__u32 nr;		/* syscall it returns from */
+	__u32 pad;		/* zero */
+};
+
+struct ss_syscall {
+	struct ss_hdr hdr;
+	__u32 tid;		/* task entering the kernel */
+	__u32 tgid;		/* its process id */
+	__u32 nr;		/* syscall number (native ABI of the trace) */
+	__u32 pad;		/* zero */
+	__u64 ip;		/* user instruction pointer at entry */
+};
+
+struct ss_fault {
+	struct ss_hdr hdr;
+	__u32 tid;		/* faulting task */
+	__u32 tgid;		/* its process id */
+	__u64 addr;		/* faulting user address */
+	__u64 ip;		/* user instruction pointer */
+	__u64 error_code;	/* architecture page-fault error code */
+};
+
+struct ss_tlb {
+	struct ss_hdr hdr;
+	__u32 tid;		/* current task (the switch's prev) */
+	__u32 reason;		/* tlb_flush reason (0: on task switch) */
+	__u64 pages;		/* pages flushed (-1 = all) */
+};
+
+/* Coroutine records: from the USDT probes of provider "coro". */
+struct ss_coro_create {
+	struct ss_hdr hdr;
+	__u32 tid;		/* thread that created it */
+	__u32 tgid;		/* its process id */
+	__u64 id;		/* coroutine id (unique per process) */
+	__u64 entry;		/* entry function address */
+	__u64 stack_size;	/* bytes */
+};
+
+struct ss_coro_switch {
+	struct ss_hdr hdr;
+	__u32 tid;		/* thread that ran the switch */
+	__u32 tgid;		/* its process id */
+	__u64 from;		/* coroutine id leaving (0: the scheduler) */
+	__u64 to;		/* coroutine id entering (0: the scheduler) */
+	__u64 dur_ns;		/* switch duration measured in user space */
+	__u64 start_ns;		/* user clock at switch start (0: not given) */
+};
+
+/* Why a coroutine waits (ss_coro_park.reason). */
+enum ss_park_reason {
+	SS_PARK_CHANNEL = 1,
+	SS_PARK_FD = 2,
+	SS_PARK_SLEEP = 3,
+	SS_PARK_JOIN = 4,
+	SS_PARK_YIELD = 5,
+	SS_PARK_OTHER = 6,
+};
+
+struct ss_coro_park {
+	struct ss_hdr hdr;
+	__u32 tid;		/* thread */
+	__u32 tgid;		/* its process id */
+	__u64 id;		/* coroutine that parks */
+	__u32 reason;		/* enum ss_park_reason */
+	__u32 pad;		/* zero */
+};
+
+struct ss_coro_ready {
+	struct ss_hdr hdr;
+	__u32 tid;		/* thread that made it runnable */
+	__u32 tgid;		/* its process id */
+	__u64 id;		/* coroutine made runnable */
+	__u64 by;		/* coroutine id that woke it (0: scheduler/io) */
+};
+
+struct ss_coro_exit {
+	struct ss_hdr hdr;
+	__u32 tid;		/* thread */
+	__u32 tgid;		/* its process id */
+	__u64 id;		/* coroutine that finished */
+};
+
+struct ss_coro_stats {
+	struct ss_hdr hdr;
+	__u32 tid;		/* thread whose scheduler reports */
+	__u32 tgid;		/* its process id */
+	__u64 switches;		/* switches since the thread's scheduler started */
+	__u64 switch_ns;	/* summed user-measured switch time, ns */
+};
+
+/* -------------------------------------------------------------------
+ * Trace file (docs/FORMAT.md): file header, then chunks until EOF.
+ */
+#define SS_FILE_MAGIC		"SWSCOPE\0"
+#define SS_FILE_MAJOR		1
+#define SS_FILE_MINOR		0
+#define SS_CHUNK_MAGIC		0x4b484353u	/* "SCHK" little-endian */
+#define SS_CHUNK_MAX		(64u << 20)	/* largest payload a reader accepts */
+
+struct ss_file_header {
+	char magic[8];		/* SS_FILE_MAGIC */
+	__u16 major;		/* incompatible changes */
+	__u16 minor;		/* compatible additions */
+	__u32 header_size;	/* bytes of this struct, for forward compat */
+};
+
+enum ss_chunk_type {
+	SS_CHUNK_META = 1,	/* one struct ss_meta */
+	SS_CHUNK_TASKS = 2,	/* struct ss_task[] */
+	SS_CHUNK_EVENTS = 3,	/* records back to back, each ss_hdr-led */
+	SS_CHUNK_TRAILER = 4,	/* struct ss_trailer then __u64 lost[ncpu] */
+};
+
+struct ss_chunk {
+	__u32 magic;		/* SS_CHUNK_MAGIC */
+	__u32 type;		/* enum ss_chunk_type */
+	__u32 size;		/* payload bytes following this header */
+	__u32 crc;		/* CRC-32 (zlib) of the payload */
+};
+
+#define SS_CLOCK_MONOTONIC	1	/* clockid_t value of CLOCK_MONOTONIC */
+
+enum ss_backend_id {
+	SS_BACKEND_BPF = 0,
+	SS_BACKEND_KMOD = 1,
+};
+
+#define SS_META_SYSTEM_WIDE	0x1	/* -a: every task */
+#define SS_META_SYSCALLS	0x2	/* sys_enter and faults were recorded */
+#define SS_META_CORO		0x4	/* coro:* probes were attached */
+
+struct ss_meta {
+	__u32 clock_id;		/* SS_CLOCK_MONOTONIC */
+	__u32 ncpu;		/* possible CPUs (size of per-CPU arrays) */
+	__u64 start_ns;		/* CLOCK_MONOTONIC at start of recording */
+	__u64 start_realtime_ns; /* CLOCK_REALTIME at the same instant */
+	__u32 backend;		/* enum ss_backend_id */
+	__u32 flags;		/* SS_META_* */
+	__u32 recorder_pid;	/* pid of switchscope record */
+	__u32 pad;		/* zero */
+	char sysname[16];	/* uname -s */
+	char release[64];	/* uname -r */
+	char machine[16];	/* uname -m: syscall numbers follow this ABI */
+	char hostname[64];	/* uname -n */
+	char cmdline[256];	/* the traced command or -p list, truncated */
+};
+
+#define SS_TASK_KTHREAD	0x1	/* PF_KTHREAD: a kernel thread */
+
+struct ss_task {
+	__u32 tid;		/* task id */
+	__u32 tgid;		/* process id */
+	__u32 ppid;		/* parent process id */
+	__u32 flags;		/* SS_TASK_* */
+	char comm[SS_COMM_LEN];	/* name at snapshot time */
+};
+
+struct ss_trailer {
+	__u64 end_ns;		/* CLOCK_MONOTONIC at end of recording */
+	__u64 records;		/* records written to the file */
+	__u64 lost;		/* records lost, all sources */
+	__u64 lost_write;	/* of which lost by failed writes */
+	__u64 count[SS_EV_MAX];	/* records written per type */
+	__u32 ncpu;		/* entries in the lost[] array that follows */
+	__u32 pad;		/* zero */
+	/* followed by __u64 lost_per_cpu[ncpu] */
+};
+
+#if !defined(__VMLINUX_H__)
+#define SS_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " size")
+SS_ASSERT_SIZE(struct ss_hdr, 16);
+SS_ASSERT_SIZE(struct ss_switch, 40);
+SS_ASSERT_SIZE(struct ss_wakeup, 40);
+SS_ASSERT_SIZE(struct ss_newtask, 56);
+SS_ASSERT_SIZE(struct ss_exec, 176);
+SS_ASSERT_SIZE(struct ss_exit, 32);
+SS_ASSERT_SIZE(struct ss_comm, 40);
+SS_ASSERT_SIZE(struct ss_lost, 32);
+SS_ASSERT_SIZE(struct ss_migrate, 32);
+SS_ASSERT_SIZE(struct ss_retuser, 40);
+SS_ASSERT_SIZE(struct ss_syscall, 40);
+SS_ASSERT_SIZE(struct ss_fault, 48);
+SS_ASSERT_SIZE(struct ss_tlb, 32);
+SS_ASSERT_SIZE(struct ss_coro_create, 48);
+SS_ASSERT_SIZE(struct ss_coro_switch, 56);
+SS_ASSERT_SIZE(struct ss_coro_park, 40);
+SS_ASSERT_SIZE(struct ss_coro_ready, 40);
+SS_ASSERT_SIZE(struct ss_coro_exit, 32);
+SS_ASSERT_SIZE(struct ss_coro_stats, 40);
+SS_ASSERT_SIZE(struct ss_file_header, 16);
+SS_ASSERT_SIZE(struct ss_chunk, 16);
+SS_ASSERT_SIZE(struct ss_meta, 456);
+SS_ASSERT_SIZE(struct ss_task, 32);
+SS_ASSERT_SIZE(struct ss_trailer, 296);
+#undef SS_ASSERT_SIZE
+#endif
+
+#endif /* SWITCHSCOPE_H */

@@ -1,0 +1,50 @@
+# User space: the trace library (build/lib/libswitchscope.a) and the CLI.
+
+LIBSS_SRCS := $(wildcard user/lib/*.c)
+LIBSS_OBJS := $(LIBSS_SRCS:%.c=$(B)/obj/%.o)
+LIBSS := $(B)/lib/libswitchscope.a
+
+CLI_CMDS += record
+CLI_SRCS += user/cli/main.c user/cli/cmd_record.c
+CLI_OBJS = $(CLI_SRCS:%.c=$(B)/obj/%.o)
+CLI := $(B)/bin/switchscope
+
+LIBBPF_LIBS := -lbpf -lelf -lz
+
+ALL += $(CLI)
+
+$(B)/obj/user/%.o: user/%.c | $(B)/gen/commands.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) $(DEPFLAGS) -Iuser/lib -Iuser/cli -c $< -o $@
+
+$(LIBSS): $(LIBSS_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The command table: one X(name) per subcommand, from CLI_CMDS.
+$(B)/gen/commands.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)printf 'X(%s)\n' $(CLI_CMDS) > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(CLI): $(CLI_OBJS) $(LIBSS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LIBSS) $(LIBBPF_LIBS) -lm
+
+.PHONY: FORCE
+FORCE:
+
+# Syscall name tables from the uapi headers (x86_64 native, aarch64 generic).
+$(B)/gen/syscalls_x86_64.h: scripts/gen-syscalls.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/gen-syscalls.sh x86_64 -include asm/unistd_64.h > $@
+$(B)/gen/syscalls_aarch64.h: scripts/gen-syscalls.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/gen-syscalls.sh aarch64 -D__BITS_PER_LONG=64 -include asm-generic/unistd.h > $@
+$(B)/obj/user/lib/util.o: $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+$(LIBSS_OBJS) $(CLI_OBJS): | $(BPF_SKELS) $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Run test suites and add up their results. Each suite is an executable that
+# ends its output with a line "N passed, N failed"; a suite that exits
+# without that line, or with a non-zero status and no failure counted,
+# counts as one failure. Prints the grand total in the same form.
+set -u
+total_pass=0
+total_fail=0
+failed_suites=()
+for suite in "$@"; do
+	name=${suite#build/}
+	echo "=== $name"
+	out=$(mktemp)
+	"$suite" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	rm -f "$out"
+	if [ -z "$line" ]; then
+		echo "FAIL $name: exited with status $rc and no summary line"
+		total_fail=$((total_fail + 1))
+		failed_suites+=("$name")
+		continue
+	fi
+	p=${line%% passed*}
+	f=${line#*passed, }; f=${f%% failed*}
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "FAIL $name: exited with status $rc"
+		f=1
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	[ "$f" != 0 ] && failed_suites+=("$name")
+done
+echo
+if [ "${#failed_suites[@]}" != 0 ]; then
+	echo "suites with failures: ${failed_suites[*]}"
+fi
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]

@@ -1,0 +1,127 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "recorder.h"
+#include "ss.h"
+
+static const char help[] =
+"usage: switchscope record [options] [--] CMD [ARGS...]\n"
+"       switchscope record [options] -p PID[,PID...]\n"
+"       switchscope record [options] -a\n"
+"\n"
+"Trace context switches, wakeups and task creation into a trace file.\n"
+"With CMD, the probes are attached before CMD is exec'd (its first switch\n"
+"is in the trace) and switchscope exits with CMD's exit status.\n"
+"Children of traced processes are traced too.\n"
+"\n"
+"  -a, --all-cpus         every task on the system\n"
+"  -p, --pid PID[,PID]    running processes (and their future children)\n"
+"  -o, --output FILE      trace file (default: switchscope.trace)\n"
+"  -d, --duration SEC     stop after SEC seconds (CMD gets SIGTERM)\n"
+"  -b, --backend NAME     bpf (default) or kmod (/dev/switchscope)\n"
+"  -m, --buffer-size MB   kernel ring buffer size (default 16)\n"
+"      --syscalls         also record syscall entries and user page faults\n"
+"  -q, --quiet            no summary line\n"
+"  -h, --help             this text\n"
+"\n"
+"Exit status: CMD's, or 2 usage, 3 missing privilege, 4 kernel lacks a\n"
+"feature, 5 output not writable or disk full, 127 CMD could not run.\n";
+
+static int parse_pids(const char *arg, uint32_t **pids, size_t *n)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	uint64_t v;
+
+	if (!copy)
+		return -1;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint32_t *np;
+
+		if (ss_parse_u64(tok, &v) || v == 0 || v > 0x3fffffff) {
+			free(copy);
+			return -1;
+		}
+		np = realloc(*pids, (*n + 1) * sizeof(**pids));
+		if (!np) {
+			free(copy);
+			return -1;
+		}
+		*pids = np;
+		(*pids)[(*n)++] = v;
+	}
+	free(copy);
+	return *n ? 0 : -1;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all-cpus", no_argument, NULL, 'a' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "buffer-size", required_argument, NULL, 'm' },
+		{ "syscalls", no_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct ss_record_opts o = { .output = "switchscope.trace", .backend = "bpf" };
+	struct ss_record_result res;
+	uint32_t *pids = NULL;
+	uint64_t v;
+	int c, code;
+
+	while ((c = getopt_long(argc, argv, "+ap:o:d:b:m:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o.system_wide = 1;
+			break;
+		case 'p':
+			if (parse_pids(optarg, &pids, &o.npids))
+				return cli_usage("record", "bad PID list '%s'", optarg);
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'd':
+			if (ss_parse_dur(optarg, &o.duration_ns) || !o.duration_ns)
+				return cli_usage("record", "bad duration '%s'", optarg);
+			break;
+		case 'b':
+			o.backend = optarg;
+			break;
+		case 'm':
+			if (ss_parse_u64(optarg, &v) || !v || v > 1024)
+				return cli_usage("record", "bad buffer size '%s' (1-1024 MB)", optarg);
+			o.buffer_bytes = v << 20;
+			break;
+		case 'S':
+			o.syscalls = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'h':
+			return cli_help(help);
+		default:
+			return cli_usage("record", "unknown option");
+		}
+	}
+	if (optind < argc)
+		o.cmd = argv + optind;
+	o.pids = pids;
+	if (!!o.cmd + !!o.npids + !!o.system_wide != 1)
+		return cli_usage("record", "give exactly one of -a, -p PID or a command");
+	code = ss_record_run(&o, &res);
+	if (!o.quiet && (res.records || res.bytes))
+		ss_record_summary(&res, o.output);
+	free(pids);
+	if (code != SS_OK)
+		return code;
+	return o.cmd ? ss_status_exit_code(res.cmd_status) : SS_OK;
+}

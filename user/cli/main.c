@@ -1,0 +1,85 @@
+/* switchscope <command> [options]: dispatch to cmd_<command>(). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ss.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+#define X(name) { #name, cmd_##name },
+#include "commands.h"
+#undef X
+};
+
+static const char *const summaries[][2] = {
+	{ "record", "trace kernel and coroutine switches into a file" },
+	{ "report", "tables: switches by class, latencies, tasks, coroutines" },
+	{ "timehist", "one line per switch, kernel and coroutine, in time order" },
+	{ "verify", "check that coroutine switches never enter the kernel" },
+	{ "export", "write an HTML timeline, a Perfetto trace or Chrome JSON" },
+	{ "lab", "measure processes vs threads vs coroutines under tracing" },
+	{ "kmod", "the kernel module backend: status, counters, floor" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: switchscope <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const char *s = "";
+
+		for (size_t j = 0; j < sizeof(summaries) / sizeof(summaries[0]); j++)
+			if (!strcmp(summaries[j][0], commands[i].name))
+				s = summaries[j][1];
+		fprintf(f, "   %-10s %s\n", commands[i].name, s);
+	}
+	fprintf(f, "\n'switchscope <command> --help' describes a command.\n");
+}
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return SS_OK;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "switchscope %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'switchscope %s --help')\n", cmd);
+	return SS_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static char prog[64];
+
+	if (argc < 2) {
+		usage(stderr);
+		return SS_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return SS_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		snprintf(prog, sizeof(prog), "switchscope %s", commands[i].name);
+		ss_prog = prog;
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "switchscope: '%s' is not a command\n", argv[1]);
+	usage(stderr);
+	return SS_EXIT_USAGE;
+}

@@ -1,0 +1,435 @@
+/* switchscope record: the loop around a backend and a sink. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "recorder.h"
+#include "sink.h"
+#include "ss.h"
+
+#define POLL_MS		10
+/* A process's tgid leaves the filter this long after its last thread
+ * exited, once its final switches are in. */
+#define FORGET_NS	(200ull * 1000000)
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct dead {
+	uint32_t tgid;
+	uint64_t ts;
+};
+
+struct rec {
+	const struct ss_record_opts *o;
+	const struct ss_backend_ops *ops;
+	struct ss_backend *be;
+	struct ss_sink *sink;
+	unsigned int ncpu;
+	struct ss_cpu_lost *lost_seen, *lost_now;
+	struct dead *dead;
+	size_t ndead, cap_dead;
+	int *pidfds;
+	size_t npidfds;
+	pid_t child;
+	int go_fd, err_fd;
+};
+
+int ss_status_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return SS_EXIT_INTERNAL;
+}
+
+static void on_record(void *ctx, const struct ss_hdr *h)
+{
+	struct rec *r = ctx;
+
+	ss_sink_add(r->sink, h);
+	if (h->type == SS_EV_EXIT && !r->o->system_wide) {
+		const struct ss_exit *e = (const void *)h;
+
+		if ((e->flags & SS_EXIT_GROUP_DEAD) && r->ndead < 4096) {
+			if (r->ndead == r->cap_dead) {
+				size_t nc = r->cap_dead ? r->cap_dead * 2 : 64;
+				struct dead *n = realloc(r->dead, nc * sizeof(*n));
+
+				if (!n)
+					return;
+				r->dead = n;
+				r->cap_dead = nc;
+			}
+			r->dead[r->ndead++] = (struct dead){ e->tgid, h->ts };
+		}
+	}
+}
+
+static void forget_dead(struct rec *r, uint64_t now)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < r->ndead; i++) {
+		if (now - r->dead[i].ts > FORGET_NS)
+			r->ops->del_tgid(r->be, r->dead[i].tgid);
+		else
+			r->dead[keep++] = r->dead[i];
+	}
+	r->ndead = keep;
+}
+
+static void check_lost(struct rec *r)
+{
+	if (r->ops->lost(r->be, r->lost_now, r->ncpu))
+		return;
+	for (unsigned int i = 0; i < r->ncpu; i++) {
+		uint64_t d = r->lost_now[i].count - r->lost_seen[i].count;
+
+		if (d)
+			ss_sink_lost(r->sink, i, d, r->lost_now[i].last_ts,
+				     r->o->backend && !strcmp(r->o->backend, "kmod") ?
+				     SS_LOST_KMOD : SS_LOST_RINGBUF);
+		r->lost_seen[i] = r->lost_now[i];
+	}
+}
+
+/* Fork the command stopped before exec: it runs only once the probes are
+ * attached (go_fd), and reports a failed exec through err_fd. */
+static int spawn(struct rec *r, char *const *cmd)
+{
+	int go[2], er[2];
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(er, O_CLOEXEC))
+		return -errno;
+	r->child = fork();
+	if (r->child < 0)
+		return -errno;
+	if (r->child == 0) {
+		char c;
+		int e;
+
+		close(go[1]);
+		close(er[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(SS_EXIT_EXEC);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execvp(cmd[0], cmd);
+		e = errno;
+		if (write(er[1], &e, sizeof(e)) < 0)
+			_exit(SS_EXIT_EXEC);
+		_exit(SS_EXIT_EXEC);
+	}
+	close(go[0]);
+	close(er[1]);
+	r->go_fd = go[1];
+	r->err_fd = er[0];
+	return 0;
+}
+
+static void fill_meta(struct ss_meta *m, const struct ss_record_opts *o,
+		      uint32_t backend, unsigned int ncpu)
+{
+	struct utsname u;
+	size_t off = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->clock_id = SS_CLOCK_MONOTONIC;
+	m->ncpu = ncpu;
+	m->start_ns = ss_now_ns();
+	m->start_realtime_ns = ss_realtime_ns();
+	m->backend = backend;
+	m->flags = (o->system_wide ? SS_META_SYSTEM_WIDE : 0) |
+		   (o->syscalls ? SS_META_SYSCALLS : 0);
+	m->recorder_pid = getpid();
+	if (uname(&u) == 0) {
+		snprintf(m->sysname, sizeof(m->sysname), "%s", u.sysname);
+		snprintf(m->release, sizeof(m->release), "%s", u.release);
+		snprintf(m->machine, sizeof(m->machine), "%s", u.machine);
+		snprintf(m->hostname, sizeof(m->hostname), "%s", u.nodename);
+	}
+	if (o->cmd) {
+		for (char *const *a = o->cmd; *a && off < sizeof(m->cmdline) - 1; a++)
+			off += snprintf(m->cmdline + off, sizeof(m->cmdline) - off,
+					"%s%s", off ? " " : "", *a);
+	} else if (o->system_wide) {
+		snprintf(m->cmdline, sizeof(m->cmdline), "-a");
+	} else {
+		off = snprintf(m->cmdline, sizeof(m->cmdline), "-p ");
+		for (size_t i = 0; i < o->npids && off < sizeof(m->cmdline) - 1; i++)
+			off += snprintf(m->cmdline + off, sizeof(m->cmdline) - off,
+					"%s%u", i ? "," : "", o->pids[i]);
+	}
+}
+
+static int write_header(struct rec *r, struct ss_writer *w, uint64_t *start)
+{
+	struct ss_task *tasks = NULL;
+	struct ss_meta m;
+	size_t n = 0;
+	int err;
+
+	fill_meta(&m, r->o, r->ops->id, r->ncpu);
+	*start = m.start_ns;
+	err = ss_writer_chunk(w, SS_CHUNK_META, &m, sizeof(m));
+	if (err)
+		return err;
+	err = ss_snapshot_tasks(&tasks, &n);
+	if (err)
+		return err;
+	/* Large systems: split to stay below the chunk limit. */
+	for (size_t i = 0; i < n && !err; i += 65536) {
+		size_t k = n - i < 65536 ? n - i : 65536;
+
+		err = ss_writer_chunk(w, SS_CHUNK_TASKS, tasks + i, k * sizeof(*tasks));
+	}
+	free(tasks);
+	return err;
+}
+
+static int targets_alive(struct rec *r)
+{
+	size_t alive = 0;
+
+	for (size_t i = 0; i < r->npidfds; i++) {
+		struct pollfd p = { .fd = r->pidfds[i], .events = POLLIN };
+
+		if (r->pidfds[i] < 0)
+			continue;
+		if (poll(&p, 1, 0) == 1) {
+			close(r->pidfds[i]);
+			r->pidfds[i] = -1;
+			continue;
+		}
+		alive++;
+	}
+	return alive > 0;
+}
+
+static int drain(struct rec *r)
+{
+	int n, total = 0;
+
+	do {
+		n = r->ops->poll(r->be, 0, on_record, r);
+		if (n > 0)
+			total += n;
+	} while (n > 0);
+	return total;
+}
+
+int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
+{
+	struct ss_backend_cfg cfg = {
+		.system_wide = o->system_wide,
+		.buffer_bytes = o->buffer_bytes,
+		.syscalls = o->syscalls,
+	};
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct rec r = { .o = o, .go_fd = -1, .err_fd = -1 };
+	uint64_t start = 0, deadline = 0, end;
+	struct ss_writer *w;
+	char err[512] = "";
+	int code = SS_OK, rc, reaped = 0;
+
+	memset(res, 0, sizeof(*res));
+	r.ops = ss_backend_find(o->backend ? o->backend : "bpf");
+	if (!r.ops) {
+		ss_err("unknown backend '%s' (bpf or kmod)", o->backend);
+		return SS_EXIT_USAGE;
+	}
+	r.ncpu = ss_ncpu();
+	for (size_t i = 0; i < o->npids; i++) {
+		if (kill(o->pids[i], 0) && errno == ESRCH) {
+			ss_err("no process with PID %u", o->pids[i]);
+			return SS_EXIT_USAGE;
+		}
+	}
+	/* The output must be writable before any probe is loaded. */
+	w = ss_writer_open(o->output);
+	if (!w) {
+		ss_err("cannot write %s: %s", o->output, strerror(errno));
+		return SS_EXIT_IO;
+	}
+	code = r.ops->open(&r.be, &cfg, err, sizeof(err));
+	if (code) {
+		ss_err("%s", err);
+		ss_writer_close(w, &(struct ss_trailer){ 0 }, NULL);
+		unlink(o->output);
+		return code;
+	}
+	r.sink = ss_sink_new(w, r.ncpu);
+	r.lost_seen = calloc(r.ncpu, sizeof(*r.lost_seen));
+	r.lost_now = calloc(r.ncpu, sizeof(*r.lost_now));
+	r.pidfds = calloc(o->npids + 1, sizeof(int));
+	if (!r.sink || !r.lost_seen || !r.lost_now || !r.pidfds) {
+		ss_err("out of memory");
+		code = SS_EXIT_INTERNAL;
+		goto out_backend;
+	}
+	for (size_t i = 0; i < o->npids; i++) {
+		rc = r.ops->add_tgid(r.be, o->pids[i]);
+		r.pidfds[r.npidfds++] = syscall(SYS_pidfd_open, o->pids[i], 0);
+		if (rc) {
+			ss_err("cannot add PID %u to the filter: %s", o->pids[i], strerror(-rc));
+			code = SS_EXIT_INTERNAL;
+			goto out_backend;
+		}
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	stop_signal = 0;
+	if (o->cmd) {
+		rc = spawn(&r, o->cmd);
+		if (rc) {
+			ss_err("cannot fork: %s", strerror(-rc));
+			code = SS_EXIT_INTERNAL;
+			goto out_signals;
+		}
+		rc = r.ops->add_tgid(r.be, r.child);
+		if (rc) {
+			ss_err("cannot add the command to the filter: %s", strerror(-rc));
+			code = SS_EXIT_INTERNAL;
+			goto out_child;
+		}
+	}
+	rc = write_header(&r, w, &start);
+	if (rc) {
+		ss_err("cannot write %s: %s", o->output, strerror(-rc));
+		code = SS_EXIT_IO;
+		goto out_child;
+	}
+	code = r.ops->start(r.be, err, sizeof(err));
+	if (code) {
+		ss_err("%s", err);
+		goto out_child;
+	}
+	if (o->duration_ns)
+		deadline = ss_now_ns() + o->duration_ns;
+	if (o->cmd) {
+		int e;
+
+		if (write(r.go_fd, "g", 1) != 1) {
+			ss_err("cannot start the command: %s", strerror(errno));
+			code = SS_EXIT_INTERNAL;
+			goto out_stop;
+		}
+		close(r.go_fd);
+		r.go_fd = -1;
+		if (read(r.err_fd, &e, sizeof(e)) == sizeof(e)) {
+			ss_err("cannot run %s: %s", o->cmd[0], strerror(e));
+			code = SS_EXIT_EXEC;
+		} else {
+			res->cmd_started = 1;
+		}
+	}
+
+	while (!stop_signal && code == SS_OK) {
+		rc = r.ops->poll(r.be, POLL_MS, on_record, &r);
+		if (rc < 0 && rc != -EINTR) {
+			ss_err("reading events failed: %s", strerror(-rc));
+			code = SS_EXIT_INTERNAL;
+			break;
+		}
+		check_lost(&r);
+		ss_sink_flush(r.sink, 0);
+		if (ss_sink_error(r.sink))
+			break;
+		forget_dead(&r, ss_now_ns());
+		if (o->cmd && waitpid(r.child, &res->cmd_status, WNOHANG) == r.child) {
+			reaped = 1;
+			break;
+		}
+		if (o->npids && !o->cmd && !targets_alive(&r)) {
+			if (!o->quiet)
+				fprintf(stderr, "%s: all traced processes exited\n", ss_prog);
+			break;
+		}
+		if (deadline && ss_now_ns() >= deadline)
+			break;
+	}
+out_stop:
+	r.ops->stop(r.be);
+	drain(&r);
+	check_lost(&r);
+out_child:
+	if (r.go_fd >= 0)
+		close(r.go_fd);
+	if (r.err_fd >= 0)
+		close(r.err_fd);
+	if (r.child > 0 && !reaped) {
+		/* Recording stopped first: a command that never started is
+		 * killed; a running one gets the signal that stopped us (SIGTERM
+		 * at the end of --duration) and is waited for. */
+		if (!res->cmd_started)
+			kill(r.child, SIGKILL);
+		else
+			kill(r.child, stop_signal ? stop_signal : SIGTERM);
+		while (waitpid(r.child, &res->cmd_status, 0) < 0 && errno == EINTR)
+			;
+	}
+out_signals:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+out_backend:
+	end = ss_now_ns();
+	if (r.sink) {
+		int werr = ss_writer_error(w);
+
+		rc = ss_sink_close(r.sink, end, &res->records, &res->lost,
+				   res->count, &res->bytes);
+		if (rc && code == SS_OK) {
+			ss_err("writing %s failed: %s; the file is valid up to the "
+			       "last complete chunk (%llu records lost)", o->output,
+			       strerror(werr ? werr : -rc), (unsigned long long)res->lost);
+			code = SS_EXIT_IO;
+		}
+	} else {
+		ss_writer_close(w, &(struct ss_trailer){ 0 }, NULL);
+	}
+	res->duration_ns = start ? end - start : 0;
+	for (size_t i = 0; i < r.npidfds; i++)
+		if (r.pidfds[i] >= 0)
+			close(r.pidfds[i]);
+	r.ops->close(r.be);
+	free(r.pidfds);
+	free(r.lost_seen);
+	free(r.lost_now);
+	free(r.dead);
+	return code;
+}
+
+void ss_record_summary(const struct ss_record_result *res, const char *output)
+{
+	char dur[SS_DUR_BUF];
+	int first = 1;
+
+	fprintf(stderr, "[ %s: %s, %llu records (", ss_prog,
+		ss_fmt_dur(dur, sizeof(dur), res->duration_ns),
+		(unsigned long long)res->records);
+	for (unsigned int t = 0; t < SS_EV_MAX; t++) {
+		if (!res->count[t] || t == SS_EV_LOST)
+			continue;
+		fprintf(stderr, "%s%s %llu", first ? "" : ", ", ss_type_name(t),
+			(unsigned long long)res->count[t]);
+		first = 0;
+	}
+	fprintf(stderr, "), %llu lost, %.2f MB written to %s ]\n",
+		(unsigned long long)res->lost, res->bytes / 1e6, output);
+}

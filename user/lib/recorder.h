@@ -1,0 +1,49 @@
+/* Recording: a backend's records, put in time order, into a trace file. */
+#ifndef SS_RECORDER_H
+#define SS_RECORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "switchscope.h"
+
+struct ss_record_opts {
+	const char *output;		/* trace file path */
+	const char *backend;		/* "bpf" (default) or "kmod" */
+	int system_wide;		/* -a */
+	const uint32_t *pids;		/* -p list */
+	size_t npids;
+	char *const *cmd;		/* command to run, NULL-terminated, or NULL */
+	uint64_t duration_ns;		/* stop after this long (0: no limit) */
+	size_t buffer_bytes;		/* kernel buffer size (0: default) */
+	int syscalls;			/* record sys_enter and faults (verify) */
+	int quiet;			/* no summary line */
+};
+
+struct ss_record_result {
+	int cmd_started;		/* the command was exec'd */
+	int cmd_status;			/* its wait status */
+	uint64_t records;		/* written to the file */
+	uint64_t lost;			/* lost, all sources */
+	uint64_t bytes;			/* file size */
+	uint64_t duration_ns;		/* recording time */
+	uint64_t count[SS_EV_MAX];	/* per type */
+};
+
+/* Record until the command ends, the -p processes are gone, the duration
+ * is over, or SIGINT/SIGTERM. Returns an ss_exit code (the caller turns a
+ * command's status into its own exit code). */
+int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res);
+
+/* Print the one-line summary of a recording to stderr. */
+void ss_record_summary(const struct ss_record_result *res, const char *output);
+
+/* Tasks alive now, from /proc. Returns 0 or -errno; *out is malloc'd. */
+int ss_snapshot_tasks(struct ss_task **out, size_t *n);
+
+/* Exit code of switchscope for a command's wait status (as a shell would:
+ * the code, or 128 + signal). */
+int ss_status_exit_code(int status);
+
+#endif

@@ -1,0 +1,30 @@
+/* Record sink: takes records in the order backends produce them, puts them
+ * in time order (backends deliver slightly out of order: CPUs race for the
+ * BPF ring buffer, the module has a buffer per CPU) and writes chunks. */
+#ifndef SS_SINK_H
+#define SS_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "switchscope.h"
+#include "trace.h"
+
+struct ss_sink;
+
+struct ss_sink *ss_sink_new(struct ss_writer *w, unsigned int ncpu);
+/* Copy one record in. */
+void ss_sink_add(struct ss_sink *s, const struct ss_hdr *rec);
+/* Count records lost before they reached us (adds an inline ss_lost). */
+void ss_sink_lost(struct ss_sink *s, unsigned int cpu, uint64_t count,
+		  uint64_t ts, uint32_t source);
+/* Write what is older than the reorder window (all: everything). */
+void ss_sink_flush(struct ss_sink *s, int all);
+/* Write the trailer, close the writer, free. Returns 0 or -errno of the
+ * first write error. Fills the totals. */
+int ss_sink_close(struct ss_sink *s, uint64_t end_ns, uint64_t *records,
+		  uint64_t *lost, uint64_t count[SS_EV_MAX], uint64_t *bytes);
+/* First write error so far (positive errno), 0 if none. */
+int ss_sink_error(const struct ss_sink *s);
+
+#endif

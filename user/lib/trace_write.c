@@ -1,0 +1,141 @@
+/* Trace file writer: append-only chunks, each written whole, so that a file
+ * is valid up to its last complete chunk whatever happens to the writer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "trace.h"
+
+struct ss_writer {
+	int fd;
+	uint64_t off;	/* end of the last complete chunk */
+	int error;	/* first write error (positive errno), sticky */
+};
+
+static int write_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (w == 0)
+			return -EIO;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= w;
+		}
+	}
+	return 0;
+}
+
+struct ss_writer *ss_writer_open(const char *path)
+{
+	struct ss_file_header fh = {
+		.magic = SS_FILE_MAGIC,
+		.major = SS_FILE_MAJOR,
+		.minor = SS_FILE_MINOR,
+		.header_size = sizeof(fh),
+	};
+	struct iovec iov = { &fh, sizeof(fh) };
+	struct ss_writer *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return NULL;
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		err = errno;
+		free(w);
+		errno = err;
+		return NULL;
+	}
+	err = write_all(w->fd, &iov, 1);
+	if (err) {
+		close(w->fd);
+		free(w);
+		errno = -err;
+		return NULL;
+	}
+	w->off = sizeof(fh);
+	return w;
+}
+
+int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
+		    size_t len)
+{
+	static const char zero[8];
+	struct ss_chunk ch = {
+		.magic = SS_CHUNK_MAGIC,
+		.type = type,
+	};
+	size_t pad = (8 - (len & 7)) & 7;
+	struct iovec iov[3];
+	int err;
+
+	if (w->error)
+		return -w->error;
+	if (len + pad > SS_CHUNK_MAX)
+		return -EFBIG;
+	ch.size = len + pad;
+	ch.crc = crc32(0, buf, len);
+	ch.crc = crc32(ch.crc, (const void *)zero, pad);
+	iov[0] = (struct iovec){ &ch, sizeof(ch) };
+	iov[1] = (struct iovec){ (void *)buf, len };
+	iov[2] = (struct iovec){ (void *)zero, pad };
+	err = write_all(w->fd, iov, 3);
+	if (err) {
+		/* Cut a partial chunk off so the file ends on a whole one. */
+		if (ftruncate(w->fd, w->off) == 0)
+			lseek(w->fd, w->off, SEEK_SET);
+		w->error = -err;
+		return err;
+	}
+	w->off += sizeof(ch) + len + pad;
+	return 0;
+}
+
+int ss_writer_close(struct ss_writer *w, const struct ss_trailer *t,
+		    const uint64_t *lost_per_cpu)
+{
+	size_t len = sizeof(*t) + t->ncpu * sizeof(uint64_t);
+	char *buf = malloc(len);
+	int err;
+
+	if (!buf) {
+		err = -ENOMEM;
+	} else {
+		memcpy(buf, t, sizeof(*t));
+		if (t->ncpu)
+			memcpy(buf + sizeof(*t), lost_per_cpu,
+			       t->ncpu * sizeof(uint64_t));
+		err = ss_writer_chunk(w, SS_CHUNK_TRAILER, buf, len);
+		free(buf);
+	}
+	if (close(w->fd) && !err)
+		err = -errno;
+	free(w);
+	return err;
+}
+
+uint64_t ss_writer_bytes(const struct ss_writer *w)
+{
+	return w->off;
+}
+
+int ss_writer_error(const struct ss_writer *w)
+{
+	return w->error;
+}
