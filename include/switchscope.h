@@ -282,6 +282,7 @@ enum ss_chunk_type {
 	SS_CHUNK_TASKS = 2,	/* struct ss_task[] */
 	SS_CHUNK_EVENTS = 3,	/* records back to back, each ss_hdr-led */
 	SS_CHUNK_TRAILER = 4,	/* struct ss_trailer then __u64 lost[ncpu] */
+	SS_CHUNK_TARGETS = 5,	/* __u32 tgid[]: processes traced from the start */
 };
 
 struct ss_chunk {

@@ -199,6 +199,16 @@ static int write_header(struct rec *r, struct ss_writer *w, uint64_t *start)
 		err = ss_writer_chunk(w, SS_CHUNK_TASKS, tasks + i, k * sizeof(*tasks));
 	}
 	free(tasks);
+	if (!err && !r->o->system_wide) {
+		uint32_t t[r->o->npids + 1];
+		size_t k = 0;
+
+		for (size_t i = 0; i < r->o->npids; i++)
+			t[k++] = r->o->pids[i];
+		if (r->child > 0)
+			t[k++] = r->child;
+		err = ss_writer_chunk(w, SS_CHUNK_TARGETS, t, k * sizeof(t[0]));
+	}
 	return err;
 }
 
