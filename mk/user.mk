@@ -49,3 +49,10 @@ $(B)/gen/syscalls_aarch64.h: scripts/gen-syscalls.sh
 	$(Q)scripts/gen-syscalls.sh aarch64 -D__BITS_PER_LONG=64 -include asm-generic/unistd.h > $@
 $(B)/obj/user/lib/util.o: $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
 $(LIBSS_OBJS) $(CLI_OBJS): | $(BPF_SKELS) $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+
+# Workloads for tests, the lab and benchmarks.
+$(B)/bin/ss-pingpong: user/workloads/pingpong.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -pthread $< -o $@
+ALL += $(B)/bin/ss-pingpong

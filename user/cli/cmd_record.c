@@ -22,7 +22,8 @@ static const char help[] =
 "  -o, --output FILE      trace file (default: switchscope.trace)\n"
 "  -d, --duration SEC     stop after SEC seconds (CMD gets SIGTERM)\n"
 "  -b, --backend NAME     bpf (default) or kmod (/dev/switchscope)\n"
-"  -m, --buffer-size MB   kernel ring buffer size (default 16)\n"
+"  -m, --buffer-size SIZE kernel ring buffer size, in MB or with a K/M/G\n"
+"                         suffix (default 16M)\n"
 "      --syscalls         also record syscall entries and user page faults\n"
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this text\n"
@@ -96,9 +97,9 @@ int cmd_record(int argc, char **argv)
 			o.backend = optarg;
 			break;
 		case 'm':
-			if (ss_parse_u64(optarg, &v) || !v || v > 1024)
-				return cli_usage("record", "bad buffer size '%s' (1-1024 MB)", optarg);
-			o.buffer_bytes = v << 20;
+			if (ss_parse_size(optarg, 20, &v) || v < (64 << 10) || v > (1ull << 30))
+				return cli_usage("record", "bad buffer size '%s' (64K to 1G)", optarg);
+			o.buffer_bytes = v;
 			break;
 		case 'S':
 			o.syscalls = 1;

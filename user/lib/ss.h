@@ -56,6 +56,9 @@ void ss_json_str(FILE *f, const char *s);
 /* Parse a non-negative decimal; returns 0 on success. */
 int ss_parse_u64(const char *s, uint64_t *out);
 
+/* Parse a size "64K", "16M", "1G", or a bare number of 2^shift bytes. */
+int ss_parse_size(const char *s, unsigned int shift, uint64_t *out);
+
 /* Parse a duration "1.5", "10s", "200ms", "3us", "100ns" into ns. */
 int ss_parse_dur(const char *s, uint64_t *out);
 

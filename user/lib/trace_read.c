@@ -43,6 +43,7 @@ struct ss_reader {
 	size_t pos;
 	uint64_t buf_off;		/* file offset of buf[0] */
 	int counted;			/* damage of the records counted once */
+	int damaged;			/* bad_offset is set */
 };
 
 static int pread_all(int fd, void *buf, size_t len, uint64_t off)
@@ -118,8 +119,9 @@ static uint64_t resync(struct ss_reader *r, uint64_t off)
 
 static void damage(struct ss_reader *r, uint64_t off, uint64_t bytes)
 {
-	if (!r->dmg.bad_chunks && !r->dmg.truncated)
+	if (!r->damaged || off < r->dmg.bad_offset)
 		r->dmg.bad_offset = off;
+	r->damaged = 1;
 	r->dmg.bytes_dropped += bytes;
 }
 
