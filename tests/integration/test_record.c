@@ -248,6 +248,7 @@ TEST(bad_pid_and_unwritable_output_are_usage_and_io_errors)
 	free(err);
 	CHECK_EQ(TU_RUN(NULL, NULL, "switchscope", "record", "--bogus"), 2);
 	CHECK_EQ(TU_RUN(NULL, NULL, "switchscope", "record", "-a", "-p", "1"), 2);
+	CHECK_EQ(TU_RUN(NULL, NULL, "switchscope", "record", "-o", (char *)tu_tmp("x")), 2);
 }
 
 TEST(sigkill_of_recorder_leaves_readable_trace)

@@ -17,13 +17,17 @@ static const char help[] =
 "is in the trace) and switchscope exits with CMD's exit status.\n"
 "Children of traced processes are traced too.\n"
 "\n"
-"  -a, --all-cpus         every task on the system\n"
+"  -a, --all-cpus         every task on the system (with CMD: while it runs)\n"
 "  -p, --pid PID[,PID]    running processes (and their future children)\n"
 "  -o, --output FILE      trace file (default: switchscope.trace)\n"
 "  -d, --duration SEC     stop after SEC seconds (CMD gets SIGTERM)\n"
 "  -b, --backend NAME     bpf (default) or kmod (/dev/switchscope)\n"
 "  -m, --buffer-size SIZE kernel ring buffer size, in MB or with a K/M/G\n"
 "                         suffix (default 16M)\n"
+"      --switch-in        also record the switch-in path: each traced task's\n"
+"                         first sys_exit after a switch-in (a probe on every\n"
+"                         syscall exit of the system)\n"
+"      --wakeup           also record sched_wakeup (sched_waking always is)\n"
 "      --syscalls         also record syscall entries and user page faults\n"
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this text\n"
@@ -67,6 +71,8 @@ int cmd_record(int argc, char **argv)
 		{ "backend", required_argument, NULL, 'b' },
 		{ "buffer-size", required_argument, NULL, 'm' },
 		{ "syscalls", no_argument, NULL, 'S' },
+		{ "switch-in", no_argument, NULL, 'I' },
+		{ "wakeup", no_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -104,6 +110,12 @@ int cmd_record(int argc, char **argv)
 		case 'S':
 			o.syscalls = 1;
 			break;
+		case 'I':
+			o.switch_in = 1;
+			break;
+		case 'W':
+			o.wakeup = 1;
+			break;
 		case 'q':
 			o.quiet = 1;
 			break;
@@ -116,8 +128,10 @@ int cmd_record(int argc, char **argv)
 	if (optind < argc)
 		o.cmd = argv + optind;
 	o.pids = pids;
-	if (!!o.cmd + !!o.npids + !!o.system_wide != 1)
-		return cli_usage("record", "give exactly one of -a, -p PID or a command");
+	if (o.npids && (o.cmd || o.system_wide))
+		return cli_usage("record", "-p cannot be combined with -a or a command");
+	if (!o.cmd && !o.npids && !o.system_wide)
+		return cli_usage("record", "give -a, -p PID or a command");
 	code = ss_record_run(&o, &res);
 	if (!o.quiet && (res.records || res.bytes))
 		ss_record_summary(&res, o.output);

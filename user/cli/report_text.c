@@ -88,6 +88,10 @@ static void print_switch_in(FILE *f, struct ss_analysis *a)
 	for (unsigned int c = 0; c < SS_CLASS_MAX; c++)
 		any |= a->swin_class[c].count != 0;
 	section(f, "SWITCH-IN PATH (sched_switch -> the task's return to user mode)");
+	if (!(a->meta->flags & SS_META_SWITCH_IN)) {
+		fprintf(f, "not recorded (switchscope record --switch-in)\n");
+		return;
+	}
 	if (!any) {
 		fprintf(f, "no switch-in ended in a traced sys_exit\n");
 		return;

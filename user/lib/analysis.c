@@ -402,6 +402,7 @@ void ss_analysis_add(struct ss_analysis *a, const struct ss_hdr *h,
 	case SS_EV_SWITCH:
 		on_switch(a, (const void *)h, info);
 		break;
+	case SS_EV_WAKING:
 	case SS_EV_WAKEUP:
 	case SS_EV_WAKEUP_NEW:
 		on_wakeup(a, (const void *)h);

@@ -3,9 +3,9 @@
  *
  * The latency terms, defined once for every command:
  *   run     on-CPU time: switch-in to switch-out.
- *   wait    run-queue latency: from becoming runnable (sched_wakeup,
- *           sched_wakeup_new, or being preempted while runnable) to the
- *           switch-in that puts the task on a CPU.
+ *   wait    run-queue latency: from becoming runnable (the start of its
+ *           wakeup, sched_waking; sched_wakeup_new for a new task; or being
+ *           preempted while runnable) to the switch-in that puts it on a CPU.
  *   sleep   blocked off-CPU time: voluntary switch-out to wakeup.
  *   switch-in path
  *           from the sched_switch that brings a task in to that task's

@@ -14,7 +14,8 @@ struct ss_backend_cfg {
 	int system_wide;	/* -a: no tgid filter */
 	size_t buffer_bytes;	/* ring buffer size (0: backend default) */
 	int syscalls;		/* record sys_enter and user page faults */
-	int no_retuser;		/* skip the sys_exit probe (switch-in path) */
+	int switch_in;		/* record the switch-in path (a probe on sys_exit) */
+	int wakeup;		/* record sched_wakeup besides sched_waking */
 };
 
 /* Called for each record, in the order the backend produces them. */

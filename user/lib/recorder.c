@@ -155,7 +155,9 @@ static void fill_meta(struct ss_meta *m, const struct ss_record_opts *o,
 	m->start_realtime_ns = ss_realtime_ns();
 	m->backend = backend;
 	m->flags = (o->system_wide ? SS_META_SYSTEM_WIDE : 0) |
-		   (o->syscalls ? SS_META_SYSCALLS : 0);
+		   (o->syscalls ? SS_META_SYSCALLS : 0) |
+		   (o->switch_in ? SS_META_SWITCH_IN : 0) |
+		   (o->wakeup ? SS_META_WAKEUP : 0);
 	m->recorder_pid = getpid();
 	if (uname(&u) == 0) {
 		snprintf(m->sysname, sizeof(m->sysname), "%s", u.sysname);
@@ -249,6 +251,8 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		.system_wide = o->system_wide,
 		.buffer_bytes = o->buffer_bytes,
 		.syscalls = o->syscalls,
+		.switch_in = o->switch_in,
+		.wakeup = o->wakeup,
 	};
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct rec r = { .o = o, .go_fd = -1, .err_fd = -1 };

@@ -18,6 +18,8 @@ struct ss_record_opts {
 	uint64_t duration_ns;		/* stop after this long (0: no limit) */
 	size_t buffer_bytes;		/* kernel buffer size (0: default) */
 	int syscalls;			/* record sys_enter and faults (verify) */
+	int switch_in;			/* record the switch-in path (sys_exit) */
+	int wakeup;			/* record sched_wakeup too */
 	int quiet;			/* no summary line */
 };
 
