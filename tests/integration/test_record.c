@@ -398,3 +398,30 @@ TEST(unprivileged_user_is_told_which_capability_is_missing)
 	CHECK(strstr(out, "CAP_BPF") && strstr(out, "CAP_PERFMON") && strstr(out, "setcap"),
 	      "stderr: %s", out);
 }
+
+TEST(switch_in_path_is_measured_per_class)
+{
+	const char *trace = tu_tmp("swin.trace");
+	struct ss_analysis a;
+	char *out = NULL, *err = NULL;
+	uint32_t t1, t2;
+	int rc;
+
+	rc = TU_RUN(&out, &err, "switchscope", "record", "-q", "--switch-in", "-o",
+		    (char *)trace, "--", pp_path(), "--switches", "4000", "--cpu", "0");
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	REQUIRE(tu_pingpong_tids(out, &t1, &t2) == 0);
+	REQUIRE(tu_analyse(trace, &a) == 0);
+	/* Every hand-over returns to user mode from futex(): one switch-in
+	 * path each, of the thread class (other tasks of the system may add
+	 * a few of other classes). */
+	CHECK_GE(a.swin_class[SS_CLASS_THREAD].count, 4000);
+	CHECK_LT(a.swin_class[SS_CLASS_PROCESS].count, 20);
+	CHECK_GT(a.swin_class[SS_CLASS_THREAD].min, 0);
+	CHECK_LT(a.swin_class[SS_CLASS_THREAD].min, 1000000);
+	REQUIRE(ss_thread_find(&a, t1) && ss_thread_find(&a, t1)->swin);
+	CHECK_GE(ss_thread_find(&a, t1)->swin->count, 2000);
+	ss_analysis_free(&a);
+	free(out);
+	free(err);
+}
