@@ -55,7 +55,7 @@ check: deps
 	$(Q)scripts/run-suites.sh $(TEST_SUITES)
 
 bench: all $(BENCHES)
-	$(Q)for b in $(BENCHES); do "$$b" || exit 1; done
+	$(Q)for b in $(BENCHES); do echo "=== $$b"; "$$b" || exit 1; done
 
 clean:
 	$(call msg,CLEAN,$(B))

@@ -39,5 +39,5 @@ $(B)/tests/fuzz_reader: tests/fuzz/fuzz_reader.c $(LIBSS_PURE) | $(B)/gen/syscal
 
 TEST_SUITES += $(B)/tests/test_unit $(B)/tests/test_unit_asan $(B)/tests/test_record \
 	tests/integration/cli_damage.sh tests/fuzz/run-fuzz.sh
-ALL += $(B)/bin/ss-pingpong
+BENCHES += tests/bench/bench_record.sh
 check-prereqs: $(B)/asan/bin/switchscope $(B)/tests/fuzz_reader

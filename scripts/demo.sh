@@ -7,7 +7,7 @@ out=build/demo
 mkdir -p "$out"
 for mode in thread process; do
 	echo "=== $mode ping-pong, 200,000 hand-overs on CPU 0, traced"
-	build/bin/switchscope record -o "$out/$mode.trace" -- \
+	build/bin/switchscope record --switch-in -o "$out/$mode.trace" -- \
 		build/bin/ss-pingpong --mode "$mode" --switches 200000 --cpu 0
 	build/bin/switchscope report -n 5 "$out/$mode.trace"
 	echo
