@@ -41,3 +41,11 @@ TEST_SUITES += $(B)/tests/test_unit $(B)/tests/test_unit_asan $(B)/tests/test_re
 	tests/integration/cli_damage.sh tests/fuzz/run-fuzz.sh
 BENCHES += tests/bench/bench_record.sh
 check-prereqs: $(B)/asan/bin/switchscope $(B)/tests/fuzz_reader
+
+# A program that emits the coro:* probe ABI by hand (no runtime of ours).
+$(B)/tests/hand-probes: tests/usdt/hand_probes.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) $< -o $@
+check-prereqs: $(B)/tests/hand-probes
+DEPS_PKGS += systemtap-sdt-dev

@@ -49,7 +49,7 @@ static void pingpong_class(const char *mode, int want, int other)
 	int rc;
 
 	rc = TU_RUN(&out, &err, "switchscope", "record", "-q", "-o", (char *)trace, "--",
-		    pp_path(), "--mode", (char *)mode, "--switches", "4000", "--cpu", "0");
+		    pp_path(), "--mode", (char *)mode, "--switches", "4000", "--cpu", "0", "--rt");
 	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
 	REQUIRE(tu_pingpong_tids(out, &bw.a, &bw.b) == 0, "no tids in '%s'", out);
 	REQUIRE(tu_each(trace, count_between, &bw) > 0);
@@ -408,7 +408,7 @@ TEST(switch_in_path_is_measured_per_class)
 	int rc;
 
 	rc = TU_RUN(&out, &err, "switchscope", "record", "-q", "--switch-in", "-o",
-		    (char *)trace, "--", pp_path(), "--switches", "4000", "--cpu", "0");
+		    (char *)trace, "--", pp_path(), "--switches", "4000", "--cpu", "0", "--rt");
 	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
 	REQUIRE(tu_pingpong_tids(out, &t1, &t2) == 0);
 	REQUIRE(tu_analyse(trace, &a) == 0);
@@ -424,4 +424,104 @@ TEST(switch_in_path_is_measured_per_class)
 	ss_analysis_free(&a);
 	free(out);
 	free(err);
+}
+
+struct coro_seen {
+	long creates, switches, bad_switch, parks, readies, exits, stats;
+	uint64_t stats_switches, stats_ns, dur_sum;
+	uint32_t tgid;
+};
+
+static void on_coro_rec(const struct ss_hdr *h, void *ctx)
+{
+	struct coro_seen *s = ctx;
+
+	switch (h->type) {
+	case SS_EV_CORO_CREATE: {
+		const struct ss_coro_create *e = (const void *)h;
+
+		s->creates += e->stack_size == 65536 && (e->id == 1 || e->id == 2);
+		s->tgid = e->tgid;
+		break;
+	}
+	case SS_EV_CORO_SWITCH: {
+		const struct ss_coro_switch *e = (const void *)h;
+		uint64_t i = s->switches++;
+
+		if (e->from != (i & 1 ? 2u : 1u) || e->to != (i & 1 ? 1u : 2u) ||
+		    e->dur_ns != 100 + i || e->start_ns != 0 || e->tgid != s->tgid ||
+		    e->tid != e->tgid)
+			s->bad_switch++;
+		s->dur_sum += e->dur_ns;
+		break;
+	}
+	case SS_EV_CORO_PARK:
+		s->parks += ((const struct ss_coro_park *)h)->reason == SS_PARK_SLEEP;
+		break;
+	case SS_EV_CORO_READY:
+		s->readies += ((const struct ss_coro_ready *)h)->by == 1;
+		break;
+	case SS_EV_CORO_EXIT:
+		s->exits++;
+		break;
+	case SS_EV_CORO_STATS:
+		s->stats++;
+		s->stats_switches = ((const struct ss_coro_stats *)h)->switches;
+		s->stats_ns = ((const struct ss_coro_stats *)h)->switch_ns;
+		break;
+	}
+}
+
+static char *hand_probes(void)
+{
+	static char p[256];
+
+	snprintf(p, sizeof(p), "%s/../tests/hand-probes", tu_bin());
+	return p;
+}
+
+TEST(another_runtime_emitting_the_probe_abi_is_traced)
+{
+	const char *trace = tu_tmp("hand.trace");
+	struct coro_seen s = { 0 };
+	char *err = NULL;
+	int rc;
+
+	/* Found by itself: the command's executable has the probes. */
+	rc = TU_RUN(NULL, &err, "switchscope", "record", "-q", "-o", (char *)trace,
+		    "--", hand_probes(), "5000");
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	tu_each(trace, on_coro_rec, &s);
+	CHECK_EQ(s.creates, 2);
+	CHECK_EQ(s.switches, 5000);
+	CHECK_EQ(s.bad_switch, 0);
+	CHECK_EQ(s.parks, 1);
+	CHECK_EQ(s.readies, 1);
+	CHECK_EQ(s.exits, 2);
+	CHECK_EQ(s.stats, 1);
+	CHECK_EQ(s.stats_switches, 5000);
+	CHECK_EQ(s.stats_ns, s.dur_sum);
+	free(err);
+}
+
+TEST(no_coro_turns_probes_off_and_usdt_without_probes_is_an_error)
+{
+	const char *trace = tu_tmp("nocoro.trace");
+	struct coro_seen s = { 0 };
+	char *err = NULL, *out = NULL;
+	int rc;
+
+	rc = TU_RUN(&out, &err, "switchscope", "record", "-q", "--no-coro", "-o",
+		    (char *)trace, "--", hand_probes(), "100");
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	CHECK(out && strstr(out, "semaphore not set"), "out: %s", out);
+	tu_each(trace, on_coro_rec, &s);
+	CHECK_EQ(s.switches + s.creates, 0);
+	free(err);
+	rc = TU_RUN(NULL, &err, "switchscope", "record", "-q", "--usdt", "/bin/true",
+		    "-o", (char *)trace, "--", "/bin/true");
+	CHECK_EQ(rc, 4);
+	CHECK(err && strstr(err, "no coro:* USDT probes"), "stderr: %s", err);
+	free(err);
+	free(out);
 }

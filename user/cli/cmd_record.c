@@ -29,6 +29,9 @@ static const char help[] =
 "                         syscall exit of the system)\n"
 "      --wakeup           also record sched_wakeup (sched_waking always is)\n"
 "      --syscalls         also record syscall entries and user page faults\n"
+"      --usdt PATH        attach the coro:* probes of PATH (also found by\n"
+"                         themselves in traced executables and libraries)\n"
+"      --no-coro          do not attach coroutine probes\n"
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this text\n"
 "\n"
@@ -73,12 +76,15 @@ int cmd_record(int argc, char **argv)
 		{ "syscalls", no_argument, NULL, 'S' },
 		{ "switch-in", no_argument, NULL, 'I' },
 		{ "wakeup", no_argument, NULL, 'W' },
+		{ "usdt", required_argument, NULL, 'U' },
+		{ "no-coro", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct ss_record_opts o = { .output = "switchscope.trace", .backend = "bpf" };
 	struct ss_record_result res;
+	static const char *usdt[64];
 	uint32_t *pids = NULL;
 	uint64_t v;
 	int c, code;
@@ -116,6 +122,14 @@ int cmd_record(int argc, char **argv)
 		case 'W':
 			o.wakeup = 1;
 			break;
+		case 'U':
+			if (o.nusdt == sizeof(usdt) / sizeof(usdt[0]))
+				return cli_usage("record", "at most %zu --usdt", o.nusdt);
+			usdt[o.nusdt++] = optarg;
+			break;
+		case 'N':
+			o.no_coro = 1;
+			break;
 		case 'q':
 			o.quiet = 1;
 			break;
@@ -128,6 +142,7 @@ int cmd_record(int argc, char **argv)
 	if (optind < argc)
 		o.cmd = argv + optind;
 	o.pids = pids;
+	o.usdt = usdt;
 	if (o.npids && (o.cmd || o.system_wide))
 		return cli_usage("record", "-p cannot be combined with -a or a command");
 	if (!o.cmd && !o.npids && !o.system_wide)

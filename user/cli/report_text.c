@@ -172,7 +172,7 @@ static void print_processes(FILE *f, struct ss_analysis *a, struct ss_thread **v
 static void print_threads(FILE *f, struct ss_analysis *a, struct ss_thread **v,
 			  size_t n, const struct report_opts *o)
 {
-	char b[4][SS_DUR_BUF];
+	char b[6][SS_DUR_BUF];
 	size_t rows = o->max_rows && n > o->max_rows ? o->max_rows : n;
 
 	section(f, "PER THREAD");
@@ -207,7 +207,7 @@ static void print_threads(FILE *f, struct ss_analysis *a, struct ss_thread **v,
 			ss_fmt_dur(b[1], SS_DUR_BUF, ss_hist_quantile(w, 0.99)),
 			ss_fmt_dur(b[2], SS_DUR_BUF, w->max), (unsigned long long)s->count,
 			ss_fmt_dur(b[3], SS_DUR_BUF, ss_hist_quantile(s, 0.5)),
-			ss_fmt_dur(b[0], SS_DUR_BUF, ss_hist_quantile(s, 0.99)));
+			ss_fmt_dur(b[4], SS_DUR_BUF, ss_hist_quantile(s, 0.99)));
 		if (o->hist && t->wait) {
 			fprintf(f, "\n  run-queue latency of %s[%u]\n", t->comm, t->tid);
 			ss_hist_print_log2(f, t->wait, "usecs", 1000);
@@ -242,7 +242,7 @@ static void print_created(FILE *f, struct ss_analysis *a, struct ss_thread **v,
 static void print_coroutines(FILE *f, struct ss_analysis *a, struct ss_thread **v,
 			     size_t n, const struct report_opts *o)
 {
-	char b[4][SS_DUR_BUF];
+	char b[6][SS_DUR_BUF];
 	size_t rows = 0;
 
 	section(f, "KERNEL vs COROUTINE SWITCHES, per thread");
@@ -289,7 +289,7 @@ static void print_coroutines(FILE *f, struct ss_analysis *a, struct ss_thread **
 			ss_fmt_dur(b[1], SS_DUR_BUF, parked),
 			ss_fmt_dur(b[2], SS_DUR_BUF, c->parked_ns[SS_PARK_CHANNEL]),
 			ss_fmt_dur(b[3], SS_DUR_BUF, c->parked_ns[SS_PARK_FD]),
-			ss_fmt_dur(b[0], SS_DUR_BUF, c->parked_ns[SS_PARK_SLEEP]),
+			ss_fmt_dur(b[4], SS_DUR_BUF, c->parked_ns[SS_PARK_SLEEP]),
 			(unsigned long long)c->preempted);
 	}
 	fprintf(f, "preem: involuntary kernel switches of the thread while this "

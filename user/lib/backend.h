@@ -21,6 +21,13 @@ struct ss_backend_cfg {
 /* Called for each record, in the order the backend produces them. */
 typedef void (*ss_record_cb)(void *ctx, const struct ss_hdr *rec);
 
+/* File descriptors of the BPF maps other BPF objects share. */
+struct ss_bpf_maps {
+	int events;		/* ring buffer */
+	int tgids;		/* traced processes */
+	int lost;		/* per-CPU loss counters */
+};
+
 /* Cumulative losses of one CPU since open. */
 struct ss_cpu_lost {
 	uint64_t count;		/* records lost */
@@ -45,6 +52,8 @@ struct ss_backend_ops {
 	 * Returns the number delivered or -errno (-EINTR is not an error). */
 	int (*poll)(struct ss_backend *b, int timeout_ms, ss_record_cb cb,
 		    void *ctx);
+	/* The maps a BPF object can share (0), or -ENOTSUP. May be NULL. */
+	int (*bpf_maps)(struct ss_backend *b, struct ss_bpf_maps *out);
 	/* Fill lost[0..ncpu) with cumulative losses. Returns 0 or -errno. */
 	int (*lost)(struct ss_backend *b, struct ss_cpu_lost *lost,
 		    unsigned int ncpu);

@@ -156,6 +156,14 @@ static int bpf_lost(struct ss_backend *b, struct ss_cpu_lost *lost, unsigned int
 	return 0;
 }
 
+static int bpf_maps(struct ss_backend *b, struct ss_bpf_maps *out)
+{
+	out->events = bpf_map__fd(b->skel->maps.events);
+	out->tgids = bpf_map__fd(b->skel->maps.tgids);
+	out->lost = bpf_map__fd(b->skel->maps.lost);
+	return 0;
+}
+
 static void bpf_close(struct ss_backend *b)
 {
 	ring_buffer__free(b->rb);
@@ -173,6 +181,7 @@ const struct ss_backend_ops ss_backend_bpf = {
 	.start = bpf_start,
 	.stop = bpf_stop,
 	.poll = bpf_poll,
+	.bpf_maps = bpf_maps,
 	.lost = bpf_lost,
 	.close = bpf_close,
 };

@@ -3,7 +3,10 @@
  * Used by the tests, the lab and the benchmarks.
  *
  *   ss-pingpong [--mode thread|process] [--via futex|pipe] [--switches N]
- *               [--cpu C|--no-pin] [--pairs P]
+ *               [--cpu C|--no-pin] [--pairs P] [--rt]
+ *
+ * --rt runs the players SCHED_FIFO, so that no ordinary task of a busy
+ * machine runs between two hand-overs (tests want exact switch pairs).
  *
  * Prints one line: "pingpong mode=.. via=.. pairs=P switches=N ns_per_switch=X
  * tids=a,b[;c,d...]" where switches counts hand-overs per pair summed (2 per
@@ -31,7 +34,7 @@ struct pair {
 	int pipe_ab[2], pipe_ba[2];
 };
 
-static int mode_process, via_pipe, cpu = 0;
+static int mode_process, via_pipe, cpu = 0, rt;
 static long rounds = 100000;
 
 static void futex_wait(_Atomic uint32_t *a, uint32_t v)
@@ -48,8 +51,13 @@ static void futex_wake(_Atomic uint32_t *a)
 
 static void pin(void)
 {
+	struct sched_param sp = { .sched_priority = 10 };
 	cpu_set_t s;
 
+	if (rt && sched_setscheduler(0, SCHED_FIFO, &sp)) {
+		perror("sched_setscheduler");
+		exit(1);
+	}
 	if (cpu < 0)
 		return;
 	CPU_ZERO(&s);
@@ -119,6 +127,7 @@ int main(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "no-pin", no_argument, NULL, 'P' },
 		{ "pairs", required_argument, NULL, 'p' },
+		{ "rt", no_argument, NULL, 'r' },
 		{ 0 }
 	};
 	long pairs = 1, switches = 200000;
@@ -149,6 +158,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			pairs = atol(optarg);
+			break;
+		case 'r':
+			rt = 1;
 			break;
 		default:
 			goto usage;
@@ -205,6 +217,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: ss-pingpong [--mode thread|process] [--via futex|pipe] "
-		"[--switches N] [--cpu C|--no-pin] [--pairs P]\n");
+		"[--switches N] [--cpu C|--no-pin] [--pairs P] [--rt]\n");
 	return 2;
 }
