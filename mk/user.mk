@@ -4,9 +4,10 @@ LIBSS_SRCS := $(wildcard user/lib/*.c)
 LIBSS_OBJS := $(LIBSS_SRCS:%.c=$(B)/obj/%.o)
 LIBSS := $(B)/lib/libswitchscope.a
 
-CLI_CMDS += record report timehist
+CLI_CMDS += record report timehist verify
 CLI_SRCS += user/cli/main.c user/cli/cmd_record.c user/cli/cmd_report.c \
-	user/cli/report_text.c user/cli/report_json.c user/cli/cmd_timehist.c
+	user/cli/report_text.c user/cli/report_json.c user/cli/cmd_timehist.c \
+	user/cli/cmd_verify.c
 CLI_OBJS = $(CLI_SRCS:%.c=$(B)/obj/%.o)
 CLI := $(B)/bin/switchscope
 

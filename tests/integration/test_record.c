@@ -525,3 +525,48 @@ TEST(no_coro_turns_probes_off_and_usdt_without_probes_is_an_error)
 	free(err);
 	free(out);
 }
+
+TEST(verify_passes_clean_windows_and_names_what_entered_the_kernel)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = TU_RUN(&out, &err, "switchscope", "verify", "--min-switches", "1000", "--",
+		    hand_probes(), "1000", "clean");
+	CHECK_EQ(rc, 0);
+	CHECK(out && strstr(out, "checked      1000 coroutine switches") &&
+	      strstr(out, "VERDICT: PASS"), "out: %s err: %s", out, err);
+	free(out);
+	free(err);
+
+	rc = TU_RUN(&out, &err, "switchscope", "verify", "--json", "--", hand_probes(),
+		    "1000", "syscall");
+	CHECK_EQ(rc, 1);
+	CHECK(out && strstr(out, "\"verdict\":\"FAIL\"") &&
+	      strstr(out, "\"what\":\"getppid\",\"count\":1000"), "out: %s", out);
+	free(out);
+	free(err);
+
+	rc = TU_RUN(&out, &err, "switchscope", "verify", "--", hand_probes(), "200", "fault");
+	CHECK_EQ(rc, 1);
+	CHECK(out && strstr(out, "page fault") && strstr(out, "200") && strstr(out, "addr 0x"),
+	      "out: %s", out);
+	free(out);
+	free(err);
+}
+
+TEST(verify_without_probes_or_enough_switches_is_inconclusive)
+{
+	char *out = NULL, *err = NULL;
+
+	CHECK_EQ(TU_RUN(&out, &err, "switchscope", "verify", "--", "/bin/true"), 9);
+	CHECK(err && strstr(err, "no coro:* USDT probes found"), "err: %s", err);
+	free(out);
+	free(err);
+	CHECK_EQ(TU_RUN(&out, &err, "switchscope", "verify", "--min-switches", "5000", "--",
+			hand_probes(), "100", "clean"), 9);
+	CHECK(out && strstr(out, "INCONCLUSIVE"), "out: %s", out);
+	free(out);
+	free(err);
+	CHECK_EQ(TU_RUN(NULL, NULL, "switchscope", "verify", "-p", "1"), 2);
+}

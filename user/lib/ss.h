@@ -20,6 +20,7 @@ enum ss_exit_code {
 	SS_EXIT_BADTRACE = 6,	/* not a trace, newer major version, header corrupt */
 	SS_EXIT_DAMAGED = 7,	/* trace damaged: results cover the intact part */
 	SS_EXIT_INTERNAL = 8,	/* out of memory, unexpected failure */
+	SS_EXIT_INCONCLUSIVE = 9, /* verify: no probes, too few switches, lost events */
 	SS_EXIT_EXEC = 127,	/* record/verify: the command could not be run */
 };
 
