@@ -37,8 +37,8 @@ struct task_struct___o {
 static __always_inline __u32 task_state(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___o *)t, state);
+		return t->__state;
+	return ((struct task_struct___o *)t)->state;
 }
 
 /* Where the task's CPU lives moved between task_struct::cpu and
@@ -61,18 +61,18 @@ static __always_inline __u32 task_cpu(struct task_struct *t)
 	struct task_struct___cpu *tc = (void *)t;
 
 	if (bpf_core_field_exists(tc->cpu))
-		return BPF_CORE_READ(tc, cpu);
-	return BPF_CORE_READ((struct task_struct___ti *)t, thread_info.cpu);
+		return tc->cpu;
+	return ((struct task_struct___ti *)t)->thread_info.cpu;
 }
 
 static __always_inline bool is_kthread(struct task_struct *t)
 {
-	return BPF_CORE_READ(t, flags) & PF_KTHREAD;
+	return t->flags & PF_KTHREAD;
 }
 
 static __always_inline __u8 prio8(struct task_struct *t)
 {
-	int prio = BPF_CORE_READ(t, prio);
+	int prio = t->prio;
 
 	return prio < 0 || prio > 254 ? 255 : prio;
 }
@@ -82,13 +82,13 @@ static __always_inline __u8 prio8(struct task_struct *t)
 static __always_inline __u8 classify(struct task_struct *prev,
 				     struct task_struct *next)
 {
-	if (BPF_CORE_READ(prev, pid) == 0)
+	if (prev->pid == 0)
 		return SS_CLASS_FROM_IDLE;
-	if (BPF_CORE_READ(next, pid) == 0)
+	if (next->pid == 0)
 		return SS_CLASS_TO_IDLE;
 	if (is_kthread(prev) || is_kthread(next))
 		return SS_CLASS_KTHREAD;
-	if (BPF_CORE_READ(prev, active_mm) == BPF_CORE_READ(next, mm))
+	if (prev->active_mm == next->mm)
 		return SS_CLASS_THREAD;
 	return SS_CLASS_PROCESS;
 }
@@ -97,8 +97,8 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
-	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
-	__u32 next_tgid = BPF_CORE_READ(next, tgid);
+	__u32 prev_tgid = prev->tgid;
+	__u32 next_tgid = next->tgid;
 	bool next_traced = traced(next_tgid);
 	__u32 zero = 0, *cst = NULL;
 	struct ss_switch *e;
@@ -113,9 +113,9 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 	e = ss_reserve(SS_EV_SWITCH, sizeof(*e));
 	if (!e)
 		return 0;
-	e->prev_tid = BPF_CORE_READ(prev, pid);
+	e->prev_tid = prev->pid;
 	e->prev_tgid = prev_tgid;
-	e->next_tid = BPF_CORE_READ(next, pid);
+	e->next_tid = next->pid;
 	e->next_tgid = next_tgid;
 	e->prev_state = task_state(prev);
 	e->prev_prio = prio8(prev);
@@ -137,7 +137,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 static __always_inline int on_wake(struct task_struct *p, __u32 type)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct ss_wakeup *e;
 
 	if (!traced(tgid))
@@ -145,10 +145,10 @@ static __always_inline int on_wake(struct task_struct *p, __u32 type)
 	e = ss_reserve(type, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(p, pid);
+	e->tid = p->pid;
 	e->tgid = tgid;
-	e->waker_tid = BPF_CORE_READ(cur, pid);
-	e->waker_tgid = BPF_CORE_READ(cur, tgid);
+	e->waker_tid = cur->pid;
+	e->waker_tgid = cur->tgid;
 	e->target_cpu = task_cpu(p);
 	e->prio = prio8(p);
 	e->pad[0] = e->pad[1] = e->pad[2] = 0;
@@ -180,24 +180,24 @@ SEC("tp_btf/task_newtask")
 int BPF_PROG(on_newtask, struct task_struct *task, __u64 clone_flags)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u32 ptgid = BPF_CORE_READ(cur, tgid);
+	__u32 ptgid = cur->tgid;
 	struct ss_newtask *e;
 	__u8 one = 1;
 
 	if (!traced(ptgid))
 		return 0;
 	if (!trace_all && !(clone_flags & SS_CLONE_THREAD)) {
-		__u32 child = BPF_CORE_READ(task, tgid);
+		__u32 child = task->tgid;
 
 		bpf_map_update_elem(&tgids, &child, &one, BPF_ANY);
 	}
 	e = ss_reserve(SS_EV_NEWTASK, sizeof(*e));
 	if (!e)
 		return 0;
-	e->parent_tid = BPF_CORE_READ(cur, pid);
+	e->parent_tid = cur->pid;
 	e->parent_tgid = ptgid;
-	e->tid = BPF_CORE_READ(task, pid);
-	e->tgid = BPF_CORE_READ(task, tgid);
+	e->tid = task->pid;
+	e->tgid = task->tgid;
 	e->clone_flags = clone_flags;
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	ss_submit(e);
@@ -208,7 +208,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct ss_exec *e;
 
 	if (!traced(tgid))
@@ -216,13 +216,13 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 	e = ss_reserve(SS_EV_EXEC, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(p, pid);
+	e->tid = p->pid;
 	e->tgid = tgid;
 	e->old_tid = old_pid;
 	e->pad = 0;
 	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename),
-				  BPF_CORE_READ(bprm, filename));
+				  bprm->filename);
 	ss_submit(e);
 	return 0;
 }
@@ -230,7 +230,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct ss_exit *e;
 
 	if (!traced(tgid))
@@ -238,10 +238,10 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	e = ss_reserve(SS_EV_EXIT, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(p, pid);
+	e->tid = p->pid;
 	e->tgid = tgid;
-	e->exit_code = BPF_CORE_READ(p, exit_code);
-	e->flags = BPF_CORE_READ(p, signal, live.counter) == 0 ?
+	e->exit_code = p->exit_code;
+	e->flags = p->signal->live.counter == 0 ?
 		   SS_EXIT_GROUP_DEAD : 0;
 	ss_submit(e);
 	return 0;
@@ -250,7 +250,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 SEC("tp_btf/task_rename")
 int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 	struct ss_comm *e;
 
 	if (!traced(tgid))
@@ -258,7 +258,7 @@ int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 	e = ss_reserve(SS_EV_COMM, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(task, pid);
+	e->tid = task->pid;
 	e->tgid = tgid;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
 	ss_submit(e);
@@ -268,7 +268,7 @@ int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(on_migrate, struct task_struct *p, int dest_cpu)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct ss_migrate *e;
 
 	if (!traced(tgid))
@@ -276,7 +276,7 @@ int BPF_PROG(on_migrate, struct task_struct *p, int dest_cpu)
 	e = ss_reserve(SS_EV_MIGRATE, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(p, pid);
+	e->tid = p->pid;
 	e->tgid = tgid;
 	e->orig_cpu = task_cpu(p);
 	e->dest_cpu = dest_cpu;
@@ -287,9 +287,9 @@ int BPF_PROG(on_migrate, struct task_struct *p, int dest_cpu)
 static __always_inline __u32 syscall_nr(struct pt_regs *regs)
 {
 #if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, orig_ax);
+	return regs->orig_ax;
 #elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(regs, syscallno);
+	return regs->syscallno;
 #else
 #error "syscall number register unknown for this architecture"
 #endif
@@ -311,8 +311,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e = ss_reserve(SS_EV_RETUSER, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(cur, pid);
-	e->tgid = BPF_CORE_READ(cur, tgid);
+	e->tid = cur->pid;
+	e->tgid = cur->tgid;
 	e->switch_ts = ts;
 	e->nr = syscall_nr(regs);
 	e->pad = 0;
@@ -325,7 +325,7 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u32 tgid = BPF_CORE_READ(cur, tgid);
+	__u32 tgid = cur->tgid;
 	struct ss_syscall *e;
 
 	if (!traced(tgid))
@@ -333,11 +333,11 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	e = ss_reserve(SS_EV_SYSCALL, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(cur, pid);
+	e->tid = cur->pid;
 	e->tgid = tgid;
 	e->nr = id;
 	e->pad = 0;
-	e->ip = PT_REGS_IP_CORE(regs);
+	e->ip = PT_REGS_IP(regs);
 	ss_submit(e);
 	return 0;
 }
@@ -348,7 +348,7 @@ int BPF_PROG(on_fault, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u32 tgid = BPF_CORE_READ(cur, tgid);
+	__u32 tgid = cur->tgid;
 	struct ss_fault *e;
 
 	if (!traced(tgid))
@@ -356,10 +356,10 @@ int BPF_PROG(on_fault, unsigned long address, struct pt_regs *regs,
 	e = ss_reserve(SS_EV_FAULT, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(cur, pid);
+	e->tid = cur->pid;
 	e->tgid = tgid;
 	e->addr = address;
-	e->ip = PT_REGS_IP_CORE(regs);
+	e->ip = PT_REGS_IP(regs);
 	e->error_code = error_code;
 	ss_submit(e);
 	return 0;
@@ -382,7 +382,7 @@ int BPF_PROG(on_tlb_flush, int reason, unsigned long pages)
 	e = ss_reserve(SS_EV_TLB, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(cur, pid);
+	e->tid = cur->pid;
 	e->reason = reason;
 	e->pages = pages;
 	ss_submit(e);
