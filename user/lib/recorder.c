@@ -383,8 +383,13 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		rec_coro_tick(r.coro, ss_now_ns(), on_record, &r);
 		check_lost(&r);
 		ss_sink_flush(r.sink, 0);
-		if (ss_sink_error(r.sink))
+		rc = ss_sink_error(r.sink);
+		if (rc) {
+			ss_err("writing %s failed: %s; the file is valid up to the last "
+			       "complete chunk", o->output, strerror(rc));
+			code = rc == ENOMEM ? SS_EXIT_INTERNAL : SS_EXIT_IO;
 			break;
+		}
 		forget_dead(&r, ss_now_ns());
 		if (o->cmd && waitpid(r.child, &res->cmd_status, WNOHANG) == r.child) {
 			reaped = 1;

@@ -16,6 +16,9 @@
  * little. */
 #define CHUNK_MAX_AGE_NS (500ull * 1000000)
 #define MAX_RUNS	256
+/* A run covers at least this much time, so that the runs to merge stay few
+ * however often the reader is woken. */
+#define RUN_MIN_NS	(5ull * 1000000)
 
 struct pend {
 	uint64_t ts;
@@ -39,6 +42,7 @@ struct ss_sink {
 	size_t nruns;
 	uint64_t seq;
 	uint64_t newest;
+	uint64_t in_first;		/* ts of the first record of `in` */
 	char *chunk;
 	size_t clen;
 	uint64_t chunk_born;
@@ -102,6 +106,8 @@ void ss_sink_add(struct ss_sink *s, const struct ss_hdr *rec)
 		s->oom = 1;
 		return;
 	}
+	if (!r->n)
+		s->in_first = rec->ts;
 	memcpy(r->buf + r->len, rec, sz);
 	r->idx[r->n++] = (struct pend){ rec->ts, s->seq++, r->len };
 	r->len += sz;
@@ -177,14 +183,16 @@ static void free_run(struct run *r)
 
 /* Close the filling run: sort it (BPF delivers it nearly sorted, so the
  * check usually spares the sort) and queue it for merging. */
-static void seal(struct ss_sink *s)
+static void seal(struct ss_sink *s, int all)
 {
 	struct run *r;
 	size_t i;
 
-	if (!s->in.n)
+	if (!s->in.n || s->nruns == MAX_RUNS ||
+	    (!all && s->newest - s->in_first < RUN_MIN_NS))
 		return;
-	if (s->nruns == MAX_RUNS || !(r = malloc(sizeof(*r)))) {
+	r = malloc(sizeof(*r));
+	if (!r) {
 		s->oom = 1;
 		return;
 	}
@@ -197,11 +205,9 @@ static void seal(struct ss_sink *s)
 	s->runs[s->nruns++] = r;
 }
 
-void ss_sink_flush(struct ss_sink *s, int all)
+/* Write out, in time order, what the runs hold up to horizon. */
+static void merge_out(struct ss_sink *s, int all, uint64_t horizon)
 {
-	uint64_t horizon = s->newest > REORDER_NS ? s->newest - REORDER_NS : 0;
-
-	seal(s);
 	for (;;) {
 		struct run *best = NULL;
 		size_t bi = 0;
@@ -222,6 +228,16 @@ void ss_sink_flush(struct ss_sink *s, int all)
 			s->runs[bi] = s->runs[--s->nruns];
 		}
 	}
+}
+
+void ss_sink_flush(struct ss_sink *s, int all)
+{
+	uint64_t horizon = s->newest > REORDER_NS ? s->newest - REORDER_NS : 0;
+
+	do {
+		seal(s, all);
+		merge_out(s, all, horizon);
+	} while (all && s->in.n && !s->oom);
 	if (all || (s->clen && s->newest - s->chunk_born > CHUNK_MAX_AGE_NS))
 		write_chunk(s);
 }
