@@ -30,3 +30,12 @@ $(EXPORT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/user/cli/cmd_export.o: SS_CFLAGS += -Iu
 $(EXPORT_SRCS:%.c=$(B)/obj/%.o): | $(B)/gen/perfetto_trace.pb-c.h
 # user.mk expanded the CLI's prerequisites before this fragment was read.
 $(CLI): $(patsubst %.c,$(B)/obj/%.o,user/cli/cmd_export.c $(EXPORT_SRCS) $(EXPORT_GEN))
+
+# The viewer's CSS and JavaScript, in the order they are concatenated.
+WEB_CSS := web/viewer.css
+WEB_JS := web/data.js web/render.js web/ui.js
+$(B)/gen/web_assets.h: web/embed.sh $(WEB_CSS) $(WEB_JS)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)web/embed.sh $@ --css $(WEB_CSS) --js $(WEB_JS)
+$(B)/obj/user/export/out_html.o: $(B)/gen/web_assets.h

@@ -235,15 +235,15 @@ static void emit(struct xmodel *m, struct xsink *s, struct xslice *sl)
 		return;
 	if (sl->t1 < sl->t0)
 		sl->t1 = sl->t0;
-	if (sl->t0 > m->to || sl->t1 < m->from || (sl->t1 == m->from && sl->t0 < m->from))
+	if (sl->t0 > m->to || sl->t1 < m->from)
 		return;
 	if (sl->t0 < m->from) {
 		sl->t0 = m->from;
-		sl->flags |= XF_CLIPPED;
+		sl->flags |= XF_CLIP_START;
 	}
 	if (sl->t1 > m->to) {
 		sl->t1 = m->to;
-		sl->flags |= XF_CLIPPED;
+		sl->flags |= XF_CLIP_END;
 	}
 	s->slice(s, sl);
 	s->items++;
@@ -330,12 +330,17 @@ static void on_switch(struct xmodel *m, struct xsink *s,
 		if (prev->state == XS_RUNNING && prev->cpu == c) {
 			close_state(m, s, prev, ts, end);
 		} else {
-			if (prev->state == XS_RUNNING)
-				close_state(m, s, prev, ts, XE_UNSURE);
 			/* Running since before the trace, or since records were
-			 * lost: the CPU's previous switch bounds the start. */
-			run_slice(m, s, prev, c, m->cpu_since[c], ts,
-				  XF_START_UNSURE | end);
+			 * lost: the CPU's previous switch bounds the start, and
+			 * whatever the thread was doing before ends there. */
+			uint64_t t0 = m->cpu_since[c] > prev->since ?
+				      m->cpu_since[c] : prev->since;
+
+			if (t0 > ts)
+				t0 = ts;
+			close_state(m, s, prev, t0,
+				    prev->state == XS_RUNNING ? XE_UNSURE : 0);
+			run_slice(m, s, prev, c, t0, ts, XF_START_UNSURE | end);
 		}
 		if (in) {
 			prev->n_switch_out++;
@@ -399,6 +404,8 @@ static void on_wake(struct xmodel *m, struct xsink *s, const struct ss_wakeup *w
 	close_state(m, s, t, ts, 0);
 	t->state = XS_RUNNABLE;
 	t->sub = w->hdr.type == SS_EV_WAKEUP_NEW ? XC_NEW : XC_WOKEN;
+	if (w->hdr.type == SS_EV_WAKING)
+		t->sub |= XF_BY_WAKING;
 	t->since = ts;
 	t->waker = waker;
 	t->waker_cpu = w->hdr.cpu;

@@ -51,7 +51,9 @@ enum xend {
 #define XF_END_MASK	0x07
 #define XF_FROM_IDLE	0x08	/* XK_RUN: the CPU was idle before */
 #define XF_START_UNSURE	0x10	/* began before the trace, or unknown */
-#define XF_CLIPPED	0x20	/* cut at the window edge */
+#define XF_CLIP_START	0x20	/* began before the window: cut there */
+#define XF_BY_WAKING	0x40	/* XK_WAIT: begun by a sched_waking record */
+#define XF_CLIP_END	0x80	/* ended after the window: cut there */
 
 /* XK_WAIT flags, low 3 bits: why the thread became runnable. */
 enum xcause {
