@@ -39,3 +39,33 @@ $(B)/gen/web_assets.h: web/embed.sh $(WEB_CSS) $(WEB_JS)
 	$(Q)mkdir -p $(@D)
 	$(Q)web/embed.sh $@ --css $(WEB_CSS) --js $(WEB_JS)
 $(B)/obj/user/export/out_html.o: $(B)/gen/web_assets.h
+
+# ---- tests ----
+EXPORT_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(EXPORT_SRCS) $(EXPORT_GEN))
+EXPORT_TEST_CFLAGS := $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Iuser/export -Itests
+
+$(B)/tests/export_gen: tests/export/gen_trace.c $(LIBSS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(LIBSS) -lz
+
+$(B)/tests/export_unit: tests/export/test_export.c $(EXPORT_OBJS) $(LIBSS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(EXPORT_OBJS) $(LIBSS) -lprotobuf-c -lz -lm
+
+# The browser tests' and the linter's npm packages (tests/browser/
+# package-lock.json), installed once; node_modules is not in git.
+NODE_STAMP := tests/browser/node_modules/.installed
+$(NODE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	$(call msg,NPM,tests/browser)
+	$(Q)cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	$(Q)touch $@
+
+tests/export/run.sh: $(CLI) $(B)/tests/export_gen $(B)/tests/export_unit $(NODE_STAMP)
+TEST_SUITES += $(B)/tests/export_unit tests/export/run.sh
+$(B)/tests/export_counts: tests/export/counts.c $(LIBSS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(LIBSS) -lz
+tests/export/run.sh: $(B)/tests/export_counts
