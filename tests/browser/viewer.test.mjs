@@ -97,7 +97,11 @@ try {
           R.fit(l.s[k] - (l.e[k] - l.s[k]), l.e[k] + (l.e[k] - l.s[k]));
           R.view.scrollY = Math.max(0, R.rowY[i] - 100);
           R.render();
-          return { x: R.xOf((l.s[k] + l.e[k]) / 2), y: R.rowY[i] - R.view.scrollY + 30 + 10 };
+          const box = R.canvas.getBoundingClientRect();
+          return {
+            x: box.left + R.xOf((l.s[k] + l.e[k]) / 2),
+            y: box.top + R.rowY[i] - R.view.scrollY + window.SS.RULER_H + window.SS.ROW_H.thread / 2,
+          };
         }
       }
     }
