@@ -69,3 +69,8 @@ $(B)/tests/export_counts: tests/export/counts.c $(LIBSS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(LIBSS) -lz
 tests/export/run.sh: $(B)/tests/export_counts
+
+# ---- benchmarks ----
+BENCHES += tests/bench/export_speed.sh tests/bench/export_viewer.sh
+tests/bench/export_speed.sh: $(CLI)
+tests/bench/export_viewer.sh: $(CLI) $(B)/tests/export_gen $(NODE_STAMP)

@@ -23,7 +23,7 @@ export default [
     },
   },
   {
-    files: ["tests/browser/**/*.mjs"],
+    files: ["tests/browser/**/*.mjs", "tests/bench/**/*.mjs"],
     languageOptions: {
       ecmaVersion: 2022,
       sourceType: "module",

@@ -15,8 +15,8 @@ ESLINT=tests/browser/node_modules/.bin/eslint
 count() { grep -c "$1" "$2"; }
 
 # -- lint of the viewer --------------------------------------------------
-if out=$($ESLINT -c tests/browser/eslint.config.js web/ tests/browser/ 2>&1); then
-	pass "eslint: web/*.js and tests/browser are clean"
+if out=$($ESLINT -c tests/browser/eslint.config.js web/ tests/browser/ tests/bench/ 2>&1); then
+	pass "eslint: web/*.js, tests/browser and tests/bench are clean"
 else
 	fail "eslint: web/*.js and tests/browser are clean" "$out"
 fi
