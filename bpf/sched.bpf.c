@@ -9,7 +9,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define TLB_FLUSH_ON_TASK_SWITCH 0
 
 /* The sys_exit that ends a switch-in path is recorded when set. */
-const volatile bool want_retuser = true;
+const volatile bool want_retuser = false;
+/* on_tlb_flush is loaded: remember per CPU whether a switch was traced. */
+const volatile bool want_tlb = false;
 
 /* Switch-in time of a traced task until its next sys_exit (0: none). */
 struct {
@@ -98,12 +100,14 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
 	__u32 next_tgid = BPF_CORE_READ(next, tgid);
 	bool next_traced = traced(next_tgid);
-	__u32 zero = 0, *cst;
+	__u32 zero = 0, *cst = NULL;
 	struct ss_switch *e;
 
-	cst = bpf_map_lookup_elem(&cpu_switch_traced, &zero);
-	if (cst)
-		*cst = 0;
+	if (want_tlb) {
+		cst = bpf_map_lookup_elem(&cpu_switch_traced, &zero);
+		if (cst)
+			*cst = 0;
+	}
 	if (!next_traced && !traced(prev_tgid))
 		return 0;
 	e = ss_reserve(SS_EV_SWITCH, sizeof(*e));

@@ -8,7 +8,7 @@
 /* Records older than the newest by this much are final: no record can
  * still arrive before them (the reader is drained every 10 ms). */
 #define REORDER_NS	(50ull * 1000000)
-#define CHUNK_BYTES	(1u << 20)
+#define CHUNK_BYTES	(256u << 10)
 /* A chunk is written at least this often, so a killed recorder loses
  * little. */
 #define CHUNK_MAX_AGE_NS (500ull * 1000000)
@@ -120,6 +120,13 @@ static int pend_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static int off_cmp(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
 static void write_chunk(struct ss_sink *s)
 {
 	if (!s->clen)
@@ -166,15 +173,17 @@ void ss_sink_flush(struct ss_sink *s, int all)
 			break;
 		emit(s, (const void *)(s->arena + s->idx[i].off));
 	}
-	/* Compact what stays: it is still sorted. */
-	for (; i < s->n; i++) {
+	/* Compact what stays, in arena order so that no record is moved
+	 * over one not moved yet; the next flush sorts by time again. */
+	keep = s->n - i;
+	memmove(s->idx, s->idx + i, keep * sizeof(*s->idx));
+	qsort(s->idx, keep, sizeof(*s->idx), off_cmp);
+	for (i = 0; i < keep; i++) {
 		const struct ss_hdr *h = (const void *)(s->arena + s->idx[i].off);
 		size_t sz = h->size;
 
 		memmove(s->arena + klen, h, sz);
-		s->idx[keep] = s->idx[i];
-		s->idx[keep].off = klen;
-		keep++;
+		s->idx[i].off = klen;
 		klen += sz;
 	}
 	s->n = keep;
