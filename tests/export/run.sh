@@ -14,6 +14,24 @@ ESLINT=tests/browser/node_modules/.bin/eslint
 
 count() { grep -c "$1" "$2"; }
 
+# What the viewer must show: the counts of `switchscope report --json`,
+# with the CPUs and traced threads listed by tests/export/counts.c.
+expected() {
+	$SS report --json "$1" > "$2.report" 2> /dev/null
+	$B/tests/export_counts "$1" > "$2.counts"
+	node -e '
+		const fs = require("fs");
+		const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+		const c = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+		const out = {
+			switches: r.switches.total, preempted: r.switches.preempt_flag,
+			wakeups: r.records_by_type.waking,
+			coro_switches: r.records_by_type.coro_switch, lost: r.lost.total,
+			cpus: c.cpus, threads: c.threads,
+		};
+		fs.writeFileSync(process.argv[3], JSON.stringify(out));' "$2.report" "$2.counts" "$2"
+}
+
 # -- lint of the viewer --------------------------------------------------
 if out=$($ESLINT -c tests/browser/eslint.config.js web/ tests/browser/ tests/bench/ 2>&1); then
 	pass "eslint: web/*.js, tests/browser and tests/bench are clean"
@@ -23,7 +41,7 @@ fi
 
 # -- synthetic trace: every record kind, coroutines, lost records --------
 $B/tests/export_gen -o "$T/gen.trace" -n 30000 > "$T/gen.expect"
-$B/tests/export_counts "$T/gen.trace" > "$T/gen.counts"
+expected "$T/gen.trace" "$T/gen.want"
 jget() { node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync('$1','utf8'))['$2']))"; }
 sw=$(jget "$T/gen.expect" switches)
 wk=$(jget "$T/gen.expect" wakeups)
@@ -112,7 +130,7 @@ check "truncated trace: the intact part is exported as valid JSON" \
 
 # -- browser: synthetic trace with coroutine lanes ------------------------
 mkdir -p $B/tests
-node tests/browser/viewer.test.mjs "$T/gen.html" "$T/gen.counts" $B/tests/export-viewer-synthetic.png --coro > "$T/browser.out" 2>&1
+node tests/browser/viewer.test.mjs "$T/gen.html" "$T/gen.want" $B/tests/export-viewer-synthetic.png --coro > "$T/browser.out" 2>&1
 while read -r line; do
 	case $line in
 	PASS*) pass "browser: ${line#PASS }" ;;
@@ -126,9 +144,9 @@ grep -q "passed, 0 failed" "$T/browser.out" || grep -q '^FAIL' "$T/browser.out" 
 if $SS record -q -o "$T/real.trace" -- sh -c \
 	'for i in 1 2 3 4 5; do ls / > /dev/null; sleep 0.005; done' > "$T/rec.out" 2>&1; then
 	pass "record a real trace"
-	$B/tests/export_counts "$T/real.trace" > "$T/real.counts"
-	sw=$(jget "$T/real.counts" switches)
-	wk=$(jget "$T/real.counts" wakeups)
+	expected "$T/real.trace" "$T/real.want"
+	sw=$(jget "$T/real.want" switches)
+	wk=$(jget "$T/real.want" wakeups)
 	check "real: perfetto export" $SS export -q "$T/real.trace" -f perfetto -o "$T/real.pftrace"
 	protoc --decode=perfetto.protos.Trace -Iproto proto/perfetto_trace.proto \
 		< "$T/real.pftrace" > "$T/real.txt" 2> /dev/null
@@ -137,7 +155,7 @@ if $SS record -q -o "$T/real.trace" -- sh -c \
 	check "real: json export" $SS export -q "$T/real.trace" -f json -o "$T/real.json"
 	check "real: json is valid" node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$T/real.json"
 	check "real: html export" $SS export -q "$T/real.trace" -o "$T/real.html"
-	node tests/browser/viewer.test.mjs "$T/real.html" "$T/real.counts" $B/tests/export-viewer-real.png > "$T/browser.out" 2>&1
+	node tests/browser/viewer.test.mjs "$T/real.html" "$T/real.want" $B/tests/export-viewer-real.png > "$T/browser.out" 2>&1
 	while read -r line; do
 		case $line in
 		PASS*) pass "browser (real): ${line#PASS }" ;;
