@@ -13,8 +13,10 @@ EXPORT_GEN := $(B)/gen/perfetto_trace.pb-c.c
 CLI_CMDS += export
 CLI_SRCS += user/cli/cmd_export.c $(EXPORT_SRCS) $(EXPORT_GEN)
 
-# The CLI links the protobuf-c runtime.
+# The CLI links the protobuf-c runtime (and so does its ASan build).
 $(CLI): LIBBPF_LIBS += -lprotobuf-c
+CLI_EXTRA_LIBS += -lprotobuf-c
+$(B)/asan/bin/switchscope: $(B)/gen/perfetto_trace.pb-c.h $(B)/gen/web_assets.h
 
 $(B)/gen/perfetto_trace.pb-c.c $(B)/gen/perfetto_trace.pb-c.h &: proto/perfetto_trace.proto
 	$(call msg,PROTOC,$@)
@@ -26,7 +28,6 @@ $(B)/obj/$(B)/gen/%.o: $(B)/gen/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(EXPORT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/user/cli/cmd_export.o: SS_CFLAGS += -Iuser/export
 $(EXPORT_SRCS:%.c=$(B)/obj/%.o): | $(B)/gen/perfetto_trace.pb-c.h
 # user.mk expanded the CLI's prerequisites before this fragment was read.
 $(CLI): $(patsubst %.c,$(B)/obj/%.o,user/cli/cmd_export.c $(EXPORT_SRCS) $(EXPORT_GEN))

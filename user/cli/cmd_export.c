@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "export.h"
+#include "../export/export.h"
 #include "ss.h"
 
 static const char help[] =
