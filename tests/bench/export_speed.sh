@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.." || exit 1
 SS=build/bin/switchscope
 T=$(mktemp -d /tmp/ss-bench-export.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-LOOPS=${SS_BENCH_LOOPS:-120000}
+LOOPS=${SS_BENCH_LOOPS:-200000}
 work=(perf bench sched pipe -l "$LOOPS")
 
 $SS record -q -o "$T/w.trace" -- "${work[@]}" > /dev/null 2>&1 || { echo "bench: record failed" >&2; exit 1; }
