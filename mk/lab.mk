@@ -18,3 +18,8 @@ $(B)/bin/ss-lab-%: user/workloads/lab_%.c $(CORO_A) user/coro/coro.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -Iuser/coro -pthread $< $(CORO_A) -o $@
+
+# The test reads the JSON with jq and switches user with setpriv
+# (util-linux).
+DEPS_PKGS += jq util-linux
+TEST_SUITES += tests/lab/lab.sh

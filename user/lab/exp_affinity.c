@@ -44,7 +44,7 @@ void lab_exp_affinity(struct lab *L)
 		"the ping-pong pinned to one CPU vs free to migrate vs its two sides on two "
 		"CPUs: time per hand-over (coroutines across CPUs: a channel between two "
 		"scheduler threads)");
-	struct lab_samples fr[LAB_KINDS] = { 0 }, two[LAB_KINDS] = { 0 };
+	struct lab_samples fr[LAB_KINDS] = { 0 }, two[LAB_KINDS] = { 0 }, apart[LAB_KINDS] = { 0 };
 	uint64_t r_free = L->o.quick ? 2000 : 5000, r_two = L->o.quick ? 300 : 1000;
 	int reps = L->o.quick ? 2 : 3;
 	uint64_t t0 = ss_now_ns();
@@ -52,6 +52,8 @@ void lab_exp_affinity(struct lab *L)
 	struct aff_ev ef[LAB_KINDS] = { 0 }, e2[LAB_KINDS] = { 0 };
 	double slow_free, slow_pfree, slow_two, mig = 0, cross = 0, cross_free = 0, idle = 0;
 	double h_free = 0, h_two = 0;
+	struct lab_fig ap, at;
+	char mig_txt[96];
 
 	lab_progress(L, "affinity: free and two-CPU ping-pongs, %d rounds", reps);
 	for (int rep = 0; rep < reps; rep++)
@@ -61,8 +63,8 @@ void lab_exp_affinity(struct lab *L)
 			struct lab_pp p2 = { pp_kind[k], k == LAB_CORO ? "chan" : "futex", "0,1",
 					     r_two, 1, NULL };
 
-			lab_pp_measure(L, &pf, &fr[k], NULL);
-			lab_pp_measure(L, &p2, &two[k], NULL);
+			lab_pp_measure(L, &pf, &fr[k], NULL, &apart[k]);
+			lab_pp_measure(L, &p2, &two[k], NULL, NULL);
 		}
 	lp = lab_line(r, "pinned, one CPU", LAB_NS);
 	lf = lab_line(r, "free to migrate", LAB_NS);
@@ -86,7 +88,6 @@ void lab_exp_affinity(struct lab *L)
 			lab_evidence_text(r, "the coroutine runs are not traced with --quick");
 			continue;
 		}
-		lab_progress(L, "affinity: traced %s ping-pongs", lab_kind_name[k]);
 		snprintf(name, sizeof(name), "affinity-free-%s", pp_kind[k]);
 		traced(L, r, &pf, name, &ef[k]);
 		snprintf(name, sizeof(name), "affinity-two-%s", pp_kind[k]);
@@ -120,31 +121,40 @@ void lab_exp_affinity(struct lab *L)
 				  "other CPU", mig, h_free, per1000((uint64_t)mig, h_free), cross_free);
 	}
 
+	ap = lab_fig_of(&apart[LAB_PROC]);
+	at = lab_fig_of(&apart[LAB_THREAD]);
+	lab_count(r, "free.process_apart_share", ap.v);
+	lab_count(r, "free.thread_apart_share", at.v);
 	slow_free = lab_ratio(&lf->f[LAB_THREAD], &lp->f[LAB_THREAD]);
 	slow_pfree = lab_ratio(&lf->f[LAB_PROC], &lp->f[LAB_PROC]);
 	slow_two = lab_ratio(&l2->f[LAB_THREAD], &lp->f[LAB_THREAD]);
+	snprintf(mig_txt, sizeof(mig_txt), h_free > 0 ? "%.1f migrations per 1000 hand-overs "
+		 "in the traced free runs" : "migrations not traced", per1000((uint64_t)mig, h_free));
 	if (!slow_free || !slow_two || !slow_pfree) {
 		lab_reason(r, LAB_DEPENDS, "a workload failed: no comparison");
 	} else if (h_free > 0 && per1000((uint64_t)mig, h_free) >= 10 &&
 		   lab_clearly_above(&lf->f[LAB_THREAD], &lp->f[LAB_THREAD])) {
 		lab_reason(r, LAB_CONFIRMED, "left free, a thread hand-over costs %.1fx the "
-			   "pinned one (a process's %.1fx), with %.1f migrations per 1000 "
-			   "hand-overs; across two CPUs %.0fx, mostly waiting for the other vCPU "
-			   "to wake (VM-dependent)", slow_free, slow_pfree,
-			   per1000((uint64_t)mig, h_free), slow_two);
+			   "pinned one (a process's %.1fx), with %s; across two CPUs %.0fx, "
+			   "mostly waiting for the other vCPU to wake (VM-dependent)", slow_free,
+			   slow_pfree, mig_txt, slow_two);
 	} else if (slow_free < 1.2 && slow_pfree < 1.2) {
 		lab_reason(r, LAB_DEPENDS, "left free, the scheduler kept each pair on one CPU "
-			   "(%.1fx and %.1fx the pinned cost), so pinning gained nothing; what "
-			   "costs is a pair split over two CPUs: %.0fx, every hand-over a wakeup "
-			   "of the other CPU (which halts when idle in this VM), not a cache "
-			   "refill", slow_free, slow_pfree, slow_two);
+			   "(%.1fx and %.1fx the pinned cost, %s), so pinning gained nothing; "
+			   "what costs is a pair split over two CPUs: %.0fx, every hand-over a "
+			   "wakeup of the other CPU (which halts when idle in this VM), not a "
+			   "cache refill", slow_free, slow_pfree, mig_txt, slow_two);
 	} else {
 		lab_reason(r, LAB_DEPENDS, "left free, a hand-over costs %.1fx the pinned one "
-			   "for threads, %.1fx for processes, but %s: the loss is sides placed on "
-			   "different CPUs, each hand-over a cross-CPU wakeup (%.0fx when split on "
-			   "purpose; VM-dependent, idle vCPUs halt), not cache lost by migrating",
-			   slow_free, slow_pfree, h_free > 0 ? "the trace shows few migrations" :
-			   "the trace is missing", slow_two);
+			   "for threads, %.1fx for processes, because the sides ran on different "
+			   "CPUs for %.0f%% and %.0f%% of the hand-overs: each of those is a "
+			   "wakeup across CPUs (%.0fx when split on purpose; VM-dependent, idle "
+			   "vCPUs halt). Migrations are not the cause (%s): the loss is the "
+			   "wakeup, not cache lost by migrating", slow_free, slow_pfree,
+			   100 * at.v, 100 * ap.v, slow_two, mig_txt);
 	}
+	lab_evidence_text(r, "in the untraced free runs the sides were on different CPUs "
+			  "for %.0f%% (processes) and %.0f%% (threads) of the hand-overs, by "
+			  "sched_getcpu() in the workload", 100 * ap.v, 100 * at.v);
 	r->elapsed_ns = ss_now_ns() - t0;
 }

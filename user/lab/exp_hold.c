@@ -86,13 +86,15 @@ static void hold_evidence(struct lab_row *mem, struct lab_row *cap, int k,
 	}
 	lab_check(mem, ev.a.lost == 0, "no events lost", "%llu lost (%s)",
 		  (unsigned long long)ev.a.lost, lab_kind_name[k]);
-	lab_evidence_text(mem, "%s: %llu %s", lab_kind_plural[k],
-			  (unsigned long long)(k == LAB_PROC ? ev.a.procs_created :
-					       k == LAB_THREAD ? ev.a.threads_created :
-					       ev.a.count[SS_EV_CORO_CREATE]),
-			  k == LAB_PROC ? "processes created (fork)" :
-			  k == LAB_THREAD ? "threads created (CLONE_THREAD), no process" :
-			  "coro:create and no task");
+	if (k == LAB_PROC)
+		lab_evidence_text(mem, "%llu processes created (fork)",
+				  (unsigned long long)ev.a.procs_created);
+	else if (k == LAB_THREAD)
+		lab_evidence_text(mem, "%llu threads created (CLONE_THREAD) and no process",
+				  (unsigned long long)ev.a.threads_created);
+	else
+		lab_evidence_text(mem, "%llu coro:create and no task",
+				  (unsigned long long)ev.a.count[SS_EV_CORO_CREATE]);
 	lab_evidence_free(&ev);
 }
 
@@ -122,8 +124,11 @@ static void run_kind(struct lab *L, struct lab_row *mem, struct lab_row *cap, in
 	}
 	if (!L->trace_ok)
 		return;
-	lab_progress(L, "memory: traced run of %d idle coroutines", L->o.quick ? 500 : 1000);
-	if (hold_run(L, k, L->o.quick ? 500 : 1000, UINT64_MAX / 2, name, LAB_TRACE | LAB_PROBES,
+	if (L->o.quick) {
+		lab_evidence_text(mem, "the coroutine run is not traced with --quick");
+		return;
+	}
+	if (hold_run(L, k, 1000, UINT64_MAX / 2, name, LAB_TRACE | LAB_PROBES,
 		     &out, &small) == 0 && out.traced)
 		hold_evidence(mem, cap, k, &out, small.held);
 	else
@@ -183,6 +188,10 @@ void lab_exp_hold(struct lab *L)
 		snprintf(a, sizeof(a), "hold-%s.stop_%s", hold_kind[k],
 			 !strncmp(h[k].stop, "error", 5) ? "error" : h[k].stop);
 		lab_count(cap, a, 1);
+		lab_check(cap, strncmp(h[k].stop, "error", 5) != 0, k == LAB_PROC ?
+			  "the process run stopped at a bound, not at a limit" : k == LAB_THREAD ?
+			  "the thread run stopped at a bound, not at a limit" :
+			  "the coroutine run stopped at a bound, not at a limit", "%s", h[k].stop);
 	}
 	if (h[LAB_CORO].ok)
 		lab_count(cap, "hold-coro.guard_madvise", !strcmp(h[LAB_CORO].guard, "madvise"));

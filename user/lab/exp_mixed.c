@@ -41,7 +41,7 @@ void lab_exp_mixed(struct lab *L)
 		snprintf(L->mixed_why, sizeof(L->mixed_why), "no timeline: %s", L->trace_why);
 		return;
 	}
-	lab_progress(L, "mixed run: processes, threads and coroutines at once, traced");
+	lab_progress(L, "mixed run: processes, threads and coroutines at once");
 	if (lab_run(L, argv, NULL, "mixed", LAB_TRACE | LAB_WAKEUP | LAB_PROBES, &out) || !out.traced) {
 		snprintf(L->mixed_why, sizeof(L->mixed_why), "the mixed run failed%s%s",
 			 out.why[0] ? ": " : "", out.why);

@@ -27,7 +27,7 @@ void lab_exp_pairs(struct lab *L)
 		"with more threads, coroutines win by more",
 		"the pinned ping-pong with 2, 16 and 256 pairs at once on CPU 0: time per "
 		"hand-over");
-	uint64_t h_kernel = L->o.quick ? 30000 : 100000, h_coro = h_kernel * 10;
+	uint64_t h_kernel = L->o.quick ? 20000 : 100000, h_coro = h_kernel * 10;
 	struct lab_samples s[NP][LAB_KINDS] = { 0 };
 	int reps = L->o.quick ? 2 : 3;
 	uint64_t t0 = ss_now_ns(), wait_p50 = 0;
@@ -43,7 +43,7 @@ void lab_exp_pairs(struct lab *L)
 						    rounds_for(k == LAB_CORO ? h_coro : h_kernel,
 							       npairs[i]), npairs[i], NULL };
 
-				lab_pp_measure(L, &p, &s[i][k], NULL);
+				lab_pp_measure(L, &p, &s[i][k], NULL, NULL);
 			}
 	for (size_t i = 0; i < NP; i++) {
 		char label[24];
@@ -68,7 +68,6 @@ void lab_exp_pairs(struct lab *L)
 			continue;
 		}
 		snprintf(name, sizeof(name), "pairs-%s", pp_kind[k]);
-		lab_progress(L, "pairs: traced %s ping-pong, %u pairs", lab_kind_name[k], big);
 		if (lab_pp_evidence(L, r, &p, name, 0, &ev, &h))
 			continue;
 		if (k == LAB_CORO) {

@@ -35,7 +35,7 @@ struct sw_ev {
 static void trace_runs(struct lab *L, struct lab_row *sw, struct lab_row *ke, struct sw_ev *e)
 {
 	/* a traced coroutine switch costs tens of microseconds (probe hits) */
-	uint64_t rounds = L->o.quick ? 5000 : 10000, coro_rounds = L->o.quick ? 1000 : 2000;
+	uint64_t rounds = L->o.quick ? 5000 : 10000, coro_rounds = L->o.quick ? 500 : 2000;
 	struct lab_ev ev;
 
 	for (int k = 0; k < LAB_KINDS; k++) {
@@ -44,7 +44,6 @@ static void trace_runs(struct lab *L, struct lab_row *sw, struct lab_row *ke, st
 		char name[32];
 
 		snprintf(name, sizeof(name), "switch-%s", pp_kind[k]);
-		lab_progress(L, "switch cost: traced %s ping-pong", lab_kind_name[k]);
 		if (lab_pp_evidence(L, sw, &p, name, LAB_SYSCALLS | LAB_SWITCH_IN, &ev,
 				    &e->handovers[k]))
 			continue;
@@ -68,16 +67,18 @@ static void trace_runs(struct lab *L, struct lab_row *sw, struct lab_row *ke, st
 		if (ke->ntraces < LAB_MAX_TRACES)
 			snprintf(ke->trace[ke->ntraces++], sizeof(ke->trace[0]), "%s",
 				 sw->trace[sw->ntraces - 1]);
+		lab_evidence_counts(ke, name, &ev);
+		snprintf(name + strlen(name), sizeof(name) - strlen(name), ".handovers");
+		lab_count(ke, name, e->handovers[k]);
 		lab_evidence_free(&ev);
 	}
 
 	/* Control: the same coroutine ping-pong on glibc's swapcontext. */
 	{
-		struct lab_pp p = { "coro", "yield", "0", L->o.quick ? 250 : 500, 1,
+		struct lab_pp p = { "coro", "yield", "0", L->o.quick ? 100 : 500, 1,
 				    "CORO_BACKEND=ucontext" };
 		double h;
 
-		lab_progress(L, "kernel entries: traced control run on swapcontext");
 		if (lab_pp_evidence(L, ke, &p, "switch-coro-ucontext", LAB_SYSCALLS, &ev, &h))
 			return;
 		e->uc_ok = 1;
@@ -102,7 +103,7 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 	char a[SS_DUR_BUF], b[SS_DUR_BUF];
 
 	if (e->ok[LAB_PROC] && e->ok[LAB_THREAD]) {
-		struct lab_line *tl = lab_line(r, "switch-in (trace p50)", LAB_NS);
+		struct lab_line *tl = lab_line(r, "in the trace, p50", LAB_NS);
 		double hp = e->handovers[LAB_PROC], ht = e->handovers[LAB_THREAD];
 
 		tl->f[LAB_PROC] = lab_fig_one((double)e->swin_p50[LAB_PROC]);
@@ -237,12 +238,14 @@ void lab_exp_switch(struct lab *L)
 		"a process switch costs more than a thread switch (address space, memory "
 		"protection)",
 		"ping-pong on one CPU (both sides pinned to CPU 0): time per hand-over; "
-		"process and thread through a futex, coroutines by yield");
+		"process and thread through a futex, coroutines by yield. In the trace: "
+		"the switch-in path (sched_switch to the return to user mode) and the "
+		"coroutine switch as the runtime timed it");
 	struct lab_row *ke = lab_row_new(L, "kernel",
 		"a coroutine switch never enters the kernel and costs far less",
 		"kernel entries (syscalls, faults) per hand-over in the traced ping-pongs; "
 		"for coroutines inside the switch windows, as switchscope verify checks");
-	uint64_t rounds = L->o.quick ? 30000 : 100000, t0 = ss_now_ns();
+	uint64_t rounds = L->o.quick ? 20000 : 100000, t0 = ss_now_ns();
 	struct lab_samples wall[LAB_KINDS] = { 0 }, cpu[LAB_KINDS] = { 0 };
 	int reps = L->o.quick ? 3 : 5;
 	struct lab_line *ln, *lc;
@@ -254,7 +257,7 @@ void lab_exp_switch(struct lab *L)
 			struct lab_pp p = { pp_kind[k], pp_via[k], "0",
 					    k == LAB_CORO ? rounds * 10 : rounds, 1, NULL };
 
-			lab_pp_measure(L, &p, &wall[k], &cpu[k]);
+			lab_pp_measure(L, &p, &wall[k], &cpu[k], NULL);
 		}
 	ln = lab_line(sw, "per hand-over", LAB_NS);
 	lc = lab_line(sw, "CPU time/hand-over", LAB_NS);

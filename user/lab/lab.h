@@ -48,7 +48,9 @@ struct lab_fig lab_fig_of(const struct lab_samples *s);
 struct lab_fig lab_fig_one(double v);
 /* a / b, 0 when either is not measured */
 double lab_ratio(const struct lab_fig *a, const struct lab_fig *b);
-/* Do the ranges of a and b not overlap, with a above b? */
+/* Is a above b beyond the noise: even the fastest run of a slower than
+ * the median of b (one run each: by more than 10%)? A slow outlier, which
+ * a shared machine makes now and then, does not hide a difference. */
 int lab_clearly_above(const struct lab_fig *a, const struct lab_fig *b);
 
 #define LAB_MAX_LINES 4
@@ -70,7 +72,7 @@ struct lab_check {		/* a consistency check between trace and workload */
 	int ok;
 };
 
-#define LAB_MAX_COUNTS 48
+#define LAB_MAX_COUNTS 160
 #define LAB_MAX_CHECKS 16
 #define LAB_MAX_TRACES 12
 struct lab_row {

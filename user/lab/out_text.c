@@ -96,15 +96,16 @@ static void header(FILE *f, const struct lab *L)
 		 lab_fmt_bytes(t, sizeof(t), (double)l->budget), l->budget_why,
 		 l->time_limit_ms / 1000.0);
 	wrap(f, "limits:", 8, line);
-	fprintf(f, "figures: untraced, median of repetitions; trace: a traced run of the "
-		"same workload\n\n");
+	wrap(f, "figures:", 9, "untraced, the median of repetitions; trace: a traced run of "
+	     "the same workload");
+	fputc('\n', f);
 	fprintf(f, "   %-21s %10s %10s %10s %8s %8s\n", "", "process", "thread", "coroutine",
 		"p/t", "t/c");
 	fprintf(f, "%.*s\n", WIDTH, "------------------------------------------------------"
 		"------------------------------------------------------");
 }
 
-static void row(FILE *f, const struct lab_row *r, int num, int *vm_seen)
+static void row(FILE *f, const struct lab *L, const struct lab_row *r, int num, int *vm_seen)
 {
 	char head[16], verdict[32], a[32], b[32], c[32], d[32], e[32];
 
@@ -126,7 +127,9 @@ static void row(FILE *f, const struct lab_row *r, int num, int *vm_seen)
 	}
 	if (r->evidence[0])
 		wrap(f, "   trace:", 10, r->evidence);
-	if (r->missing[0]) {
+	if (!L->trace_ok) {
+		wrap(f, "   trace:", 10, "missing: nothing was recorded (see \"trace:\" at the top)");
+	} else if (r->missing[0]) {
 		char m[400];
 
 		snprintf(m, sizeof(m), "missing: %s", r->missing);
@@ -153,7 +156,7 @@ void lab_print_text(FILE *f, const struct lab *L)
 
 	header(f, L);
 	for (int i = 0; i < L->nrows; i++)
-		row(f, &L->row[i], i + 1, &vm);
+		row(f, L, &L->row[i], i + 1, &vm);
 	if (vm)
 		wrap(f, "*", 2, "VM-dependent: in this VM an idle vCPU halts, so waking a "
 		     "task on the other CPU costs tens of microseconds; on bare metal "

@@ -19,7 +19,7 @@ int lab_pp_run(struct lab *L, const struct lab_pp *p, const char *name, unsigned
 }
 
 int lab_pp_measure(struct lab *L, const struct lab_pp *p, struct lab_samples *wall,
-		   struct lab_samples *cpu)
+		   struct lab_samples *cpu, struct lab_samples *apart)
 {
 	struct lab_out out;
 	double v;
@@ -31,6 +31,8 @@ int lab_pp_measure(struct lab *L, const struct lab_pp *p, struct lab_samples *wa
 	lab_sample(wall, v);
 	if (cpu && lab_field(out.text, "lab-ipc", "cpu_ns_per_handover", &v) == 0)
 		lab_sample(cpu, v);
+	if (apart && lab_field(out.text, "lab-ipc", "apart", &v) == 0)
+		lab_sample(apart, v);
 	return 0;
 }
 

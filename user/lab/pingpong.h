@@ -16,10 +16,11 @@ struct lab_pp {
 
 int lab_pp_run(struct lab *L, const struct lab_pp *p, const char *name, unsigned int flags,
 	       struct lab_out *out);
-/* One untraced run: ns per hand-over into wall, CPU time per hand-over
- * into cpu (may be NULL). */
+/* One untraced run: ns per hand-over into wall; CPU time per hand-over
+ * into cpu and the share of hand-overs across CPUs into apart (both may
+ * be NULL). */
 int lab_pp_measure(struct lab *L, const struct lab_pp *p, struct lab_samples *wall,
-		   struct lab_samples *cpu);
+		   struct lab_samples *cpu, struct lab_samples *apart);
 /* One traced run: evidence about its sides; counts go into the row under
  * name. 0 and ev filled (lab_evidence_free it), or -1 (the row says why
  * when tracing failed). */

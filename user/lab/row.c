@@ -55,7 +55,11 @@ double lab_ratio(const struct lab_fig *a, const struct lab_fig *b)
 
 int lab_clearly_above(const struct lab_fig *a, const struct lab_fig *b)
 {
-	return a->n && b->n && a->lo > b->hi;
+	if (!a->n || !b->n)
+		return 0;
+	if (a->n == 1 || b->n == 1)
+		return a->v > 1.1 * b->v;
+	return a->v > b->v && a->lo > b->v;
 }
 
 struct lab_row *lab_row_new(struct lab *L, const char *id, const char *claim,

@@ -119,8 +119,10 @@ int lab_run(struct lab *L, const char *const *args, const char *env, const char 
 		return -1;
 	}
 	set_env(env, 1);
-	if ((flags & LAB_TRACE) && L->trace_ok)
+	if ((flags & LAB_TRACE) && L->trace_ok) {
+		lab_progress(L, "  recording traces/%s.trace", name);
 		rc = run_traced(L, argv, name, flags, fd, out);
+	}
 	/* Tracing not available, or it failed before the command ran: the
 	 * figures do not need it. */
 	if (rc)

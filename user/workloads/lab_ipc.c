@@ -18,9 +18,11 @@
  * side's start to the last side's end, after every side exists, so
  * creation is outside it. Prints one line of key=value fields:
  *   lab-ipc kind via cpus pairs rounds handovers elapsed_ns ns_per_handover
- *   cpu_ns_per_handover ns_per_roundtrip switches tids
+ *   cpu_ns_per_handover ns_per_roundtrip apart switches tids
  * cpu_ns_per_handover is the sides' own CPU time (user + kernel), which
- * leaves out other tasks that ran on the CPU meanwhile; switches is the
+ * leaves out other tasks that ran on the CPU meanwhile; apart is the share
+ * of passes a side made while the other side had last run on another CPU
+ * (sched_getcpu(); coroutines: 1 across two threads, else 0); switches is the
  * coroutine runtime's count (0 for processes and threads); tids lists the
  * sides' thread ids, "a,b" per pair, pairs separated by ';' (coroutines:
  * the scheduler threads).
@@ -49,11 +51,13 @@ enum via { V_FUTEX, V_PIPE, V_YIELD, V_CHAN };
 struct side_rec {
 	uint32_t tid;
 	uint64_t start_ns, end_ns, cpu_ns;
+	uint64_t apart;			/* passes made while the other side's CPU was another */
 	int err;
 };
 
 struct pair {
 	_Atomic uint32_t turn;		/* whose move: 0 or 1 */
+	_Atomic int cpu_now[2];		/* CPU each side last passed on */
 	int ab[2], ba[2];		/* pipes: side 0 -> 1, 1 -> 0 */
 	struct coro_chan *cab, *cba;	/* channels, same directions */
 	struct side_rec side[2];
@@ -133,6 +137,10 @@ static void kernel_side(struct pair *p, int me)
 	c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	r->start_ns = clock_ns(CLOCK_MONOTONIC);
 	for (uint64_t i = 0; i < rounds; i++) {
+		int here = sched_getcpu();
+
+		atomic_store_explicit(&p->cpu_now[me], here, memory_order_relaxed);
+		r->apart += here != atomic_load_explicit(&p->cpu_now[!me], memory_order_relaxed);
 		if (via == V_PIPE) {
 			if (me == 0 && (write(p->ab[1], &c, 1) != 1 || read(p->ba[0], &c, 1) != 1))
 				r->err = 1;
@@ -405,7 +413,7 @@ int main(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ 0 }
 	};
-	uint64_t elapsed = 0, cpu_total = 0, handovers;
+	uint64_t elapsed = 0, cpu_total = 0, handovers, apart = 0;
 	int c, k = K_THREAD, v = V_FUTEX, rc;
 	size_t tlen, off = 0;
 	char *tids;
@@ -473,6 +481,7 @@ int main(int argc, char **argv)
 				if (r->end_ns > t1)
 					t1 = r->end_ns;
 				cpu_total += r->cpu_ns;
+				apart += r->apart;
 			}
 			off += snprintf(tids + off, tlen - off, "%s%u,%u", i ? ";" : "",
 					sh->pair[i].side[0].tid, sh->pair[i].side[1].tid);
@@ -484,14 +493,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	handovers = 2 * rounds * npairs;
+	if (kind == K_CORO)
+		apart = coro_cross ? handovers : 0;
 	printf("lab-ipc kind=%s via=%s cpus=%s pairs=%u rounds=%llu handovers=%llu "
 	       "elapsed_ns=%llu ns_per_handover=%.2f cpu_ns_per_handover=%.2f "
-	       "ns_per_roundtrip=%.2f switches=%llu tids=%s\n",
+	       "ns_per_roundtrip=%.2f apart=%.3f switches=%llu tids=%s\n",
 	       kind_names[kind], via_names[via], cpus_arg, npairs,
 	       (unsigned long long)rounds, (unsigned long long)handovers,
 	       (unsigned long long)elapsed, (double)elapsed / (double)handovers,
 	       (double)cpu_total / (double)handovers,
-	       (double)elapsed / (double)(rounds * npairs),
+	       (double)elapsed / (double)(rounds * npairs), (double)apart / (double)handovers,
 	       (unsigned long long)coro_switches, tids);
 	return 0;
 usage:
