@@ -1,16 +1,28 @@
 #!/bin/bash
-# make demo: record the classic ping-pongs (threads, then processes) on one
-# CPU and print what the traces say.
-set -eu
+# make demo: the lab. What is commonly taught about processes, threads and
+# coroutines, measured on this machine under tracing; the table is printed,
+# and the table, its JSON, the traces behind it and the HTML timeline of a
+# short run of all three kinds at once are written to build/lab/.
+set -u
 cd "$(dirname "$0")/.."
-out=build/demo
-mkdir -p "$out"
-for mode in thread process; do
-	echo "=== $mode ping-pong, 200,000 hand-overs on CPU 0, traced"
-	build/bin/switchscope record --switch-in -o "$out/$mode.trace" -- \
-		build/bin/ss-pingpong --mode "$mode" --switches 200000 --cpu 0
-	build/bin/switchscope report -n 5 "$out/$mode.trace"
+out=build/lab
+if [ "$(id -u)" != 0 ]; then
+	echo "note: not root, so nothing can be recorded: the lab measures the figures"
+	echo "      but has no trace evidence (run 'sudo make demo' for it)"
 	echo
-done
-echo "traces: $out/thread.trace $out/process.trace"
-echo "see them: build/bin/switchscope timehist $out/thread.trace | less"
+fi
+# traces of an earlier run would be listed with this one's
+rm -rf "$out/traces"
+build/bin/switchscope lab -o "$out"
+rc=$?
+echo
+echo "the table:      $out/lab.txt"
+echo "as JSON:        $out/lab.json (docs/LAB-JSON.md)"
+if [ -s "$out/mixed.html" ]; then
+	echo "the timeline:   $out/mixed.html (open it in a browser: processes, threads"
+	echo "                and coroutines running at once)"
+fi
+if [ -n "$(ls -A "$out/traces" 2>/dev/null)" ]; then
+	echo "the traces:     $out/traces/ (e.g. build/bin/switchscope report $out/traces/switch-process.trace)"
+fi
+exit "$rc"

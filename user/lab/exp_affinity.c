@@ -145,13 +145,13 @@ void lab_exp_affinity(struct lab *L)
 			   "wakeup of the other CPU (which halts when idle in this VM), not a "
 			   "cache refill", slow_free, slow_pfree, mig_txt, slow_two);
 	} else {
-		lab_reason(r, LAB_DEPENDS, "left free, a hand-over costs %.1fx the pinned one "
-			   "for threads, %.1fx for processes, because the sides ran on different "
-			   "CPUs for %.0f%% and %.0f%% of the hand-overs: each of those is a "
-			   "wakeup across CPUs (%.0fx when split on purpose; VM-dependent, idle "
+		lab_reason(r, LAB_DEPENDS, "left free, a thread hand-over costs %.1fx the pinned "
+			   "one, and its sides ran on different CPUs for %.0f%% of the hand-overs "
+			   "(processes: %.1fx, %.0f%%): each such hand-over is a wakeup across "
+			   "CPUs, %.0fx when the pair is split on purpose (VM-dependent: idle "
 			   "vCPUs halt). Migrations are not the cause (%s): the loss is the "
-			   "wakeup, not cache lost by migrating", slow_free, slow_pfree,
-			   100 * at.v, 100 * ap.v, slow_two, mig_txt);
+			   "wakeup, not cache lost by migrating", slow_free, 100 * at.v,
+			   slow_pfree, 100 * ap.v, slow_two, mig_txt);
 	}
 	lab_evidence_text(r, "in the untraced free runs the sides were on different CPUs "
 			  "for %.0f%% (processes) and %.0f%% (threads) of the hand-overs, by "

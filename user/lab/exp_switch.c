@@ -100,7 +100,7 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 	const struct lab_line *ln = &r->line[0];
 	double rpt = lab_ratio(&ln->f[LAB_PROC], &ln->f[LAB_THREAD]);
 	double rtc = lab_ratio(&ln->f[LAB_THREAD], &ln->f[LAB_CORO]);
-	char a[SS_DUR_BUF], b[SS_DUR_BUF];
+	char a[SS_DUR_BUF], b[SS_DUR_BUF], c[SS_DUR_BUF];
 
 	if (e->ok[LAB_PROC] && e->ok[LAB_THREAD]) {
 		struct lab_line *tl = lab_line(r, "in the trace, p50", LAB_NS);
@@ -151,10 +151,14 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 	if (!rpt || !rtc) {
 		lab_reason(r, LAB_DEPENDS, "a workload failed: no comparison");
 	} else if (lab_clearly_above(&ln->f[LAB_PROC], &ln->f[LAB_THREAD])) {
-		lab_reason(r, LAB_CONFIRMED, "a process switch costs %.0f%% more than a thread "
-			   "switch here: the mm switch; it is a small part of the %s, and a "
-			   "coroutine switch is %.0fx cheaper than a thread's", (rpt - 1) * 100,
-			   lab_fmt_ns(a, sizeof(a), ln->f[LAB_THREAD].v), rtc);
+		lab_reason(r, LAB_CONFIRMED, "a process hand-over costs %.0f%% more than a "
+			   "thread's here (%s vs %s): the mm switch adds %s%s; a coroutine "
+			   "switch is %.0fx cheaper than a thread's", (rpt - 1) * 100,
+			   lab_fmt_ns(a, sizeof(a), ln->f[LAB_PROC].v),
+			   lab_fmt_ns(b, sizeof(b), ln->f[LAB_THREAD].v),
+			   lab_fmt_ns(c, sizeof(c), ln->f[LAB_PROC].v - ln->f[LAB_THREAD].v),
+			   e->ok[LAB_PROC] && !e->tlb_full[LAB_PROC] ? " without flushing the "
+			   "TLB (PCID: no full flush in the trace)" : "", rtc);
 	} else if (lab_clearly_above(&ln->f[LAB_THREAD], &ln->f[LAB_PROC])) {
 		lab_reason(r, LAB_REFUTED, "thread switches cost more than process switches on "
 			   "this run (%.2fx): the address space switch is not what costs here",
