@@ -51,7 +51,7 @@ all: $(ALL)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory $(filter $(B)/%,$(TEST_SUITES)) check-prereqs
+	$(Q)$(MAKE) --no-print-directory $(TEST_SUITES) check-prereqs
 	$(Q)scripts/run-suites.sh $(TEST_SUITES)
 
 bench: all $(BENCHES)

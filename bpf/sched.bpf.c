@@ -12,6 +12,24 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool want_retuser = false;
 /* on_tlb_flush is loaded: remember per CPU whether a switch was traced. */
 const volatile bool want_tlb = false;
+/* Stop a traced process at its first exec of each file (coroutine probes
+ * are attached before it runs). */
+const volatile bool stop_new_exe = false;
+
+#define SIGSTOP 19
+
+struct exe_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+/* Files already exec'd by traced processes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct exe_key);
+	__type(value, __u8);
+} exe_seen SEC(".maps");
 
 /* Switch-in time of a traced task until its next sys_exit (0: none). */
 struct {
@@ -219,11 +237,23 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 	e->tid = p->pid;
 	e->tgid = tgid;
 	e->old_tid = old_pid;
-	e->pad = 0;
+	e->flags = 0;
+	if (stop_new_exe) {
+		struct inode *ino = bprm->file->f_inode;
+		struct exe_key k = { ino->i_sb->s_dev, ino->i_ino };
+		__u8 one = 1;
+
+		if (!bpf_map_lookup_elem(&exe_seen, &k) &&
+		    bpf_map_update_elem(&exe_seen, &k, &one, BPF_NOEXIST) == 0 &&
+		    bpf_send_signal(SIGSTOP) == 0)
+			e->flags = SS_EXEC_STOPPED;
+	}
 	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename),
 				  bprm->filename);
-	ss_submit(e);
+	/* The reader attaches coroutine probes to what was just exec'd: wake
+	 * it now, while the new program is still in its dynamic loader. */
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

@@ -111,12 +111,17 @@ struct ss_newtask {
 	char comm[SS_COMM_LEN];	/* name inherited from the parent */
 };
 
+/* The task was stopped (SIGSTOP) at its first exec of this file, so that
+ * the recorder can attach coroutine probes before it runs; the recorder
+ * sends SIGCONT. */
+#define SS_EXEC_STOPPED	0x1
+
 struct ss_exec {
 	struct ss_hdr hdr;
 	__u32 tid;		/* task after exec */
 	__u32 tgid;		/* its process id */
 	__u32 old_tid;		/* tid before exec (differs if a thread exec'd) */
-	__u32 pad;		/* zero */
+	__u32 flags;		/* SS_EXEC_* */
 	char comm[SS_COMM_LEN];	/* name after exec */
 	char filename[SS_PATH_LEN]; /* path given to exec, truncated */
 };

@@ -570,3 +570,26 @@ TEST(verify_without_probes_or_enough_switches_is_inconclusive)
 	free(err);
 	CHECK_EQ(TU_RUN(NULL, NULL, "switchscope", "verify", "-p", "1"), 2);
 }
+
+TEST(probes_of_a_program_execed_later_are_attached_before_it_runs)
+{
+	const char *trace = tu_tmp("later.trace");
+	struct coro_seen s = { 0 };
+	char cmd[512], *err = NULL;
+	int rc;
+
+	/* The shell forks and execs hand-probes twice; each run is over in
+	 * about a millisecond, before any recorder could notice it by polling:
+	 * the kernel side holds each new program at its exec until the probes
+	 * are attached. */
+	snprintf(cmd, sizeof(cmd), "%s 5000 >/dev/null; %s 5000 >/dev/null; true",
+		 hand_probes(), hand_probes());
+	rc = TU_RUN(NULL, &err, "switchscope", "record", "-q", "-o", (char *)trace,
+		    "--", "/bin/sh", "-c", cmd);
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	tu_each(trace, on_coro_rec, &s);
+	CHECK_EQ(s.creates, 4);
+	CHECK_EQ(s.stats, 2);
+	CHECK_EQ(s.exits, 4);
+	free(err);
+}

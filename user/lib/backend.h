@@ -16,6 +16,9 @@ struct ss_backend_cfg {
 	int syscalls;		/* record sys_enter and user page faults */
 	int switch_in;		/* record the switch-in path (a probe on sys_exit) */
 	int wakeup;		/* record sched_wakeup besides sched_waking */
+	int stop_new_exe;	/* SIGSTOP a traced process at its first exec of
+				 * each file (SS_EXEC_STOPPED); the recorder
+				 * continues it */
 };
 
 /* Called for each record, in the order the backend produces them. */

@@ -64,6 +64,7 @@ static int bpf_open(struct ss_backend **out, const struct ss_backend_cfg *cfg,
 	b->skel->rodata->trace_all = cfg->system_wide;
 	b->skel->rodata->wake_bytes = rb_bytes / 4;
 	b->skel->rodata->want_retuser = cfg->switch_in;
+	b->skel->rodata->stop_new_exe = cfg->stop_new_exe;
 
 	vmlinux = btf__load_vmlinux_btf();
 	tlb = ss_btf_has_tracepoint(vmlinux, "tlb_flush");

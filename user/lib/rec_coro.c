@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rec_coro.h"
 #include "ss.h"
@@ -108,6 +109,21 @@ void rec_coro_pid(struct rec_coro *rc, uint32_t pid)
 		ss_each_mapped_object(pid, mapped_cb, &pc);
 }
 
+/* Right after an exec the libraries are not mapped yet: ask the new
+ * program's loader which it will load. */
+static void startup_objects(struct rec_coro *rc, uint32_t tgid)
+{
+	char link[64], exe[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", tgid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = 0;
+	ss_each_startup_object(exe, attach_cb, rc->c);
+}
+
 int rec_coro_add_tgid(struct rec_coro *rc, uint32_t tgid)
 {
 	return rc ? ss_coro_add_tgid(rc->c, tgid) : 0;
@@ -122,6 +138,14 @@ void rec_coro_record(struct rec_coro *rc, const struct ss_hdr *h)
 	rc->pending[rc->npending++] = (struct scan){ e->tgid, 0, ss_now_ns() };
 }
 
+void rec_coro_exec_now(struct rec_coro *rc, uint32_t tgid)
+{
+	if (!rc)
+		return;
+	startup_objects(rc, tgid);
+	rec_coro_pid(rc, tgid);
+}
+
 void rec_coro_tick(struct rec_coro *rc, uint64_t now, ss_record_cb cb, void *ctx)
 {
 	size_t keep = 0;
@@ -132,6 +156,8 @@ void rec_coro_tick(struct rec_coro *rc, uint64_t now, ss_record_cb cb, void *ctx
 		struct scan *s = &rc->pending[i];
 
 		if (now >= s->base + rescan_after_ns[s->step]) {
+			if (s->step == 0)
+				startup_objects(rc, s->tgid);
 			rec_coro_pid(rc, s->tgid);
 			s->step++;
 		}

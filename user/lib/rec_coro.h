@@ -21,6 +21,8 @@ int rec_coro_add_tgid(struct rec_coro *rc, uint32_t tgid);
 /* Look at a record: an exec of a traced process schedules scans of what it
  * maps. */
 void rec_coro_record(struct rec_coro *rc, const struct ss_hdr *h);
+/* A traced process was stopped at exec: attach to what it will run now. */
+void rec_coro_exec_now(struct rec_coro *rc, uint32_t tgid);
 /* Do the scans that are due; deliver records of a standalone ring buffer. */
 void rec_coro_tick(struct rec_coro *rc, uint64_t now, ss_record_cb cb, void *ctx);
 int rec_coro_lost(struct rec_coro *rc, struct ss_cpu_lost *lost, unsigned int ncpu);

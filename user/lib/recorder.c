@@ -48,7 +48,27 @@ struct rec {
 	size_t npidfds;
 	pid_t child;
 	int go_fd, err_fd;
+	uint32_t stopped[64];		/* stopped at exec, to continue */
+	size_t nstopped;
 };
+
+/* A process the kernel side stopped at exec: attach the coroutine probes
+ * of what it will run, then let it go. Never leave one stopped. */
+static void stopped_release(struct rec *r)
+{
+	for (size_t i = 0; i < r->nstopped; i++) {
+		rec_coro_exec_now(r->coro, r->stopped[i]);
+		kill(r->stopped[i], SIGCONT);
+	}
+	r->nstopped = 0;
+}
+
+static void stopped_add(struct rec *r, uint32_t tgid)
+{
+	if (r->nstopped == sizeof(r->stopped) / sizeof(r->stopped[0]))
+		stopped_release(r);
+	r->stopped[r->nstopped++] = tgid;
+}
 
 int ss_status_exit_code(int status)
 {
@@ -65,6 +85,8 @@ static void on_record(void *ctx, const struct ss_hdr *h)
 
 	ss_sink_add(r->sink, h);
 	rec_coro_record(r->coro, h);
+	if (h->type == SS_EV_EXEC && (((const struct ss_exec *)h)->flags & SS_EXEC_STOPPED))
+		stopped_add(r, ((const struct ss_exec *)h)->tgid);
 	if (h->type == SS_EV_EXIT && !r->o->system_wide) {
 		const struct ss_exit *e = (const void *)h;
 
@@ -264,6 +286,9 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		.syscalls = o->syscalls,
 		.switch_in = o->switch_in,
 		.wakeup = o->wakeup,
+		/* -a would stop every new program of the system once: there,
+		 * probes of later programs are attached as soon as seen. */
+		.stop_new_exe = !o->no_coro && !o->system_wide,
 	};
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct rec r = { .o = o, .go_fd = -1, .err_fd = -1 };
@@ -380,6 +405,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 			code = SS_EXIT_INTERNAL;
 			break;
 		}
+		stopped_release(&r);
 		rec_coro_tick(r.coro, ss_now_ns(), on_record, &r);
 		check_lost(&r);
 		ss_sink_flush(r.sink, 0);
@@ -406,6 +432,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 out_stop:
 	r.ops->stop(r.be);
 	drain(&r);
+	stopped_release(&r);
 	check_lost(&r);
 out_child:
 	if (r.go_fd >= 0)
