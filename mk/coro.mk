@@ -22,7 +22,7 @@ CORO_ASM_x86_64 := user/coro/switch_x86_64_sysv.S
 CORO_ASM_aarch64 := user/coro/switch_aarch64_aapcs.S
 CORO_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro -fPIC -fvisibility=hidden
 CORO_NOREDZONE_x86_64 := -mno-red-zone
-CORO_LIBS := -lpthread
+CORO_LIBS := -lpthread -lm
 
 CORO_A := $(B)/lib/libcoro.a
 CORO_SO := $(B)/lib/libcoro.so
@@ -93,7 +93,7 @@ $(eval $(call coro_prog,$(CORO_T)/coro-pingpong-nop1,user/workloads/coro_pingpon
 $(eval $(call coro_prog,$(CORO_T)/coro-pingpong-noprobes,user/workloads/coro_pingpong.c,$(CORO_LIB_noprobes),$(CC),))
 
 # ---- unit tests ---------------------------------------------------------
-CORO_TEST_SRCS := $(wildcard tests/coro/test_*.c)
+CORO_TEST_SRCS := $(wildcard tests/coro/test_*.c) tests/coro/helpers.c
 CORO_TEST_ASM_x86_64 := tests/coro/regs_x86_64.S
 CORO_TEST_ASM_aarch64 := tests/coro/regs_aarch64.S
 CORO_TEST_CFLAGS := -Itests -Iuser/coro -Iinclude
@@ -101,7 +101,8 @@ CORO_TEST_CFLAGS := -Itests -Iuser/coro -Iinclude
 $(eval $(call coro_prog,$(CORO_T)/coro_unit,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_$(ARCH)),$(CORO_LIB_main),$(CC),$(CORO_TEST_CFLAGS)))
 $(eval $(call coro_prog,$(CORO_T)/coro_unit_asan,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_$(ARCH)),$(CORO_LIB_asan),$(CC),$(CORO_TEST_CFLAGS) $(CORO_SAN_CFLAGS) -fsanitize=address))
 $(eval $(call coro_prog,$(CORO_T)/coro_unit_ubsan,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_$(ARCH)),$(CORO_LIB_ubsan),$(CC),$(CORO_TEST_CFLAGS) $(CORO_SAN_CFLAGS) -fsanitize=undefined -fno-sanitize-recover=all))
-$(eval $(call coro_prog,$(CORO_T)/coro_unit.aarch64,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_aarch64),$(CORO_LIB_aarch64),$(CORO_CC_aarch64),$(CORO_TEST_CFLAGS) -static))
+$(eval $(call coro_prog,$(CORO_T)/coro_unit.aarch64,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_aarch64),$(CORO_LIB_aarch64),$(CORO_CC_aarch64),$(CORO_TEST_CFLAGS) -I$(B)/gen/aarch64-sdt -static -DCORO_TEST_QEMU))
+$(CORO_T)/coro_unit.aarch64: $(CORO_SDT_aarch64)
 
 # The aarch64 suite: the cross-built tests under qemu-user.
 $(CORO_T)/coro_unit_aarch64: tests/coro/run-qemu.sh $(CORO_T)/coro_unit.aarch64
