@@ -125,7 +125,7 @@ $(B)/gen/coro_usdt.skel.h: $(B)/tests/bpf/coro_usdt.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name coro_usdt_bpf > $@
 
 CORO_USDT_SRCS := tests/coro/usdt_attach.c
-CORO_USDT_CFLAGS := -Itests -Itests/coro -Iuser/coro -I$(B)/gen
+CORO_USDT_CFLAGS := -Itests -Itests/coro -Iuser/coro -Iinclude -I$(B)/gen
 CORO_USDT_DEPS := $(CORO_USDT_SRCS) tests/coro/usdt_attach.h $(B)/gen/coro_usdt.skel.h
 
 $(CORO_T)/coro_probes: tests/coro/probes_test.c $(CORO_USDT_DEPS) \
