@@ -159,7 +159,7 @@ endif
 
 # ---- benchmarks ---------------------------------------------------------
 CORO_BENCH := $(B)/tests/bench
-$(eval $(call coro_prog,$(CORO_BENCH)/coro_switch,tests/bench/coro_switch.c tests/bench/coro_bench.c,$(CORO_A),$(CC),-Itests/bench,-lboost_context))
+$(eval $(call coro_prog,$(CORO_BENCH)/coro_switch,tests/bench/coro_switch.c tests/bench/coro_bench.c,$(CORO_A),$(CC),-Itests/bench -Iinclude,-lboost_context))
 $(eval $(call coro_prog,$(CORO_BENCH)/coro_memory,tests/bench/coro_memory.c tests/bench/coro_bench.c,$(CORO_A),$(CC),-Itests/bench))
 
 $(CORO_BENCH)/coro_traced: tests/bench/coro_traced.c tests/bench/coro_bench.c $(CORO_USDT_DEPS)

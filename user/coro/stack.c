@@ -25,7 +25,8 @@
 #define MADV_GUARD_INSTALL	102
 #endif
 
-#define GUARD_LEN	(16u << 10)	/* catches frames up to 16 KiB past the end */
+/* CORO_GUARD_SIZE: catches frames up to 16 KiB past the end */
+#define GUARD_LEN	CORO_GUARD_SIZE
 
 static size_t page_size;
 static int guard_madvise;
