@@ -129,13 +129,21 @@ CORO_USDT_CFLAGS := -Itests -Itests/coro -Iuser/coro -Iinclude -I$(B)/gen
 CORO_USDT_DEPS := $(CORO_USDT_SRCS) tests/coro/usdt_attach.h $(B)/gen/coro_usdt.skel.h
 
 $(CORO_T)/coro_probes: tests/coro/probes_test.c $(CORO_USDT_DEPS) \
-		$(CORO_T)/coro-probe-target $(CORO_T)/coro-redzone-target
+		$(CORO_T)/coro-probe-target $(CORO_T)/coro-probe-target-so \
+		$(CORO_T)/coro-redzone-target
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(CORO_WL_CFLAGS) $(CORO_USDT_CFLAGS) -o $@ \
 		tests/coro/probes_test.c $(CORO_USDT_SRCS) $(LIBBPF_LIBS)
 
 $(eval $(call coro_prog,$(CORO_T)/coro-probe-target,tests/coro/probe_target.c,$(CORO_A),$(CC),-Iinclude))
+# The same program linked with libcoro.so: probes and semaphores in a
+# shared library. The semaphores are hidden there, so the program reads
+# them through CORO_TARGET_NO_SEMS instead.
+$(CORO_T)/coro-probe-target-so: tests/coro/probe_target.c $(CORO_SO)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(CORO_WL_CFLAGS) -DCORO_TARGET_NO_SEMS -o $@ $< \
+		-L$(B)/lib -lcoro -Wl,-rpath,'$$ORIGIN/../../lib'
 
 # The red-zone target: the same function with a probe site, built with and
 # without -mno-red-zone (the second is the control that shows the hazard).

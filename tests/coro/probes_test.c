@@ -73,20 +73,25 @@ struct target_run {
 	char out[4096];
 };
 
-/* Trace coro-probe-target with every coro:* probe attached. */
-static int trace_target(struct target_run *t, long passes)
+/* Trace a target program with every coro:* probe of the file that holds
+ * them (the program itself, or libcoro.so) attached. */
+static int trace_in(struct target_run *t, long passes, const char *target, const char *lib)
 {
-	char err[256], arg[32];
-	char *argv[] = { (char *)prog("coro-probe-target"), arg, NULL };
+	char err[256], arg[32], path[PATH_MAX + 64];
+	char *argv[] = { path, arg, NULL };
 	struct usdt_session *u = usdt_open(err, sizeof(err));
+	const char *holder;
 	int st;
+
+	snprintf(path, sizeof(path), "%s", prog(target));
+	holder = lib ? prog(lib) : path;
 
 	if (!u) {
 		ss_test_fail(__FILE__, __LINE__, "%s", err);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		if (usdt_attach(u, 0, argv[0], "coro", probes[i].name, probes[i].type,
+		if (usdt_attach(u, 0, holder, "coro", probes[i].name, probes[i].type,
 				err, sizeof(err))) {
 			ss_test_fail(__FILE__, __LINE__, "%s", err);
 			usdt_close(u);
@@ -107,6 +112,11 @@ static int trace_target(struct target_run *t, long passes)
 		return -1;
 	}
 	return 0;
+}
+
+static int trace_target(struct target_run *t, long passes)
+{
+	return trace_in(t, passes, "coro-probe-target", NULL);
 }
 
 static size_t count(const struct events *ev, unsigned int type)
@@ -169,6 +179,32 @@ TEST(switch_hits_are_every_switch_in_order_with_ids)
 		k++;
 	}
 	CHECK_EQ(k, 2 * 1000 + 7);
+	free(t.ev.v);
+}
+
+/* The same probes in libcoro.so, attached in the library file: the
+ * program's switches all arrive (the kernel sets the library's
+ * semaphores in every process that maps it). */
+TEST(probes_in_the_shared_library_see_every_switch)
+{
+	struct target_run t = { .ev = { 0 } };
+	size_t chained = 0, nsw = 0;
+	uint64_t prev_to = 0;
+
+	if (trace_in(&t, 1000, "coro-probe-target-so", "../../lib/libcoro.so"))
+		return;
+	for (size_t i = 0; i < t.ev.n; i++) {
+		const struct usdt_event *e = &t.ev.v[i];
+
+		if (e->cookie != SS_EV_CORO_SWITCH)
+			continue;
+		chained += e->arg[0] == prev_to;
+		prev_to = e->arg[1];
+		nsw++;
+	}
+	CHECK_EQ(nsw, 2 * 1000 + 7);
+	CHECK_EQ(chained, nsw);
+	CHECK_EQ(count(&t.ev, SS_EV_CORO_CREATE), 3);
 	free(t.ev.v);
 }
 
