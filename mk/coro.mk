@@ -177,7 +177,20 @@ $(CORO_BENCH)/coro_traced: tests/bench/coro_traced.c tests/bench/coro_bench.c $(
 		tests/bench/coro_traced.c tests/bench/coro_bench.c $(CORO_USDT_SRCS) $(LIBBPF_LIBS)
 
 $(CORO_BENCH)/coro_switch: $(CORO_PINGPONG) $(CORO_T)/coro-pingpong-noprobes
-$(CORO_BENCH)/coro_traced: $(CORO_PINGPONG) $(CORO_T)/coro-pingpong-nop1
+$(CORO_BENCH)/coro_traced: $(CORO_PINGPONG) $(CORO_T)/coro-pingpong-nop1 $(CORO_BENCH)/coro-probe-loop
+
+# One probe site per nop kind, called in a loop: the bare cost of a hit.
+$(CORO_BENCH)/probe_site_p5.o: tests/bench/coro_probe_site.c user/coro/probes.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g $(CORO_WL_CFLAGS) $(CORO_NOREDZONE_$(ARCH)) -DSITE=p5 -c $< -o $@
+$(CORO_BENCH)/probe_site_p1.o: tests/bench/coro_probe_site.c user/coro/probes.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g $(CORO_WL_CFLAGS) $(CORO_NOREDZONE_$(ARCH)) -DSITE=p1 -DCORO_PROBE_NOP1 -c $< -o $@
+$(CORO_BENCH)/coro-probe-loop: tests/bench/coro_probe_loop.c $(CORO_BENCH)/probe_site_p5.o $(CORO_BENCH)/probe_site_p1.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(CORO_WL_CFLAGS) -o $@ $^
 
 BENCHES += $(CORO_BENCH)/coro_switch $(CORO_BENCH)/coro_memory
 ifeq ($(ARCH),x86_64)
