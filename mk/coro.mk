@@ -22,7 +22,7 @@ CORO_ASM_x86_64 := user/coro/switch_x86_64_sysv.S
 CORO_ASM_aarch64 := user/coro/switch_aarch64_aapcs.S
 CORO_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro -fPIC -fvisibility=hidden
 CORO_NOREDZONE_x86_64 := -mno-red-zone
-CORO_LIBS := -lpthread
+CORO_LIBS := -lpthread -lm
 
 CORO_A := $(B)/lib/libcoro.a
 CORO_SO := $(B)/lib/libcoro.so
@@ -93,7 +93,7 @@ $(eval $(call coro_prog,$(CORO_T)/coro-pingpong-nop1,user/workloads/coro_pingpon
 $(eval $(call coro_prog,$(CORO_T)/coro-pingpong-noprobes,user/workloads/coro_pingpong.c,$(CORO_LIB_noprobes),$(CC),))
 
 # ---- unit tests ---------------------------------------------------------
-CORO_TEST_SRCS := $(wildcard tests/coro/test_*.c)
+CORO_TEST_SRCS := $(wildcard tests/coro/test_*.c) tests/coro/helpers.c
 CORO_TEST_ASM_x86_64 := tests/coro/regs_x86_64.S
 CORO_TEST_ASM_aarch64 := tests/coro/regs_aarch64.S
 CORO_TEST_CFLAGS := -Itests -Iuser/coro -Iinclude
@@ -101,7 +101,8 @@ CORO_TEST_CFLAGS := -Itests -Iuser/coro -Iinclude
 $(eval $(call coro_prog,$(CORO_T)/coro_unit,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_$(ARCH)),$(CORO_LIB_main),$(CC),$(CORO_TEST_CFLAGS)))
 $(eval $(call coro_prog,$(CORO_T)/coro_unit_asan,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_$(ARCH)),$(CORO_LIB_asan),$(CC),$(CORO_TEST_CFLAGS) $(CORO_SAN_CFLAGS) -fsanitize=address))
 $(eval $(call coro_prog,$(CORO_T)/coro_unit_ubsan,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_$(ARCH)),$(CORO_LIB_ubsan),$(CC),$(CORO_TEST_CFLAGS) $(CORO_SAN_CFLAGS) -fsanitize=undefined -fno-sanitize-recover=all))
-$(eval $(call coro_prog,$(CORO_T)/coro_unit.aarch64,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_aarch64),$(CORO_LIB_aarch64),$(CORO_CC_aarch64),$(CORO_TEST_CFLAGS) -static))
+$(eval $(call coro_prog,$(CORO_T)/coro_unit.aarch64,$(CORO_TEST_SRCS) $(CORO_TEST_ASM_aarch64),$(CORO_LIB_aarch64),$(CORO_CC_aarch64),$(CORO_TEST_CFLAGS) -I$(B)/gen/aarch64-sdt -static -DCORO_TEST_QEMU))
+$(CORO_T)/coro_unit.aarch64: $(CORO_SDT_aarch64)
 
 # The aarch64 suite: the cross-built tests under qemu-user.
 $(CORO_T)/coro_unit_aarch64: tests/coro/run-qemu.sh $(CORO_T)/coro_unit.aarch64
@@ -124,17 +125,25 @@ $(B)/gen/coro_usdt.skel.h: $(B)/tests/bpf/coro_usdt.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name coro_usdt_bpf > $@
 
 CORO_USDT_SRCS := tests/coro/usdt_attach.c
-CORO_USDT_CFLAGS := -Itests -Itests/coro -Iuser/coro -I$(B)/gen
+CORO_USDT_CFLAGS := -Itests -Itests/coro -Iuser/coro -Iinclude -I$(B)/gen
 CORO_USDT_DEPS := $(CORO_USDT_SRCS) tests/coro/usdt_attach.h $(B)/gen/coro_usdt.skel.h
 
 $(CORO_T)/coro_probes: tests/coro/probes_test.c $(CORO_USDT_DEPS) \
-		$(CORO_T)/coro-probe-target $(CORO_T)/coro-redzone-target
+		$(CORO_T)/coro-probe-target $(CORO_T)/coro-probe-target-so \
+		$(CORO_T)/coro-redzone-target
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(CORO_WL_CFLAGS) $(CORO_USDT_CFLAGS) -o $@ \
 		tests/coro/probes_test.c $(CORO_USDT_SRCS) $(LIBBPF_LIBS)
 
 $(eval $(call coro_prog,$(CORO_T)/coro-probe-target,tests/coro/probe_target.c,$(CORO_A),$(CC),-Iinclude))
+# The same program linked with libcoro.so: probes and semaphores in a
+# shared library. The semaphores are hidden there, so the program reads
+# them through CORO_TARGET_NO_SEMS instead.
+$(CORO_T)/coro-probe-target-so: tests/coro/probe_target.c $(CORO_SO)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(CORO_WL_CFLAGS) -DCORO_TARGET_NO_SEMS -o $@ $< \
+		-L$(B)/lib -lcoro -Wl,-rpath,'$$ORIGIN/../../lib'
 
 # The red-zone target: the same function with a probe site, built with and
 # without -mno-red-zone (the second is the control that shows the hazard).
@@ -158,7 +167,7 @@ endif
 
 # ---- benchmarks ---------------------------------------------------------
 CORO_BENCH := $(B)/tests/bench
-$(eval $(call coro_prog,$(CORO_BENCH)/coro_switch,tests/bench/coro_switch.c tests/bench/coro_bench.c,$(CORO_A),$(CC),-Itests/bench,-lboost_context))
+$(eval $(call coro_prog,$(CORO_BENCH)/coro_switch,tests/bench/coro_switch.c tests/bench/coro_bench.c,$(CORO_A),$(CC),-Itests/bench -Iinclude,-lboost_context))
 $(eval $(call coro_prog,$(CORO_BENCH)/coro_memory,tests/bench/coro_memory.c tests/bench/coro_bench.c,$(CORO_A),$(CC),-Itests/bench))
 
 $(CORO_BENCH)/coro_traced: tests/bench/coro_traced.c tests/bench/coro_bench.c $(CORO_USDT_DEPS)
@@ -168,7 +177,20 @@ $(CORO_BENCH)/coro_traced: tests/bench/coro_traced.c tests/bench/coro_bench.c $(
 		tests/bench/coro_traced.c tests/bench/coro_bench.c $(CORO_USDT_SRCS) $(LIBBPF_LIBS)
 
 $(CORO_BENCH)/coro_switch: $(CORO_PINGPONG) $(CORO_T)/coro-pingpong-noprobes
-$(CORO_BENCH)/coro_traced: $(CORO_PINGPONG) $(CORO_T)/coro-pingpong-nop1
+$(CORO_BENCH)/coro_traced: $(CORO_PINGPONG) $(CORO_T)/coro-pingpong-nop1 $(CORO_BENCH)/coro-probe-loop
+
+# One probe site per nop kind, called in a loop: the bare cost of a hit.
+$(CORO_BENCH)/probe_site_p5.o: tests/bench/coro_probe_site.c user/coro/probes.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g $(CORO_WL_CFLAGS) $(CORO_NOREDZONE_$(ARCH)) -DSITE=p5 -c $< -o $@
+$(CORO_BENCH)/probe_site_p1.o: tests/bench/coro_probe_site.c user/coro/probes.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g $(CORO_WL_CFLAGS) $(CORO_NOREDZONE_$(ARCH)) -DSITE=p1 -DCORO_PROBE_NOP1 -c $< -o $@
+$(CORO_BENCH)/coro-probe-loop: tests/bench/coro_probe_loop.c $(CORO_BENCH)/probe_site_p5.o $(CORO_BENCH)/probe_site_p1.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(CORO_WL_CFLAGS) -o $@ $^
 
 BENCHES += $(CORO_BENCH)/coro_switch $(CORO_BENCH)/coro_memory
 ifeq ($(ARCH),x86_64)

@@ -7,8 +7,12 @@
 
 #include "internal.h"
 
+#ifndef CORO_DEFAULT_BACKEND
+#define CORO_DEFAULT_BACKEND CORO_BACKEND_ASM
+#endif
+
 struct coro_config coro_cfg = {
-	.backend = CORO_BACKEND_ASM,
+	.backend = CORO_DEFAULT_BACKEND,
 	.stack_size = CORO_STACK_DEFAULT,
 	.stats_every = CORO_STATS_EVERY_DEFAULT,
 };
@@ -46,7 +50,9 @@ static void load(void)
 
 	if (b && strcmp(b, "ucontext") == 0)
 		coro_cfg.backend = CORO_BACKEND_UCONTEXT;
-	else if (b && *b && strcmp(b, "asm") != 0)
+	else if (b && strcmp(b, "asm") == 0)
+		coro_cfg.backend = CORO_BACKEND_ASM;
+	else if (b && *b)
 		fprintf(stderr, "coro: ignoring CORO_BACKEND=%s (asm or ucontext)\n", b);
 	coro_cfg.stack_size = env_num("CORO_STACK_SIZE", CORO_STACK_DEFAULT,
 				      CORO_STACK_MIN, CORO_STACK_MAX);

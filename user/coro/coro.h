@@ -3,12 +3,12 @@
  * coro: the coroutine runtime of switchscope.
  *
  * Stackful coroutines with a hand-written context switch (x86_64 SysV,
- * aarch64 AAPCS64), mmap'd stacks with a guard page, one scheduler per
- * thread, channels (also across threads), sleep, and I/O that parks the
- * coroutine instead of blocking the thread (non-blocking fds + epoll).
- * Every scheduling event is reported through USDT probes of provider
- * "coro" (docs/PROBES.md): nothing is measured or emitted unless a tracer
- * is attached, and an untraced probe costs a load and a branch.
+ * aarch64 AAPCS64), mmap'd stacks with a guard region below each, one
+ * scheduler per thread, channels (also across threads), sleep, and I/O
+ * that parks the coroutine instead of blocking the thread (non-blocking
+ * fds + epoll). Every scheduling event is reported through USDT probes of
+ * provider "coro" (docs/PROBES.md): nothing is measured or emitted unless
+ * a tracer is attached, and an untraced probe costs a load and a branch.
  *
  * Model
  *   A thread becomes a scheduler by calling coro_run(); it returns when
@@ -16,9 +16,22 @@
  *   threads may each run their own scheduler. A coroutine always runs on
  *   the thread that created it; coroutines of different threads talk
  *   through channels (the wakeup crosses threads through an eventfd).
- *   Only the thread that is idle enters the kernel: a coroutine switch
- *   never makes a system call (the ucontext backend does; it exists to be
- *   caught doing so).
+ *   A coroutine switch never makes a system call: the kernel is entered by
+ *   I/O calls themselves, by a thread with nothing runnable (it waits in
+ *   epoll_wait), and by a wakeup of a coroutine whose thread waits there
+ *   (an eventfd write). The ucontext backend is the exception: glibc's
+ *   swapcontext sets the signal mask on every switch; it exists for
+ *   comparison, and to be caught doing so.
+ *
+ * Stacks
+ *   Page-rounded, CORO_STACK_DEFAULT unless coro_attr.stack_size says
+ *   otherwise; only touched pages are resident (about 4 KiB for an idle
+ *   coroutine). Below each, CORO_GUARD_SIZE bytes that fault: a coroutine
+ *   that overflows its stack kills the process with "coro: stack overflow
+ *   in coroutine <id> "<name>" ..." on stderr (the SIGSEGV handler runs on
+ *   an alternate signal stack that coro_run() installs). Freed stacks are
+ *   cached per thread and handed to the next coroutine of the default
+ *   size, with the pages their last owner touched still resident.
  *
  * Errors
  *   Functions that can fail for reasons outside the program (memory, bad
@@ -28,6 +41,10 @@
  *   scheduler, a coroutine joined twice or joined from another thread, a
  *   second waiter on one fd direction.
  *
+ * Build-time choice: -DCORO_DEFAULT_BACKEND=CORO_BACKEND_UCONTEXT makes
+ * ucontext the default backend of a build (the environment and
+ * coro_set_backend() still override it).
+ *
  * Environment (read once, when the first scheduler starts)
  *   CORO_BACKEND=asm|ucontext   context switch backend (default asm);
  *                               coro_set_backend() overrides it.
@@ -35,8 +52,10 @@
  *   CORO_PREFAULT=1             pre-fault every new stack at creation
  *                               (as if every coroutine had CORO_F_PREFAULT)
  *   CORO_STACK_CACHE=0          never reuse a freed stack: every coroutine
- *                               gets a fresh, untouched mapping (as if every
- *                               coroutine had CORO_F_FRESH_STACK)
+ *                               gets a fresh mapping, untouched but for the
+ *                               first frame written at creation (as if
+ *                               every coroutine had CORO_F_FRESH_STACK), so
+ *                               it page-faults as its stack grows
  *   CORO_STATS_EVERY=N          fire coro:stats every N switches (default
  *                               CORO_STATS_EVERY_DEFAULT) and when a thread
  *                               goes idle
@@ -44,7 +63,8 @@
  *                               switch calls getppid() inside its measured
  *                               window (between the start timestamp and the
  *                               stack switch), so a verifier has a kernel
- *                               entry to catch; see coro_set_test_hooks()
+ *                               entry to catch; see coro_set_test_hooks().
+ *                               Such switches are timed like traced ones.
  */
 #ifndef CORO_H
 #define CORO_H
@@ -74,6 +94,7 @@ typedef void *(*coro_fn)(void *arg);
 #define CORO_STACK_DEFAULT	(64u << 10)
 #endif
 #define CORO_STACK_MIN		(16u << 10)	/* smaller: EINVAL */
+#define CORO_GUARD_SIZE		(16u << 10)	/* inaccessible, below every stack */
 #define CORO_STACK_MAX		(1u << 30)	/* larger: EINVAL */
 #define CORO_STATS_EVERY_DEFAULT 4096
 
@@ -163,12 +184,13 @@ enum coro_backend {
 	CORO_BACKEND_UCONTEXT = 1,	/* glibc swapcontext: a syscall per switch */
 };
 
-/* Select the backend before any scheduler runs: 0, or -EBUSY. */
+/* Select the backend of schedulers started from now on: 0, or -EBUSY
+ * while any scheduler runs (contexts of two backends never meet). */
 int coro_set_backend(enum coro_backend b);
 enum coro_backend coro_get_backend(void);
 const char *coro_backend_name(enum coro_backend b);
 
-/* Test hooks (CORO_TEST_* above). */
+/* Test hooks (CORO_TEST_SWITCH_SYSCALL above); 0 turns them off. */
 #define CORO_TEST_SWITCH_SYSCALL	0x1	/* getppid() inside each switch window */
 void coro_set_test_hooks(unsigned int hooks);
 

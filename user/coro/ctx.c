@@ -20,8 +20,12 @@ static void uc_entry(void)
 
 /* A new coroutine starts with the floating-point control state of the
  * coroutine that created it, as a new thread inherits its creator's. */
-static void frame_init(struct coro_frame *f, struct coro *c, void (*entry)(struct coro *))
+void *coro_ctx_make(char *stack_hi, void (*entry)(struct coro *), struct coro *c)
 {
+	/* stack_hi is page-aligned: the frame's end, where coro_ctx_start
+	 * finds its stack pointer, is 16-byte aligned */
+	struct coro_frame *f = (struct coro_frame *)(stack_hi - sizeof(*f));
+
 	memset(f, 0, sizeof(*f));
 #if defined(__x86_64__)
 	__asm__ volatile("stmxcsr %0" : "=m"(f->mxcsr));
@@ -38,6 +42,7 @@ static void frame_init(struct coro_frame *f, struct coro *c, void (*entry)(struc
 	f->x[1] = (uintptr_t)entry;	/* x20 */
 #endif
 	f->pc = (uintptr_t)coro_ctx_start;
+	return f;
 }
 
 int coro_ctx_init(struct sched *s, struct coro *c, void (*entry)(struct coro *))
@@ -49,12 +54,7 @@ int coro_ctx_init(struct sched *s, struct coro *c, void (*entry)(struct coro *))
 	x->asan_len = (size_t)(c->stack.hi - c->stack.lo);
 #endif
 	if (s->backend == CORO_BACKEND_ASM) {
-		/* hi is page-aligned: the frame's end, where coro_ctx_start
-		 * finds its stack pointer, is 16-byte aligned */
-		struct coro_frame *f = (struct coro_frame *)(c->stack.hi - sizeof(*f));
-
-		frame_init(f, c, entry);
-		x->sp = f;
+		x->sp = coro_ctx_make(c->stack.hi, entry, c);
 		return 0;
 	}
 	if (!x->uc) {

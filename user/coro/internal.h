@@ -187,7 +187,10 @@ void coro_stack_put(struct sched *s, struct coro_stack *st);
 void coro_stack_cache_drain(struct sched *s);
 size_t coro_page_size(void);
 
-/* ctx.c: first frame of a new context and the backend switch. */
+/* ctx.c: first frame of a new context. coro_ctx_make builds the frame
+ * for coro_ctx_switch below stack_hi (page-aligned) and returns the stack
+ * pointer to switch to: entry(c) runs on the first switch. */
+void *coro_ctx_make(char *stack_hi, void (*entry)(struct coro *), struct coro *c);
 int coro_ctx_init(struct sched *s, struct coro *c, void (*entry)(struct coro *));
 void coro_ctx_fini(struct coro_ctx *x);
 int coro_ctx_main_init(struct sched *s);

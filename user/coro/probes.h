@@ -45,11 +45,13 @@ CORO_SEMAPHORES(CORO_SEM_DECLARE)
 #include <sys/sdt.h>
 
 #if defined(__x86_64__) && !defined(CORO_PROBE_NOP1)
-/* The 5-byte nop; the stapsdt note still records the address of its first
- * byte, so any USDT consumer attaches there unchanged. %% because sys/sdt.h
- * pastes this into an extended asm statement. */
+/* The 5-byte nop 0f 1f 44 00 00; the stapsdt note still records the
+ * address of its first byte, so any USDT consumer attaches there unchanged.
+ * {disp8} keeps the assembler from dropping the zero displacement (which
+ * would make it a 4-byte nop); %{ %} and %% because sys/sdt.h pastes this
+ * into an extended asm statement. */
 #undef _SDT_NOP
-#define _SDT_NOP nopl 0x0(%%rax,%%rax,1)
+#define _SDT_NOP %{disp8%} nopl 0x0(%%rax,%%rax,1)
 #endif
 
 /* The kernel writes the semaphore behind the compiler's back. */

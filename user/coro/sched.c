@@ -457,14 +457,14 @@ void coro_join(struct coro *c, void **result)
 	if (!c || c->magic != CORO_MAGIC)
 		coro_fatal("coro_join(): not a live coroutine (already joined, or a "
 			   "detached one that finished)");
+	if (c->sched != s)
+		coro_fatal("coro_join(): coroutine %llu belongs to another thread",
+			   (unsigned long long)c->id);
 	if (c->joined)
 		coro_fatal("coro_join(): coroutine %llu joined twice",
 			   (unsigned long long)c->id);
 	if (c->flags & (CORO_F_DETACHED | CORO_F_RUNMAIN))
 		coro_fatal("coro_join(): coroutine %llu is not joinable",
-			   (unsigned long long)c->id);
-	if (c->sched != s)
-		coro_fatal("coro_join(): coroutine %llu belongs to another thread",
 			   (unsigned long long)c->id);
 	if (c == self)
 		coro_fatal("coro_join(): coroutine %llu joins itself",
