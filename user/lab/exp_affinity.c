@@ -45,7 +45,7 @@ void lab_exp_affinity(struct lab *L)
 		"CPUs: time per hand-over (coroutines across CPUs: a channel between two "
 		"scheduler threads)");
 	struct lab_samples fr[LAB_KINDS] = { 0 }, two[LAB_KINDS] = { 0 }, apart[LAB_KINDS] = { 0 };
-	uint64_t r_free = L->o.quick ? 2000 : 5000, r_two = L->o.quick ? 300 : 1000;
+	uint64_t r_free = L->o.quick ? 1000 : 5000, r_two = L->o.quick ? 200 : 1000;
 	int reps = L->o.quick ? 2 : 3;
 	uint64_t t0 = ss_now_ns();
 	struct lab_line *lp, *lf, *l2;

@@ -10,7 +10,7 @@
 void lab_exp_create(struct lab *L)
 {
 	static const char *const kinds[LAB_KINDS] = { "process", "thread", "coro" };
-	const uint64_t counts[2][LAB_KINDS] = { { 1000, 5000, 200000 }, { 300, 1500, 50000 } };
+	const uint64_t counts[2][LAB_KINDS] = { { 1000, 5000, 200000 }, { 150, 800, 30000 } };
 	struct lab_row *r = lab_row_new(L, "create",
 		"creating a process costs more than creating a thread; a coroutine costs less still",
 		"create + finish + wait, each (fork/exit/waitpid, pthread_create/join, "
