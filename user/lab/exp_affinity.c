@@ -138,12 +138,14 @@ void lab_exp_affinity(struct lab *L)
 			   "pinned one (a process's %.1fx), with %s; across two CPUs %.0fx, "
 			   "mostly waiting for the other vCPU to wake (VM-dependent)", slow_free,
 			   slow_pfree, mig_txt, slow_two);
-	} else if (slow_free < 1.2 && slow_pfree < 1.2) {
+	} else if (at.v < 0.02 && ap.v < 0.02) {
 		lab_reason(r, LAB_DEPENDS, "left free, the scheduler kept each pair on one CPU "
-			   "(%.1fx and %.1fx the pinned cost, %s), so pinning gained nothing; "
-			   "what costs is a pair split over two CPUs: %.0fx, every hand-over a "
-			   "wakeup of the other CPU (which halts when idle in this VM), not a "
-			   "cache refill", slow_free, slow_pfree, mig_txt, slow_two);
+			   "(under 2%% of hand-overs across CPUs, %s): %.1fx (threads) and %.1fx "
+			   "(processes) the pinned cost, which is the load of the CPU they got, not "
+			   "a migration avoided by pinning. What costs is a pair split over two "
+			   "CPUs: %.0fx, every hand-over a wakeup of the other CPU (VM-dependent: "
+			   "idle vCPUs halt), not a cache refill", mig_txt, slow_free, slow_pfree,
+			   slow_two);
 	} else {
 		lab_reason(r, LAB_DEPENDS, "left free, a thread hand-over costs %.1fx the pinned "
 			   "one, and its sides ran on different CPUs for %.0f%% of the hand-overs "

@@ -117,7 +117,8 @@ void lab_exp_ipc(struct lab *L)
 			   lab_fmt_ns(b, sizeof(b), lp->f[LAB_THREAD].v));
 	else
 		lab_reason(r, LAB_DEPENDS, "the same pipe costs about the same between "
-			   "processes and between threads (%.2fx): the kernel does the same work; "
+			   "processes and between threads (%.2fx, within the spread of the runs): "
+			   "the kernel does the same work; "
 			   "processes can share memory too (futex round trip %s); only coroutines "
 			   "avoid the kernel (channel %s, %.0fx cheaper)", rpt,
 			   lab_fmt_ns(a, sizeof(a), lf->f[LAB_PROC].v),

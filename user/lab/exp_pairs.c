@@ -112,10 +112,11 @@ void lab_exp_pairs(struct lab *L)
 			 lab_fmt_ns(a, sizeof(a), t2->v), lab_fmt_ns(b, sizeof(b), tn->v),
 			 tn->v / t2->v, lab_fmt_ns(c, sizeof(c), c2->v),
 			 lab_fmt_ns(d, sizeof(d), cn->v), cn->v / c2->v);
-		if (ratio[NP - 1] >= 1.25 * ratio[0])
+		/* a ratio of ratios carries the noise of four medians */
+		if (ratio[NP - 1] >= 1.5 * ratio[0])
 			lab_reason(r, LAB_CONFIRMED, "the gap grows from %.0fx to %.0fx: %s",
 				   ratio[0], ratio[NP - 1], how);
-		else if (ratio[NP - 1] * 1.25 <= ratio[0])
+		else if (ratio[NP - 1] * 1.5 <= ratio[0])
 			lab_reason(r, LAB_REFUTED, "the gap shrinks from %.0fx to %.0fx, though "
 				   "coroutines stay far cheaper: %s", ratio[0], ratio[NP - 1], how);
 		else

@@ -3,6 +3,7 @@
  * in a memfd; their stderr goes where ours does. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -79,7 +80,7 @@ static int run_traced(struct lab *L, char *const *argv, const char *name, unsign
 	snprintf(out->trace_rel, sizeof(out->trace_rel), "traces/%s.trace", name);
 	snprintf(out->trace, sizeof(out->trace), "%s/%s", L->dir, out->trace_rel);
 	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
+	saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
 	if (saved < 0)
 		return -errno;
 	dup2(fd, STDOUT_FILENO);
@@ -88,6 +89,10 @@ static int run_traced(struct lab *L, char *const *argv, const char *name, unsign
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	out->status = out->res.cmd_status;
+	/* Ctrl-C stops the recording and the workload: it stops the lab too */
+	if (out->res.cmd_started && WIFSIGNALED(out->status) &&
+	    (WTERMSIG(out->status) == SIGINT || WTERMSIG(out->status) == SIGTERM))
+		raise(WTERMSIG(out->status));
 	if (code == SS_OK || out->res.cmd_started) {
 		out->traced = code == SS_OK;
 		if (code != SS_OK)
