@@ -138,6 +138,14 @@ void lab_exp_affinity(struct lab *L)
 			   "pinned one (a process's %.1fx), with %s; across two CPUs %.0fx, "
 			   "mostly waiting for the other vCPU to wake (VM-dependent)", slow_free,
 			   slow_pfree, mig_txt, slow_two);
+	} else if (lab_clearly_above(&lp->f[LAB_THREAD], &lf->f[LAB_THREAD])) {
+		lab_reason(r, LAB_DEPENDS, "left free, a thread hand-over cost less than "
+			   "pinned (%.1fx): its sides ran on different CPUs for %.0f%% of the "
+			   "hand-overs, and when neither CPU sits idle a wakeup across CPUs is "
+			   "cheap and the two overlap; split on purpose it cost %.0fx, as an "
+			   "idle vCPU halts (VM-dependent). Affinity decides where the wakeups "
+			   "go, and that matters more than migrations (%s)", slow_free, 100 * at.v,
+			   slow_two, mig_txt);
 	} else if (at.v < 0.02 && ap.v < 0.02) {
 		lab_reason(r, LAB_DEPENDS, "left free, the scheduler kept each pair on one CPU "
 			   "(under 2%% of hand-overs across CPUs, %s): %.1fx (threads) and %.1fx "
