@@ -109,15 +109,16 @@ void lab_exp_affinity(struct lab *L)
 		lab_check(r, cross >= h_two / 4,
 			  "two CPUs: the hand-overs are wakeups across CPUs (sched_waking with "
 			  "another target CPU)", "%.0f for %.0f hand-overs", cross, h_two);
-		lab_evidence_text(r, "on two CPUs %.0f of %.0f hand-overs woke the other CPU "
-				  "and %.0f times a side left its CPU idle", cross, h_two, idle);
+		lab_evidence_text(r, "on two CPUs, %.0f wakeups of a side went to the other CPU "
+				  "for %.0f hand-overs, and %.0f times a side left its CPU idle",
+				  cross, h_two, idle);
 	}
 	if (h_free > 0) {
 		lab_count(r, "free.migrations_per_1000_handovers", per1000((uint64_t)mig, h_free));
 		lab_count(r, "free.cross_cpu_wakeups_per_1000_handovers",
 			  per1000((uint64_t)cross_free, h_free));
 		lab_evidence_text(r, "left free, processes and threads migrated %.0f times in "
-				  "%.0f hand-overs (%.1f per 1000) and %.0f hand-overs woke the "
+				  "%.0f hand-overs (%.1f per 1000) and %.0f wakeups went to the "
 				  "other CPU", mig, h_free, per1000((uint64_t)mig, h_free), cross_free);
 	}
 

@@ -76,7 +76,7 @@ static void header(FILE *f, const struct lab *L)
 		L->ncpu, ss_fmt_dur(t, sizeof(t), L->elapsed_ns), L->o.quick ? " (--quick)" : "");
 	if (L->trace_ok)
 		snprintf(line, sizeof(line), "recorded with bpf into %s/traces/; every trace "
-			 "count below is read back from those files", L->dir);
+			 "count below is read back from those files", L->o.dir);
 	else
 		snprintf(line, sizeof(line), "NOT RECORDED: %s. The figures are measured; the "
 			 "trace evidence is missing.", L->trace_why);
@@ -178,9 +178,10 @@ void lab_print_text(FILE *f, const struct lab *L)
 	if (L->mixed_html[0]) {
 		char line[PATH_MAX * 2 + 100];
 
-		snprintf(line, sizeof(line), "%s (open it in a browser), from %s (%llu "
-			 "records of processes, threads and coroutines running at once)",
-			 L->mixed_html, L->mixed_trace, (unsigned long long)L->mixed_records);
+		snprintf(line, sizeof(line), "%s/mixed.html (open it in a browser), from "
+			 "%s/traces/mixed.trace (%llu records of processes, threads and "
+			 "coroutines running at once)", L->o.dir, L->o.dir,
+			 (unsigned long long)L->mixed_records);
 		wrap(f, "timeline:", 10, line);
 	} else if (L->mixed_why[0]) {
 		wrap(f, "timeline:", 10, L->mixed_why);
