@@ -117,8 +117,8 @@ void lab_exp_affinity(struct lab *L)
 		lab_count(r, "free.migrations_per_1000_handovers", per1000((uint64_t)mig, h_free));
 		lab_count(r, "free.cross_cpu_wakeups_per_1000_handovers",
 			  per1000((uint64_t)cross_free, h_free));
-		lab_evidence_text(r, "left free, processes and threads migrated %.0f times in "
-				  "%.0f hand-overs (%.1f per 1000) and %.0f wakeups went to the "
+		lab_evidence_text(r, "left free, processes and threads: %.0f migrations in "
+				  "%.0f hand-overs (%.1f per 1000), and %.0f wakeups went to the "
 				  "other CPU", mig, h_free, per1000((uint64_t)mig, h_free), cross_free);
 	}
 
