@@ -130,6 +130,17 @@ static int write_file(const struct lab *L, const char *name,
 	return SS_OK;
 }
 
+/* Run one experiment; the rows it makes get its duration. */
+static void run(struct lab *L, void (*experiment)(struct lab *))
+{
+	int first = L->nrows;
+	uint64_t t0 = ss_now_ns();
+
+	experiment(L);
+	for (int i = first; i < L->nrows; i++)
+		L->row[i].elapsed_ns = ss_now_ns() - t0;
+}
+
 int cmd_lab(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -190,13 +201,13 @@ int cmd_lab(int argc, char **argv)
 			L.trace_why);
 	lab_limits_read(&L.lim, L.o.quick);
 
-	lab_exp_create(&L);
-	lab_exp_switch(&L);
-	lab_exp_pairs(&L);
-	lab_exp_affinity(&L);
-	lab_exp_hold(&L);
-	lab_exp_ipc(&L);
-	lab_exp_mixed(&L);
+	run(&L, lab_exp_create);
+	run(&L, lab_exp_switch);
+	run(&L, lab_exp_pairs);
+	run(&L, lab_exp_affinity);
+	run(&L, lab_exp_hold);
+	run(&L, lab_exp_ipc);
+	run(&L, lab_exp_mixed);
 	L.elapsed_ns = ss_now_ns() - L.t0;
 
 	code = write_file(&L, "lab.json", lab_print_json);

@@ -47,7 +47,6 @@ void lab_exp_affinity(struct lab *L)
 	struct lab_samples fr[LAB_KINDS] = { 0 }, two[LAB_KINDS] = { 0 }, apart[LAB_KINDS] = { 0 };
 	uint64_t r_free = L->o.quick ? 1000 : 5000, r_two = L->o.quick ? 200 : 1000;
 	int reps = L->o.quick ? 2 : 3;
-	uint64_t t0 = ss_now_ns();
 	struct lab_line *lp, *lf, *l2;
 	struct aff_ev ef[LAB_KINDS] = { 0 }, e2[LAB_KINDS] = { 0 };
 	double slow_free, slow_pfree, slow_two, mig = 0, cross = 0, cross_free = 0, idle = 0;
@@ -167,5 +166,4 @@ void lab_exp_affinity(struct lab *L)
 	lab_evidence_text(r, "in the untraced free runs the sides were on different CPUs "
 			  "for %.0f%% (processes) and %.0f%% (threads) of the hand-overs, by "
 			  "sched_getcpu() in the workload", 100 * ap.v, 100 * at.v);
-	r->elapsed_ns = ss_now_ns() - t0;
 }

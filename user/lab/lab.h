@@ -91,12 +91,11 @@ struct lab_row {
 	char trace[LAB_MAX_TRACES][48];	/* trace files, relative to the output dir */
 	int ntraces;
 	char missing[320];	/* why trace evidence is missing ("": it is not) */
-	uint64_t elapsed_ns;
+	uint64_t elapsed_ns;	/* the experiment that made it (rows made together share it) */
 };
 
 struct lab_line *lab_line(struct lab_row *r, const char *label, enum lab_unit unit);
 void lab_count(struct lab_row *r, const char *key, double v);
-double lab_count_get(const struct lab_row *r, const char *key);
 void lab_check(struct lab_row *r, int ok, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void lab_reason(struct lab_row *r, int verdict, const char *fmt, ...)

@@ -103,14 +103,6 @@ void lab_count(struct lab_row *r, const char *key, double v)
 	c->v = isfinite(v) ? v : 0;
 }
 
-double lab_count_get(const struct lab_row *r, const char *key)
-{
-	for (int i = 0; i < r->ncounts; i++)
-		if (!strcmp(r->count[i].key, key))
-			return r->count[i].v;
-	return -1;
-}
-
 void lab_check(struct lab_row *r, int ok, const char *what, const char *fmt, ...)
 {
 	struct lab_check *c;
