@@ -68,7 +68,8 @@ void lab_exp_affinity(struct lab *L)
 	lp = lab_line(r, "pinned, one CPU", LAB_NS);
 	lf = lab_line(r, "free to migrate", LAB_NS);
 	l2 = lab_line(r, "two CPUs", LAB_NS);
-	l2->vm = 1;
+	/* free runs too: the scheduler may split a pair */
+	lf->vm = l2->vm = 1;
 	for (int k = 0; k < LAB_KINDS; k++) {
 		lp->f[k] = L->pinned[k];
 		lf->f[k] = lab_fig_of(&fr[k]);
@@ -76,7 +77,7 @@ void lab_exp_affinity(struct lab *L)
 	}
 
 	for (int k = 0; k < LAB_KINDS; k++) {
-		/* a traced coroutine switch costs tens of microseconds */
+		/* coroutine probes cost microseconds a hit: short traced runs */
 		struct lab_pp pf = { pp_kind[k], k == LAB_CORO ? "yield" : "futex", "free",
 				     k == LAB_CORO ? 500 : L->o.quick ? 1000 : 2000, 1, NULL };
 		struct lab_pp p2 = { pp_kind[k], k == LAB_CORO ? "chan" : "futex", "0,1",

@@ -99,9 +99,9 @@ static void hold_evidence(struct lab_row *mem, struct lab_row *cap, int k,
 }
 
 /* Processes and threads: the measured run is the traced one (tracing
- * does not change memory and costs little here). Coroutines: every probe
- * hit costs tens of microseconds, so a small traced run backs the
- * untraced measured one. */
+ * does not change memory and costs little here). Coroutines: several
+ * probe hits each, microseconds apiece, would make the budget run slow,
+ * so a small traced run backs the untraced measured one. */
 static void run_kind(struct lab *L, struct lab_row *mem, struct lab_row *cap, int k,
 		     struct hold *h)
 {

@@ -53,7 +53,7 @@ void lab_exp_ipc(struct lab *L)
 	}
 
 	for (int k = 0; k < LAB_KINDS; k++) {
-		/* a traced coroutine switch costs tens of microseconds */
+		/* coroutine probes cost microseconds a hit: short traced runs */
 		struct lab_pp p = { pp_kind[k], pp_via[k], "0", k == LAB_CORO ? 1000 :
 				    L->o.quick ? 3000 : 10000, 1, NULL };
 		struct lab_ev ev;

@@ -57,7 +57,7 @@ void lab_exp_pairs(struct lab *L)
 
 	for (int k = 0; k < LAB_KINDS; k++) {
 		unsigned int big = npairs[NP - 1];
-		/* a traced coroutine switch costs tens of microseconds */
+		/* coroutine probes cost microseconds a hit: short traced runs */
 		struct lab_pp p = { pp_kind[k], pp_via[k], "0", k == LAB_CORO ? 4 : 20, big, NULL };
 		struct lab_ev ev;
 		char name[32];

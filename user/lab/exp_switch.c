@@ -34,7 +34,7 @@ struct sw_ev {
 
 static void trace_runs(struct lab *L, struct lab_row *sw, struct lab_row *ke, struct sw_ev *e)
 {
-	/* a traced coroutine switch costs tens of microseconds (probe hits) */
+	/* coroutine probes cost microseconds a hit: short traced runs */
 	uint64_t rounds = L->o.quick ? 5000 : 10000, coro_rounds = L->o.quick ? 500 : 2000;
 	struct lab_ev ev;
 
