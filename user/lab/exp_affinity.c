@@ -55,7 +55,8 @@ void lab_exp_affinity(struct lab *L)
 	int runs_two = 0;
 	double h_free = 0, h_two = 0;
 	struct lab_fig ap, at;
-	char mig_txt[96];
+	char mig_txt[96], kinds[200];
+	int slower, split;
 
 	lab_progress(L, "affinity: free and two-CPU ping-pongs, %d rounds", reps);
 	for (int rep = 0; rep < reps; rep++)
@@ -139,38 +140,37 @@ void lab_exp_affinity(struct lab *L)
 	slow_two = lab_ratio(&l2->f[LAB_THREAD], &lp->f[LAB_THREAD]);
 	snprintf(mig_txt, sizeof(mig_txt), h_free > 0 ? "%.1f migrations per 1000 hand-overs "
 		 "in the traced free runs" : "migrations not traced", per1000((uint64_t)mig, h_free));
+	snprintf(kinds, sizeof(kinds), "a thread hand-over cost %.1fx the pinned one, with "
+		 "the sides on different CPUs for %.0f%% of the hand-overs; a process "
+		 "hand-over %.1fx, %.0f%%", slow_free, 100 * at.v, slow_pfree, 100 * ap.v);
+	slower = lab_clearly_above(&lf->f[LAB_THREAD], &lp->f[LAB_THREAD]) ||
+		 lab_clearly_above(&lf->f[LAB_PROC], &lp->f[LAB_PROC]);
+	split = (at.v >= 0.1 && lab_clearly_above(&lf->f[LAB_THREAD], &lp->f[LAB_THREAD])) ||
+		(ap.v >= 0.1 && lab_clearly_above(&lf->f[LAB_PROC], &lp->f[LAB_PROC]));
 	if (!slow_free || !slow_two || !slow_pfree) {
 		lab_reason(r, LAB_DEPENDS, "a workload failed: no comparison");
-	} else if (h_free > 0 && per1000((uint64_t)mig, h_free) >= 10 &&
-		   lab_clearly_above(&lf->f[LAB_THREAD], &lp->f[LAB_THREAD])) {
-		lab_reason(r, LAB_CONFIRMED, "left free, a thread hand-over costs %.1fx the "
-			   "pinned one (a process's %.1fx), with %s; across two CPUs %.0fx, "
-			   "mostly waiting for the other vCPU to wake (VM-dependent)", slow_free,
-			   slow_pfree, mig_txt, slow_two);
-	} else if (lab_clearly_above(&lp->f[LAB_THREAD], &lf->f[LAB_THREAD])) {
-		lab_reason(r, LAB_DEPENDS, "left free, a thread hand-over cost less than "
-			   "pinned (%.1fx): its sides ran on different CPUs for %.0f%% of the "
-			   "hand-overs, and when neither CPU sits idle a wakeup across CPUs is "
-			   "cheap and the two overlap; split on purpose it cost %.0fx, as an "
-			   "idle vCPU halts (VM-dependent). Affinity decides where the wakeups "
-			   "go, and that matters more than migrations (%s)", slow_free, 100 * at.v,
-			   slow_two, mig_txt);
-	} else if (at.v < 0.02 && ap.v < 0.02) {
-		lab_reason(r, LAB_DEPENDS, "left free, the scheduler kept each pair on one CPU "
-			   "(under 2%% of hand-overs across CPUs, %s): %.1fx (threads) and %.1fx "
-			   "(processes) the pinned cost, which is the load of the CPU they got, not "
-			   "a migration avoided by pinning. What costs is a pair split over two "
-			   "CPUs: %.0fx, every hand-over a wakeup of the other CPU (VM-dependent: "
-			   "idle vCPUs halt), not a cache refill", mig_txt, slow_free, slow_pfree,
-			   slow_two);
+	} else if (slower && h_free > 0 && per1000((uint64_t)mig, h_free) >= 10) {
+		lab_reason(r, LAB_CONFIRMED, "left free, %s, with %s; across two CPUs %.0fx, "
+			   "mostly waiting for the other vCPU to wake (VM-dependent)", kinds,
+			   mig_txt, slow_two);
+	} else if (at.v >= 0.1 && lab_clearly_above(&lp->f[LAB_THREAD], &lf->f[LAB_THREAD])) {
+		lab_reason(r, LAB_DEPENDS, "left free, %s: split over two CPUs that were not "
+			   "idle, the sides overlapped and a wakeup across CPUs was cheap, so "
+			   "pinning both to one CPU was slower; split on purpose it cost %.0fx, "
+			   "as an idle vCPU halts (VM-dependent). Migrations are not the point "
+			   "(%s): affinity decides where the wakeups go", kinds, slow_two, mig_txt);
+	} else if (split) {
+		lab_reason(r, LAB_DEPENDS, "left free, %s. Where the scheduler split a pair over "
+			   "the two CPUs, each hand-over became a wakeup across CPUs (%.0fx the "
+			   "pinned cost when split on purpose; VM-dependent: idle vCPUs halt). "
+			   "Migrations are not the cause (%s): pinning helps by keeping a pair "
+			   "on one CPU, not by saving its caches", kinds, slow_two, mig_txt);
 	} else {
-		lab_reason(r, LAB_DEPENDS, "left free, a thread hand-over costs %.1fx the pinned "
-			   "one, and its sides ran on different CPUs for %.0f%% of the hand-overs "
-			   "(processes: %.1fx, %.0f%%): each such hand-over is a wakeup across "
-			   "CPUs, %.0fx when the pair is split on purpose (VM-dependent: idle "
-			   "vCPUs halt). Migrations are not the cause (%s): the loss is the "
-			   "wakeup, not cache lost by migrating", slow_free, 100 * at.v,
-			   slow_pfree, 100 * ap.v, slow_two, mig_txt);
+		lab_reason(r, LAB_DEPENDS, "left free, %s: pinning gained nothing beyond the "
+			   "spread of the runs (%s). What costs is a pair split over two CPUs on "
+			   "purpose: %.0fx, every hand-over a wakeup of the other CPU "
+			   "(VM-dependent: idle vCPUs halt), not a cache refill", kinds, mig_txt,
+			   slow_two);
 	}
 	lab_evidence_text(r, "in the untraced free runs the sides were on different CPUs "
 			  "for %.0f%% (processes) and %.0f%% (threads) of the hand-overs, by "
