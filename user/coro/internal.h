@@ -7,7 +7,6 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <signal.h>
 #include <ucontext.h>
 
 #include "coro.h"
