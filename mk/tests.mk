@@ -18,7 +18,7 @@ $(B)/tests/test_unit_asan: tests/unit/test_trace.c tests/unit/test_lib.c tests/u
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $^ -lz -lm -o $@
 
-$(B)/tests/test_record: tests/integration/test_record.c tests/testutil.c $(LIBSS)
+$(B)/tests/test_record: tests/integration/test_record.c tests/testutil.c $(LIBSS) | $(B)/bin/coro-pingpong
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@

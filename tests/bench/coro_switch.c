@@ -70,12 +70,13 @@ static double bench_raw(char *stk_a, char *stk_b)
 {
 	void *main_sp;
 	struct raw_side a = { .main_sp = &main_sp }, b = { .main_sp = &main_sp };
+	static struct coro_frame fa, fb;
 	uint64_t t0;
 
 	a.peer = &b;
 	b.peer = &a;
-	a.sp = coro_ctx_make(stk_a + STACK, raw_entry, (struct coro *)&a);
-	b.sp = coro_ctx_make(stk_b + STACK, raw_entry, (struct coro *)&b);
+	a.sp = coro_ctx_make(&fa, stk_a + STACK, raw_entry, (struct coro *)&a);
+	b.sp = coro_ctx_make(&fb, stk_b + STACK, raw_entry, (struct coro *)&b);
 	t0 = bench_now_ns();
 	coro_ctx_switch(&main_sp, a.sp);
 	/* main -> A, 2 x PASSES between A and B, A -> main */

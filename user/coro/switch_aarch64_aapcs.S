@@ -81,8 +81,9 @@ coro_ctx_switch:
 	.size	coro_ctx_switch, .-coro_ctx_switch
 
 /*
- * First code of a new context. ctx.c built its frame with x19 = argument,
- * x20 = function, x29 = 0 (end of the frame chain) and x30 pointing here.
+ * First code of a new context. ctx.c built its frame, off the stack, with
+ * x19 = argument, x20 = function, x21 = top of the stack, x29 = 0 (end of
+ * the frame chain) and x30 pointing here.
  */
 	.globl	coro_ctx_start
 	.hidden	coro_ctx_start
@@ -92,6 +93,7 @@ coro_ctx_start:
 	.cfi_startproc
 	.cfi_undefined x30			/* outermost frame: unwinders stop here */
 	hint	#34				/* bti c */
+	mov	sp, x21				/* onto the coroutine's own stack */
 	mov	x0, x19				/* the argument */
 	blr	x20				/* the entry function: never returns */
 	brk	#0x1				/* trap if it ever does */

@@ -93,9 +93,10 @@ coro_ctx_switch:
 	.size	coro_ctx_switch, .-coro_ctx_switch
 
 /*
- * First code of a new context. ctx.c built its frame with rbx = argument,
- * r12 = function and the return address pointing here; the stack pointer
- * is 16-byte aligned, as a call requires.
+ * First code of a new context. ctx.c built its frame, off the stack, with
+ * rbx = argument, r12 = function, r13 = top of the stack (16-byte aligned,
+ * as a call requires) and the return address pointing here. The call is
+ * the stack's first touch.
  */
 	.globl	coro_ctx_start
 	.hidden	coro_ctx_start
@@ -105,6 +106,7 @@ coro_ctx_start:
 	.cfi_startproc
 	.cfi_undefined rip			/* outermost frame: unwinders stop here */
 	endbr64					/* valid indirect-branch target (CET) */
+	movq	%r13, %rsp			/* onto the coroutine's own stack */
 	movq	%rbx, %rdi			/* the argument */
 	callq	*%r12				/* the entry function: never returns */
 	ud2					/* trap if it ever does */
