@@ -18,7 +18,7 @@ $(B)/tests/test_unit_asan: tests/unit/test_trace.c tests/unit/test_lib.c tests/u
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $^ -lz -lm -o $@
 
-$(B)/tests/test_record: tests/integration/test_record.c tests/testutil.c $(LIBSS)
+$(B)/tests/test_record: tests/integration/test_record.c tests/testutil.c $(LIBSS) | $(B)/bin/coro-pingpong
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
@@ -39,7 +39,7 @@ $(B)/tests/fuzz_reader: tests/fuzz/fuzz_reader.c $(LIBSS_PURE) | $(B)/gen/syscal
 
 TEST_SUITES += $(B)/tests/test_unit $(B)/tests/test_unit_asan $(B)/tests/test_record \
 	tests/integration/cli_damage.sh tests/fuzz/run-fuzz.sh
-BENCHES += tests/bench/bench_record.sh
+BENCHES += tests/bench/bench_record.sh tests/bench/bench_coro_trace.sh
 check-prereqs: $(B)/asan/bin/switchscope $(B)/tests/fuzz_reader
 
 # A program that emits the coro:* probe ABI by hand (no runtime of ours).

@@ -593,3 +593,80 @@ TEST(probes_of_a_program_execed_later_are_attached_before_it_runs)
 	CHECK_EQ(s.exits, 4);
 	free(err);
 }
+
+static char *coro_pp(void)
+{
+	static char p[256];
+
+	snprintf(p, sizeof(p), "%s/coro-pingpong", tu_bin());
+	return p;
+}
+
+TEST(verify_passes_a_million_asm_switches_on_two_threads)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = TU_RUN(&out, &err, "switchscope", "verify", "--json", "--min-switches", "1000000",
+		    "--", coro_pp(), "--backend", "asm", "--threads", "2", "--switches", "500000");
+	CHECK_EQ(rc, 0);
+	CHECK(out && strstr(out, "\"verdict\":\"PASS\"") && strstr(out, "\"threads\":2,") &&
+	      strstr(out, "\"violations\":[]"), "out: %s err: %s", out, err);
+	free(out);
+	free(err);
+}
+
+TEST(verify_catches_ucontext_and_names_rt_sigprocmask)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = TU_RUN(&out, &err, "switchscope", "verify", "--", coro_pp(), "--backend",
+		    "ucontext", "--switches", "20000");
+	CHECK_EQ(rc, 1);
+	CHECK(out && strstr(out, "rt_sigprocmask") && strstr(out, "VERDICT: FAIL"),
+	      "out: %s err: %s", out, err);
+	free(out);
+	free(err);
+}
+
+TEST(verify_sees_first_touch_faults_of_fresh_stacks_and_passes_prefaulted)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	/* 50 pairs: 100 coroutines, each on a fresh untouched stack whose
+	 * first page is touched inside the switch that first enters it. */
+	setenv("CORO_STACK_CACHE", "0", 1);
+	rc = TU_RUN(&out, &err, "switchscope", "verify", "--json", "--", coro_pp(),
+		    "--pairs", "50", "--switches", "10000");
+	CHECK_EQ(rc, 1);
+	CHECK(out && strstr(out, "\"kind\":\"fault\""), "out: %s err: %s", out, err);
+	free(out);
+	free(err);
+	setenv("CORO_PREFAULT", "1", 1);
+	rc = TU_RUN(&out, &err, "switchscope", "verify", "--json", "--", coro_pp(),
+		    "--pairs", "50", "--switches", "10000");
+	CHECK_EQ(rc, 0);
+	CHECK(out && strstr(out, "\"verdict\":\"PASS\""), "out: %s err: %s", out, err);
+	unsetenv("CORO_STACK_CACHE");
+	unsetenv("CORO_PREFAULT");
+	free(out);
+	free(err);
+}
+
+TEST(verify_catches_a_syscall_hooked_into_the_switch_path)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	setenv("CORO_TEST_SWITCH_SYSCALL", "1", 1);
+	rc = TU_RUN(&out, &err, "switchscope", "verify", "--", coro_pp(), "--switches",
+		    "20000");
+	unsetenv("CORO_TEST_SWITCH_SYSCALL");
+	CHECK_EQ(rc, 1);
+	CHECK(out && strstr(out, "getppid") && strstr(out, "VERDICT: FAIL"),
+	      "out: %s err: %s", out, err);
+	free(out);
+	free(err);
+}

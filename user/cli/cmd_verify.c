@@ -85,10 +85,12 @@ static void print_text(const struct ss_verify *v, const char *what_ran, uint64_t
 	       (unsigned long long)v->switches, (unsigned long long)v->threads);
 	printf("  window       the runtime's own start and end of each switch%s\n",
 	       v->switches_no_start ? " (dur_ns before the probe where no start_ns)" : "");
-	printf("  excluded     %llu uprobe syscalls (the probe itself), %llu clock reads\n"
-	       "               that left the vDSO; an unoptimized probe traps (int3),\n"
-	       "               which is no syscall\n",
-	       (unsigned long long)v->excluded_uprobe, (unsigned long long)v->excluded_clock);
+	printf("  excluded     the probes' own kernel entries, by syscall number: %llu\n"
+	       "               uprobe syscalls of optimized probe sites (%llu inside a\n"
+	       "               switch) and %llu clock reads that left the vDSO (%llu\n"
+	       "               inside); an int3 probe trap is no syscall at all\n",
+	       (unsigned long long)v->seen_uprobe, (unsigned long long)v->excluded_uprobe,
+	       (unsigned long long)v->seen_clock, (unsigned long long)v->excluded_clock);
 	printf("  preempted    %llu times inside a switch (timer or another task: the\n"
 	       "               kernel's doing, not the runtime's)\n",
 	       (unsigned long long)v->preemptions);
@@ -146,13 +148,15 @@ static void print_json(const struct ss_verify *v, uint64_t min, const char *verd
 
 	printf("{\"verdict\":\"%s\",\"switches\":%llu,\"min_switches\":%llu,\"threads\":%llu,"
 	       "\"violating_switches\":%llu,\"kernel_entries\":%llu,\"preemptions\":%llu,"
-	       "\"excluded\":{\"uprobe_syscalls\":%llu,\"clock_syscalls\":%llu},"
+	       "\"excluded\":{\"uprobe_syscalls\":%llu,\"clock_syscalls\":%llu,"
+	       "\"uprobe_syscalls_seen\":%llu,\"clock_syscalls_seen\":%llu},"
 	       "\"windows_without_start\":%llu,\"overflowed_windows\":%llu,\"lost\":%llu,"
 	       "\"violations\":[", verdict, (unsigned long long)v->switches,
 	       (unsigned long long)min, (unsigned long long)v->threads,
 	       (unsigned long long)v->violations, (unsigned long long)v->entries,
 	       (unsigned long long)v->preemptions, (unsigned long long)v->excluded_uprobe,
-	       (unsigned long long)v->excluded_clock, (unsigned long long)v->switches_no_start,
+	       (unsigned long long)v->excluded_clock, (unsigned long long)v->seen_uprobe,
+	       (unsigned long long)v->seen_clock, (unsigned long long)v->switches_no_start,
 	       (unsigned long long)v->overflow, (unsigned long long)v->lost);
 	for (size_t i = 0; i < v->ngroups; i++) {
 		const struct ss_vgroup *g = &v->groups[i];

@@ -52,10 +52,11 @@
  *   CORO_PREFAULT=1             pre-fault every new stack at creation
  *                               (as if every coroutine had CORO_F_PREFAULT)
  *   CORO_STACK_CACHE=0          never reuse a freed stack: every coroutine
- *                               gets a fresh mapping, untouched but for the
- *                               first frame written at creation (as if
- *                               every coroutine had CORO_F_FRESH_STACK), so
- *                               it page-faults as its stack grows
+ *                               gets a fresh, untouched mapping (as if every
+ *                               coroutine had CORO_F_FRESH_STACK), whose first
+ *                               page fault happens inside the first switch
+ *                               into it (otherwise a new stack's top page is
+ *                               touched when the coroutine is created)
  *   CORO_STATS_EVERY=N          fire coro:stats every N switches (default
  *                               CORO_STATS_EVERY_DEFAULT) and when a thread
  *                               goes idle

@@ -20,12 +20,9 @@ static void uc_entry(void)
 
 /* A new coroutine starts with the floating-point control state of the
  * coroutine that created it, as a new thread inherits its creator's. */
-void *coro_ctx_make(char *stack_hi, void (*entry)(struct coro *), struct coro *c)
+void *coro_ctx_make(struct coro_frame *f, char *stack_hi,
+		    void (*entry)(struct coro *), struct coro *c)
 {
-	/* stack_hi is page-aligned: the frame's end, where coro_ctx_start
-	 * finds its stack pointer, is 16-byte aligned */
-	struct coro_frame *f = (struct coro_frame *)(stack_hi - sizeof(*f));
-
 	memset(f, 0, sizeof(*f));
 #if defined(__x86_64__)
 	__asm__ volatile("stmxcsr %0" : "=m"(f->mxcsr));
@@ -33,6 +30,7 @@ void *coro_ctx_make(char *stack_hi, void (*entry)(struct coro *), struct coro *c
 	f->mxcsr &= ~0x3fu;		/* control bits only, no stale exception flags */
 	f->rbx = (uintptr_t)c;
 	f->r12 = (uintptr_t)entry;
+	f->r13 = (uintptr_t)stack_hi;	/* page-aligned, so 16-byte aligned */
 #else
 	uint64_t fpcr;
 
@@ -40,6 +38,7 @@ void *coro_ctx_make(char *stack_hi, void (*entry)(struct coro *), struct coro *c
 	f->fpcr = fpcr;
 	f->x[0] = (uintptr_t)c;		/* x19 */
 	f->x[1] = (uintptr_t)entry;	/* x20 */
+	f->x[2] = (uintptr_t)stack_hi;	/* x21 */
 #endif
 	f->pc = (uintptr_t)coro_ctx_start;
 	return f;
@@ -54,7 +53,7 @@ int coro_ctx_init(struct sched *s, struct coro *c, void (*entry)(struct coro *))
 	x->asan_len = (size_t)(c->stack.hi - c->stack.lo);
 #endif
 	if (s->backend == CORO_BACKEND_ASM) {
-		x->sp = coro_ctx_make(c->stack.hi, entry, c);
+		x->sp = coro_ctx_make(&x->first, c->stack.hi, entry, c);
 		return 0;
 	}
 	if (!x->uc) {

@@ -7,7 +7,6 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <signal.h>
 #include <ucontext.h>
 
 #include "coro.h"
@@ -41,6 +40,7 @@ struct coro_stack {
  * scheduler, coroutine id 0). */
 struct coro_ctx {
 	void *sp;		/* asm backend: the saved frame */
+	struct coro_frame first __attribute__((aligned(16))); /* the first one */
 	ucontext_t *uc;		/* ucontext backend */
 #if defined(__SANITIZE_ADDRESS__)
 	void *asan_fake;	/* ASan fake stack of a suspended context */
@@ -188,9 +188,13 @@ void coro_stack_cache_drain(struct sched *s);
 size_t coro_page_size(void);
 
 /* ctx.c: first frame of a new context. coro_ctx_make builds the frame
- * for coro_ctx_switch below stack_hi (page-aligned) and returns the stack
- * pointer to switch to: entry(c) runs on the first switch. */
-void *coro_ctx_make(char *stack_hi, void (*entry)(struct coro *), struct coro *c);
+ * for coro_ctx_switch in f, not on the stack, and returns the stack
+ * pointer to switch to: entry(c) runs on the first switch, on the stack
+ * below stack_hi (page-aligned). Creating a coroutine thus never touches
+ * its stack: a fresh stack's first page fault happens in its first
+ * switch, where `switchscope verify` must see it. */
+void *coro_ctx_make(struct coro_frame *f, char *stack_hi,
+		    void (*entry)(struct coro *), struct coro *c);
 int coro_ctx_init(struct sched *s, struct coro *c, void (*entry)(struct coro *));
 void coro_ctx_fini(struct coro_ctx *x);
 int coro_ctx_main_init(struct sched *s);

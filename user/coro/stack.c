@@ -119,6 +119,11 @@ int coro_stack_get(struct sched *s, struct coro_stack *st, size_t size, unsigned
 	}
 	if (flags & CORO_F_PREFAULT)
 		prefault(st);
+	else if (!(flags & CORO_F_FRESH_STACK))
+		/* The page the first frames go on, made resident now: only a
+		 * stack handed out untouched on purpose takes its first fault
+		 * inside its first switch. */
+		*(volatile char *)(st->hi - 1) = 0;
 	return 0;
 }
 

@@ -39,35 +39,35 @@ coro_ctx_switch:
 	sub	sp, sp, #CORO_FR_SIZE		/* room for the frame */
 	.cfi_adjust_cfa_offset CORO_FR_SIZE
 	stp	d8, d9, [sp, #CORO_FR_D8]	/* callee-saved FP registers */
-	stp	d10, d11, [sp, #CORO_FR_D10]
-	stp	d12, d13, [sp, #CORO_FR_D12]
-	stp	d14, d15, [sp, #CORO_FR_D14]
+	stp	d10, d11, [sp, #CORO_FR_D10]	/*   d10, d11 */
+	stp	d12, d13, [sp, #CORO_FR_D12]	/*   d12, d13 */
+	stp	d14, d15, [sp, #CORO_FR_D14]	/*   d14, d15 */
 	stp	x19, x20, [sp, #CORO_FR_X19]	/* callee-saved integer registers */
-	stp	x21, x22, [sp, #CORO_FR_X21]
-	stp	x23, x24, [sp, #CORO_FR_X23]
-	stp	x25, x26, [sp, #CORO_FR_X25]
-	stp	x27, x28, [sp, #CORO_FR_X27]
+	stp	x21, x22, [sp, #CORO_FR_X21]	/*   x21, x22 */
+	stp	x23, x24, [sp, #CORO_FR_X23]	/*   x23, x24 */
+	stp	x25, x26, [sp, #CORO_FR_X25]	/*   x25, x26 */
+	stp	x27, x28, [sp, #CORO_FR_X27]	/*   x27, x28 */
 	stp	x29, x30, [sp, #CORO_FR_X29]	/* frame pointer, resume address */
 	mrs	x10, fpcr			/* FP control: rounding, flush-to-zero */
-	str	x10, [sp, #CORO_FR_FPCR]
-	mov	x9, sp
+	str	x10, [sp, #CORO_FR_FPCR]	/*   kept in x10 for the compare below */
+	mov	x9, sp				/* (sp cannot be stored directly) */
 	str	x9, [x0]			/* publish the leaving context's frame */
 
 	mov	sp, x1				/* onto the entering context's stack */
 	.cfi_def_cfa sp, CORO_FR_SIZE
 	ldp	d8, d9, [sp, #CORO_FR_D8]	/* its callee-saved FP registers */
-	ldp	d10, d11, [sp, #CORO_FR_D10]
-	ldp	d12, d13, [sp, #CORO_FR_D12]
-	ldp	d14, d15, [sp, #CORO_FR_D14]
+	ldp	d10, d11, [sp, #CORO_FR_D10]	/*   d10, d11 */
+	ldp	d12, d13, [sp, #CORO_FR_D12]	/*   d12, d13 */
+	ldp	d14, d15, [sp, #CORO_FR_D14]	/*   d14, d15 */
 	ldp	x19, x20, [sp, #CORO_FR_X19]	/* its callee-saved integer registers */
-	ldp	x21, x22, [sp, #CORO_FR_X21]
-	ldp	x23, x24, [sp, #CORO_FR_X23]
-	ldp	x25, x26, [sp, #CORO_FR_X25]
-	ldp	x27, x28, [sp, #CORO_FR_X27]
+	ldp	x21, x22, [sp, #CORO_FR_X21]	/*   x21, x22 */
+	ldp	x23, x24, [sp, #CORO_FR_X23]	/*   x23, x24 */
+	ldp	x25, x26, [sp, #CORO_FR_X25]	/*   x25, x26 */
+	ldp	x27, x28, [sp, #CORO_FR_X27]	/*   x27, x28 */
 	ldp	x29, x30, [sp, #CORO_FR_X29]	/* its frame pointer and resume address */
-	ldr	x9, [sp, #CORO_FR_FPCR]
-	cmp	x9, x10				/* its FP control state, written only */
-	b.ne	.Lload_fpcr			/*   when it differs: msr fpcr is slow */
+	ldr	x9, [sp, #CORO_FR_FPCR]		/* its FPCR */
+	cmp	x9, x10				/* written only when it differs, as */
+	b.ne	.Lload_fpcr			/*   MXCSR on x86_64: rarely needed */
 .Lfpcr_done:
 	add	sp, sp, #CORO_FR_SIZE		/* pop the frame */
 	.cfi_def_cfa sp, 0
@@ -75,14 +75,15 @@ coro_ctx_switch:
 
 	.cfi_def_cfa sp, CORO_FR_SIZE
 .Lload_fpcr:
-	msr	fpcr, x9
-	b	.Lfpcr_done
+	msr	fpcr, x9			/* its FP control state */
+	b	.Lfpcr_done			/* back to the common path */
 	.cfi_endproc
 	.size	coro_ctx_switch, .-coro_ctx_switch
 
 /*
- * First code of a new context. ctx.c built its frame with x19 = argument,
- * x20 = function, x29 = 0 (end of the frame chain) and x30 pointing here.
+ * First code of a new context. ctx.c built its frame, off the stack, with
+ * x19 = argument, x20 = function, x21 = top of the stack, x29 = 0 (end of
+ * the frame chain) and x30 pointing here.
  */
 	.globl	coro_ctx_start
 	.hidden	coro_ctx_start
@@ -92,6 +93,7 @@ coro_ctx_start:
 	.cfi_startproc
 	.cfi_undefined x30			/* outermost frame: unwinders stop here */
 	hint	#34				/* bti c */
+	mov	sp, x21				/* onto the coroutine's own stack */
 	mov	x0, x19				/* the argument */
 	blr	x20				/* the entry function: never returns */
 	brk	#0x1				/* trap if it ever does */

@@ -44,25 +44,25 @@ coro_ctx_switch:
 	.cfi_adjust_cfa_offset CORO_FR_SIZE - 8
 	stmxcsr	CORO_FR_MXCSR(%rsp)		/* SSE control/status register */
 	fnstcw	CORO_FR_X87CW(%rsp)		/* x87 control word */
-	movq	%r12, CORO_FR_R12(%rsp)		/* callee-saved registers */
-	movq	%r13, CORO_FR_R13(%rsp)
-	movq	%r14, CORO_FR_R14(%rsp)
-	movq	%r15, CORO_FR_R15(%rsp)
-	movq	%rbx, CORO_FR_RBX(%rsp)
-	movq	%rbp, CORO_FR_RBP(%rsp)
+	movq	%r12, CORO_FR_R12(%rsp)		/* callee-saved registers: r12 */
+	movq	%r13, CORO_FR_R13(%rsp)		/*   r13 */
+	movq	%r14, CORO_FR_R14(%rsp)		/*   r14 */
+	movq	%r15, CORO_FR_R15(%rsp)		/*   r15 */
+	movq	%rbx, CORO_FR_RBX(%rsp)		/*   rbx */
+	movq	%rbp, CORO_FR_RBP(%rsp)		/*   rbp (frame pointer, if used) */
 	movl	CORO_FR_MXCSR(%rsp), %eax	/* keep the leaving context's values */
 	movzwl	CORO_FR_X87CW(%rsp), %ecx	/*   to compare with the entering one's */
 	movq	%rsp, (%rdi)			/* publish the leaving context's frame */
 
 	movq	%rsi, %rsp			/* onto the entering context's stack */
 	.cfi_def_cfa rsp, CORO_FR_SIZE
-	movq	CORO_FR_R12(%rsp), %r12		/* its callee-saved registers */
-	movq	CORO_FR_R13(%rsp), %r13
-	movq	CORO_FR_R14(%rsp), %r14
-	movq	CORO_FR_R15(%rsp), %r15
-	movq	CORO_FR_RBX(%rsp), %rbx
-	movq	CORO_FR_RBP(%rsp), %rbp
-	movl	CORO_FR_MXCSR(%rsp), %edx
+	movq	CORO_FR_R12(%rsp), %r12		/* its callee-saved registers: r12 */
+	movq	CORO_FR_R13(%rsp), %r13		/*   r13 */
+	movq	CORO_FR_R14(%rsp), %r14		/*   r14 */
+	movq	CORO_FR_R15(%rsp), %r15		/*   r15 */
+	movq	CORO_FR_RBX(%rsp), %rbx		/*   rbx */
+	movq	CORO_FR_RBP(%rsp), %rbp		/*   rbp */
+	movl	CORO_FR_MXCSR(%rsp), %edx	/* its MXCSR */
 	xorl	%eax, %edx			/* MXCSR bits that differ */
 	testl	$0xffc0, %edx			/* any control bit? */
 	jnz	.Lload_mxcsr			/* rare: a context changed its rounding etc. */
@@ -85,17 +85,18 @@ coro_ctx_switch:
 	xorl	%edx, %eax			/* current flags, entering control bits */
 	movl	%eax, CORO_FR_MXCSR(%rsp)	/* the frame slot is dead: reuse it */
 	ldmxcsr	CORO_FR_MXCSR(%rsp)		/* its SSE control state */
-	jmp	.Lmxcsr_done
+	jmp	.Lmxcsr_done			/* back to the common path */
 .Lload_x87cw:
 	fldcw	CORO_FR_X87CW(%rsp)		/* its x87 control word */
-	jmp	.Lx87cw_done
+	jmp	.Lx87cw_done			/* back to the common path */
 	.cfi_endproc
 	.size	coro_ctx_switch, .-coro_ctx_switch
 
 /*
- * First code of a new context. ctx.c built its frame with rbx = argument,
- * r12 = function and the return address pointing here; the stack pointer
- * is 16-byte aligned, as a call requires.
+ * First code of a new context. ctx.c built its frame, off the stack, with
+ * rbx = argument, r12 = function, r13 = top of the stack (16-byte aligned,
+ * as a call requires) and the return address pointing here. The call is
+ * the stack's first touch.
  */
 	.globl	coro_ctx_start
 	.hidden	coro_ctx_start
@@ -105,6 +106,7 @@ coro_ctx_start:
 	.cfi_startproc
 	.cfi_undefined rip			/* outermost frame: unwinders stop here */
 	endbr64					/* valid indirect-branch target (CET) */
+	movq	%r13, %rsp			/* onto the coroutine's own stack */
 	movq	%rbx, %rdi			/* the argument */
 	callq	*%r12				/* the entry function: never returns */
 	ud2					/* trap if it ever does */

@@ -206,7 +206,15 @@ void ss_verify_add(struct ss_verify *v, const struct ss_hdr *h)
 	case SS_EV_SYSCALL: {
 		const struct ss_syscall *e = (const void *)h;
 
+		int clock;
+
 		v->syscalls_seen++;
+		if (instrumentation(v->machine, e->nr, &clock)) {
+			if (clock)
+				v->seen_clock++;
+			else
+				v->seen_uprobe++;
+		}
 		push(v, e->tid, h->ts, K_SYSCALL, e->nr);
 		break;
 	}

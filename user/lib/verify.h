@@ -55,6 +55,8 @@ struct ss_verify {
 	uint64_t preemptions;		/* involuntary switches inside switches */
 	uint64_t excluded_uprobe;	/* instrumentation syscalls inside windows */
 	uint64_t excluded_clock;
+	uint64_t seen_uprobe;		/* probe syscalls of any time */
+	uint64_t seen_clock;		/* clock syscalls of any time */
 	uint64_t overflow;		/* windows with more entries than kept */
 	uint64_t syscalls_seen;		/* sys_enter records of any thread */
 	uint64_t lost;
