@@ -58,9 +58,15 @@ static void side_record(struct lab_ev *ev, const struct ss_hdr *h)
 		const struct ss_wakeup *e = (const void *)h;
 
 		if (is_side(ev, e->tid)) {
+			int cross = e->target_cpu != h->cpu;
+
 			ev->side_wakings++;
-			if (e->target_cpu != h->cpu)
-				ev->side_wakings_cross++;
+			ev->side_wakings_cross += cross;
+			/* a hand-over, not the start signal or a migration */
+			if (is_side(ev, e->waker_tid)) {
+				ev->handover_wakings++;
+				ev->handover_wakings_cross += cross;
+			}
 		}
 		break;
 	}
@@ -207,6 +213,8 @@ void lab_evidence_counts(struct lab_row *r, const char *prefix, const struct lab
 		C("side_migrations", ev->side_migrations);
 		C("side_wakings", ev->side_wakings);
 		C("side_wakings_cross_cpu", ev->side_wakings_cross);
+		C("handover_wakings", ev->handover_wakings);
+		C("handover_wakings_cross_cpu", ev->handover_wakings_cross);
 		C("side_tlb_flush", ev->side_tlb);
 		if (ev->have_syscalls) {
 			C("side_syscalls", ev->side_syscalls);

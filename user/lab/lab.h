@@ -207,6 +207,7 @@ struct lab_ev {
 	uint64_t side_out[SS_CLASS_MAX];	/* switches out of a side */
 	uint64_t side_syscalls, side_faults;
 	uint64_t side_wakings, side_wakings_cross; /* target CPU != waker's CPU */
+	uint64_t handover_wakings, handover_wakings_cross; /* of those, by a side */
 	uint64_t side_migrations;
 	uint64_t side_tlb, side_tlb_full;	/* tlb_flush in a side-to-side switch */
 	uint64_t sides_seen;		/* sides that switched at least once */
