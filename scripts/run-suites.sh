@@ -2,8 +2,11 @@
 # Run test suites and add up their results. Each suite is an executable that
 # ends its output with a line "N passed, N failed"; a suite that exits
 # without that line, or with a non-zero status and no failure counted,
-# counts as one failure. Prints the grand total in the same form.
+# counts as one failure; so does one that runs longer than SS_SUITE_TIMEOUT
+# seconds (default 1200): a hang fails the check instead of stalling it.
+# Prints the grand total in the same form.
 set -u
+limit=${SS_SUITE_TIMEOUT:-1200}
 total_pass=0
 total_fail=0
 failed_suites=()
@@ -11,8 +14,15 @@ for suite in "$@"; do
 	name=${suite#build/}
 	echo "=== $name"
 	out=$(mktemp)
-	"$suite" 2>&1 | tee "$out"
+	timeout --kill-after=10 "$limit" "$suite" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "FAIL $name: still running after ${limit}s: killed"
+		total_fail=$((total_fail + 1))
+		failed_suites+=("$name")
+		rm -f "$out"
+		continue
+	fi
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	rm -f "$out"
 	if [ -z "$line" ]; then

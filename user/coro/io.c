@@ -116,6 +116,10 @@ void coro_io_poll(struct sched *s, int block)
 		 * write the eventfd (Dekker: store, then load theirs) */
 		coro_fire_stats_idle(s);
 		atomic_store(&s->sleeping, 1);
+		/* A full fence, not only seq_cst accesses: aarch64's stlr/ldar
+		 * pair is ordered on hardware, but qemu-user on an x86 host
+		 * lets the load pass the store, and a wakeup was lost there. */
+		atomic_thread_fence(memory_order_seq_cst);
 		if (atomic_load(&s->r_pending))
 			wait_ns = 0;
 	}

@@ -233,6 +233,7 @@ void coro_ready(struct coro *c, uint64_t by)
 		s->r_head = c;
 	s->r_tail = c;
 	atomic_store(&s->r_pending, 1);
+	atomic_thread_fence(memory_order_seq_cst);	/* pairs with coro_io_poll's */
 	if (atomic_load(&s->sleeping)) {
 		uint64_t one = 1;
 
