@@ -23,17 +23,20 @@ static inline unsigned int ss_task_state(struct task_struct *t)
 }
 
 /* 5.18 appended prev_state to sched_switch ("sched/tracing: Append
- * prev_state to tp args instead"). The record takes the state from the
- * task, as the BPF program does, so the argument itself is unused. */
+ * prev_state to tp args instead"): the state the scheduler acted on. The
+ * task's own field may already say TASK_WAKING or TASK_RUNNING by the time
+ * a probe reads it, when another CPU wakes the task as it leaves. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
 #define SS_TP_SWITCH_PROTO	void *data, bool preempt,		\
 				struct task_struct *prev,		\
 				struct task_struct *next,		\
 				unsigned int prev_state
+#define ss_switch_prev_state(prev)	(prev_state)
 #else
 #define SS_TP_SWITCH_PROTO	void *data, bool preempt,		\
 				struct task_struct *prev,		\
 				struct task_struct *next
+#define ss_switch_prev_state(prev)	ss_task_state(prev)
 #endif
 
 /* 6.16 moved sched_process_exit before exit_mm() and gave it group_dead

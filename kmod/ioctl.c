@@ -209,9 +209,6 @@ long ss_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ss_ioc_floor(uarg);
 	case SS_IOC_START:
 	case SS_IOC_STOP:
-		if (arg)
-			return -EINVAL;
-		break;
 	case SS_IOC_CONFIG:
 	case SS_IOC_FILTER:
 	case SS_IOC_STATS:

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Tracepoint probes. Each writes the record bpf/sched.bpf.c writes for the
- * same tracepoint, field for field, so both backends give the same trace.
+ * same tracepoint, field for field, so both backends give the same trace;
+ * the one deliberate difference is ss_switch.prev_state, taken from the
+ * tracepoint's argument where the kernel has it (see compat.h).
  * The probes run under the scheduler's locks: they never sleep and never
  * wake anyone directly (ss_ring_emit defers that to irq_work).
  */
@@ -56,7 +58,7 @@ static void ss_on_switch(SS_TP_SWITCH_PROTO)
 	e.prev_tgid = prev->tgid;
 	e.next_tid = next->pid;
 	e.next_tgid = next->tgid;
-	e.prev_state = ss_task_state(prev);
+	e.prev_state = ss_switch_prev_state(prev);
 	e.prev_prio = ss_prio8(prev);
 	e.next_prio = ss_prio8(next);
 	e.cls = ss_classify(prev, next);

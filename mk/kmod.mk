@@ -32,6 +32,8 @@ $(KMOD): Kbuild $(KMOD_SRCS) include/switchscope.h
 	$(Q)ln -sfn $(CURDIR)/Kbuild $(KMOD_DIR)/Kbuild
 	$(Q)ln -sfn $(CURDIR)/include $(KMOD_DIR)/include
 	$(Q)for f in $(KMOD_SRCS); do ln -sfn $(CURDIR)/$$f $(KMOD_DIR)/$$f; done
-	$(Q)$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) $(if $(filter 1,$(V)),V=1,-s) modules
+	$(Q)set -o pipefail; $(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) \
+		$(if $(filter 1,$(V)),V=1,-s) modules 2>&1 | \
+		{ grep -v '^Skipping BTF generation' || true; }
 
 .PHONY: kmod kmod-skip

@@ -114,7 +114,7 @@ static int kmod_del_tgid(struct ss_backend *b, uint32_t tgid)
 
 static int kmod_start(struct ss_backend *b, char *err, size_t errlen)
 {
-	if (ioctl(b->fd, SS_IOC_START)) {
+	if (ioctl(b->fd, SS_IOC_START, 0)) {
 		int e = errno;
 
 		snprintf(err, errlen, "cannot attach the module's probes: %s",
@@ -126,7 +126,7 @@ static int kmod_start(struct ss_backend *b, char *err, size_t errlen)
 
 static void kmod_stop(struct ss_backend *b)
 {
-	ioctl(b->fd, SS_IOC_STOP);
+	ioctl(b->fd, SS_IOC_STOP, 0);
 }
 
 static int kmod_poll(struct ss_backend *b, int timeout_ms, ss_record_cb cb,
