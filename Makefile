@@ -51,11 +51,11 @@ all: $(ALL)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory $(TEST_SUITES)
+	$(Q)$(MAKE) --no-print-directory $(TEST_SUITES) check-prereqs
 	$(Q)scripts/run-suites.sh $(TEST_SUITES)
 
 bench: all $(BENCHES)
-	$(Q)for b in $(BENCHES); do "$$b" || exit 1; done
+	$(Q)for b in $(BENCHES); do echo "=== $$b"; "$$b" || exit 1; done
 
 clean:
 	$(call msg,CLEAN,$(B))
@@ -64,6 +64,10 @@ clean:
 help:
 	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
 
-.PHONY: all check bench clean help deps demo
+.PHONY: all check bench clean help deps demo check-prereqs
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh

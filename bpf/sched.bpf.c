@@ -9,7 +9,27 @@ char LICENSE[] SEC("license") = "GPL";
 #define TLB_FLUSH_ON_TASK_SWITCH 0
 
 /* The sys_exit that ends a switch-in path is recorded when set. */
-const volatile bool want_retuser = true;
+const volatile bool want_retuser = false;
+/* on_tlb_flush is loaded: remember per CPU whether a switch was traced. */
+const volatile bool want_tlb = false;
+/* Stop a traced process at its first exec of each file (coroutine probes
+ * are attached before it runs). */
+const volatile bool stop_new_exe = false;
+
+#define SIGSTOP 19
+
+struct exe_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+/* Files already exec'd by traced processes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct exe_key);
+	__type(value, __u8);
+} exe_seen SEC(".maps");
 
 /* Switch-in time of a traced task until its next sys_exit (0: none). */
 struct {
@@ -35,8 +55,8 @@ struct task_struct___o {
 static __always_inline __u32 task_state(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___o *)t, state);
+		return t->__state;
+	return ((struct task_struct___o *)t)->state;
 }
 
 /* Where the task's CPU lives moved between task_struct::cpu and
@@ -59,18 +79,18 @@ static __always_inline __u32 task_cpu(struct task_struct *t)
 	struct task_struct___cpu *tc = (void *)t;
 
 	if (bpf_core_field_exists(tc->cpu))
-		return BPF_CORE_READ(tc, cpu);
-	return BPF_CORE_READ((struct task_struct___ti *)t, thread_info.cpu);
+		return tc->cpu;
+	return ((struct task_struct___ti *)t)->thread_info.cpu;
 }
 
 static __always_inline bool is_kthread(struct task_struct *t)
 {
-	return BPF_CORE_READ(t, flags) & PF_KTHREAD;
+	return t->flags & PF_KTHREAD;
 }
 
 static __always_inline __u8 prio8(struct task_struct *t)
 {
-	int prio = BPF_CORE_READ(t, prio);
+	int prio = t->prio;
 
 	return prio < 0 || prio > 254 ? 255 : prio;
 }
@@ -80,13 +100,13 @@ static __always_inline __u8 prio8(struct task_struct *t)
 static __always_inline __u8 classify(struct task_struct *prev,
 				     struct task_struct *next)
 {
-	if (BPF_CORE_READ(prev, pid) == 0)
+	if (prev->pid == 0)
 		return SS_CLASS_FROM_IDLE;
-	if (BPF_CORE_READ(next, pid) == 0)
+	if (next->pid == 0)
 		return SS_CLASS_TO_IDLE;
 	if (is_kthread(prev) || is_kthread(next))
 		return SS_CLASS_KTHREAD;
-	if (BPF_CORE_READ(prev, active_mm) == BPF_CORE_READ(next, mm))
+	if (prev->active_mm == next->mm)
 		return SS_CLASS_THREAD;
 	return SS_CLASS_PROCESS;
 }
@@ -95,23 +115,25 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
-	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
-	__u32 next_tgid = BPF_CORE_READ(next, tgid);
+	__u32 prev_tgid = prev->tgid;
+	__u32 next_tgid = next->tgid;
 	bool next_traced = traced(next_tgid);
-	__u32 zero = 0, *cst;
+	__u32 zero = 0, *cst = NULL;
 	struct ss_switch *e;
 
-	cst = bpf_map_lookup_elem(&cpu_switch_traced, &zero);
-	if (cst)
-		*cst = 0;
+	if (want_tlb) {
+		cst = bpf_map_lookup_elem(&cpu_switch_traced, &zero);
+		if (cst)
+			*cst = 0;
+	}
 	if (!next_traced && !traced(prev_tgid))
 		return 0;
 	e = ss_reserve(SS_EV_SWITCH, sizeof(*e));
 	if (!e)
 		return 0;
-	e->prev_tid = BPF_CORE_READ(prev, pid);
+	e->prev_tid = prev->pid;
 	e->prev_tgid = prev_tgid;
-	e->next_tid = BPF_CORE_READ(next, pid);
+	e->next_tid = next->pid;
 	e->next_tgid = next_tgid;
 	e->prev_state = task_state(prev);
 	e->prev_prio = prio8(prev);
@@ -133,7 +155,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 static __always_inline int on_wake(struct task_struct *p, __u32 type)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct ss_wakeup *e;
 
 	if (!traced(tgid))
@@ -141,10 +163,10 @@ static __always_inline int on_wake(struct task_struct *p, __u32 type)
 	e = ss_reserve(type, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(p, pid);
+	e->tid = p->pid;
 	e->tgid = tgid;
-	e->waker_tid = BPF_CORE_READ(cur, pid);
-	e->waker_tgid = BPF_CORE_READ(cur, tgid);
+	e->waker_tid = cur->pid;
+	e->waker_tgid = cur->tgid;
 	e->target_cpu = task_cpu(p);
 	e->prio = prio8(p);
 	e->pad[0] = e->pad[1] = e->pad[2] = 0;
@@ -176,24 +198,24 @@ SEC("tp_btf/task_newtask")
 int BPF_PROG(on_newtask, struct task_struct *task, __u64 clone_flags)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u32 ptgid = BPF_CORE_READ(cur, tgid);
+	__u32 ptgid = cur->tgid;
 	struct ss_newtask *e;
 	__u8 one = 1;
 
 	if (!traced(ptgid))
 		return 0;
 	if (!trace_all && !(clone_flags & SS_CLONE_THREAD)) {
-		__u32 child = BPF_CORE_READ(task, tgid);
+		__u32 child = task->tgid;
 
 		bpf_map_update_elem(&tgids, &child, &one, BPF_ANY);
 	}
 	e = ss_reserve(SS_EV_NEWTASK, sizeof(*e));
 	if (!e)
 		return 0;
-	e->parent_tid = BPF_CORE_READ(cur, pid);
+	e->parent_tid = cur->pid;
 	e->parent_tgid = ptgid;
-	e->tid = BPF_CORE_READ(task, pid);
-	e->tgid = BPF_CORE_READ(task, tgid);
+	e->tid = task->pid;
+	e->tgid = task->tgid;
 	e->clone_flags = clone_flags;
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	ss_submit(e);
@@ -204,7 +226,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct ss_exec *e;
 
 	if (!traced(tgid))
@@ -212,21 +234,33 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 	e = ss_reserve(SS_EV_EXEC, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(p, pid);
+	e->tid = p->pid;
 	e->tgid = tgid;
 	e->old_tid = old_pid;
-	e->pad = 0;
+	e->flags = 0;
+	if (stop_new_exe) {
+		struct inode *ino = bprm->file->f_inode;
+		struct exe_key k = { ino->i_sb->s_dev, ino->i_ino };
+		__u8 one = 1;
+
+		if (!bpf_map_lookup_elem(&exe_seen, &k) &&
+		    bpf_map_update_elem(&exe_seen, &k, &one, BPF_NOEXIST) == 0 &&
+		    bpf_send_signal(SIGSTOP) == 0)
+			e->flags = SS_EXEC_STOPPED;
+	}
 	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename),
-				  BPF_CORE_READ(bprm, filename));
-	ss_submit(e);
+				  bprm->filename);
+	/* The reader attaches coroutine probes to what was just exec'd: wake
+	 * it now, while the new program is still in its dynamic loader. */
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct ss_exit *e;
 
 	if (!traced(tgid))
@@ -234,10 +268,10 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	e = ss_reserve(SS_EV_EXIT, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(p, pid);
+	e->tid = p->pid;
 	e->tgid = tgid;
-	e->exit_code = BPF_CORE_READ(p, exit_code);
-	e->flags = BPF_CORE_READ(p, signal, live.counter) == 0 ?
+	e->exit_code = p->exit_code;
+	e->flags = p->signal->live.counter == 0 ?
 		   SS_EXIT_GROUP_DEAD : 0;
 	ss_submit(e);
 	return 0;
@@ -246,7 +280,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 SEC("tp_btf/task_rename")
 int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 	struct ss_comm *e;
 
 	if (!traced(tgid))
@@ -254,7 +288,7 @@ int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 	e = ss_reserve(SS_EV_COMM, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(task, pid);
+	e->tid = task->pid;
 	e->tgid = tgid;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
 	ss_submit(e);
@@ -264,7 +298,7 @@ int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(on_migrate, struct task_struct *p, int dest_cpu)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = p->tgid;
 	struct ss_migrate *e;
 
 	if (!traced(tgid))
@@ -272,7 +306,7 @@ int BPF_PROG(on_migrate, struct task_struct *p, int dest_cpu)
 	e = ss_reserve(SS_EV_MIGRATE, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(p, pid);
+	e->tid = p->pid;
 	e->tgid = tgid;
 	e->orig_cpu = task_cpu(p);
 	e->dest_cpu = dest_cpu;
@@ -283,9 +317,9 @@ int BPF_PROG(on_migrate, struct task_struct *p, int dest_cpu)
 static __always_inline __u32 syscall_nr(struct pt_regs *regs)
 {
 #if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, orig_ax);
+	return regs->orig_ax;
 #elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(regs, syscallno);
+	return regs->syscallno;
 #else
 #error "syscall number register unknown for this architecture"
 #endif
@@ -307,8 +341,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e = ss_reserve(SS_EV_RETUSER, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(cur, pid);
-	e->tgid = BPF_CORE_READ(cur, tgid);
+	e->tid = cur->pid;
+	e->tgid = cur->tgid;
 	e->switch_ts = ts;
 	e->nr = syscall_nr(regs);
 	e->pad = 0;
@@ -321,7 +355,7 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u32 tgid = BPF_CORE_READ(cur, tgid);
+	__u32 tgid = cur->tgid;
 	struct ss_syscall *e;
 
 	if (!traced(tgid))
@@ -329,11 +363,11 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	e = ss_reserve(SS_EV_SYSCALL, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(cur, pid);
+	e->tid = cur->pid;
 	e->tgid = tgid;
 	e->nr = id;
 	e->pad = 0;
-	e->ip = PT_REGS_IP_CORE(regs);
+	e->ip = PT_REGS_IP(regs);
 	ss_submit(e);
 	return 0;
 }
@@ -344,7 +378,7 @@ int BPF_PROG(on_fault, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u32 tgid = BPF_CORE_READ(cur, tgid);
+	__u32 tgid = cur->tgid;
 	struct ss_fault *e;
 
 	if (!traced(tgid))
@@ -352,10 +386,10 @@ int BPF_PROG(on_fault, unsigned long address, struct pt_regs *regs,
 	e = ss_reserve(SS_EV_FAULT, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(cur, pid);
+	e->tid = cur->pid;
 	e->tgid = tgid;
 	e->addr = address;
-	e->ip = PT_REGS_IP_CORE(regs);
+	e->ip = PT_REGS_IP(regs);
 	e->error_code = error_code;
 	ss_submit(e);
 	return 0;
@@ -378,7 +412,7 @@ int BPF_PROG(on_tlb_flush, int reason, unsigned long pages)
 	e = ss_reserve(SS_EV_TLB, sizeof(*e));
 	if (!e)
 		return 0;
-	e->tid = BPF_CORE_READ(cur, pid);
+	e->tid = cur->pid;
 	e->reason = reason;
 	e->pages = pages;
 	ss_submit(e);

@@ -111,12 +111,17 @@ struct ss_newtask {
 	char comm[SS_COMM_LEN];	/* name inherited from the parent */
 };
 
+/* The task was stopped (SIGSTOP) at its first exec of this file, so that
+ * the recorder can attach coroutine probes before it runs; the recorder
+ * sends SIGCONT. */
+#define SS_EXEC_STOPPED	0x1
+
 struct ss_exec {
 	struct ss_hdr hdr;
 	__u32 tid;		/* task after exec */
 	__u32 tgid;		/* its process id */
 	__u32 old_tid;		/* tid before exec (differs if a thread exec'd) */
-	__u32 pad;		/* zero */
+	__u32 flags;		/* SS_EXEC_* */
 	char comm[SS_COMM_LEN];	/* name after exec */
 	char filename[SS_PATH_LEN]; /* path given to exec, truncated */
 };
@@ -282,6 +287,7 @@ enum ss_chunk_type {
 	SS_CHUNK_TASKS = 2,	/* struct ss_task[] */
 	SS_CHUNK_EVENTS = 3,	/* records back to back, each ss_hdr-led */
 	SS_CHUNK_TRAILER = 4,	/* struct ss_trailer then __u64 lost[ncpu] */
+	SS_CHUNK_TARGETS = 5,	/* __u32 tgid[]: processes traced from the start */
 };
 
 struct ss_chunk {
@@ -301,6 +307,8 @@ enum ss_backend_id {
 #define SS_META_SYSTEM_WIDE	0x1	/* -a: every task */
 #define SS_META_SYSCALLS	0x2	/* sys_enter and faults were recorded */
 #define SS_META_CORO		0x4	/* coro:* probes were attached */
+#define SS_META_SWITCH_IN	0x8	/* the switch-in path (sys_exit) was recorded */
+#define SS_META_WAKEUP		0x10	/* sched_wakeup was recorded (not only waking) */
 
 struct ss_meta {
 	__u32 clock_id;		/* SS_CLOCK_MONOTONIC */

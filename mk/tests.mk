@@ -1,0 +1,51 @@
+# Tests of the foundation: unit (also under ASan/UBSan), integration on the
+# running kernel (root + BPF), the CLI under ASan on damaged traces, and the
+# trace reader's fuzzer.
+
+TEST_CFLAGS = $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Library sources that need no libbpf: what the reader and analysis use.
+LIBSS_PURE := user/lib/trace_read.c user/lib/trace_write.c user/lib/util.c \
+	user/lib/hist.c user/lib/idmap.c user/lib/analysis.c
+
+$(B)/tests/test_unit: tests/unit/test_trace.c tests/unit/test_lib.c tests/unit/test_sink.c tests/testutil.c $(LIBSS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
+
+$(B)/tests/test_unit_asan: tests/unit/test_trace.c tests/unit/test_lib.c tests/unit/test_sink.c tests/testutil.c $(LIBSS_PURE) user/lib/sink.c | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $^ -lz -lm -o $@
+
+$(B)/tests/test_record: tests/integration/test_record.c tests/testutil.c $(LIBSS) | $(B)/bin/coro-pingpong
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
+
+# The whole CLI under ASan and UBSan, for the damaged-trace tests.
+$(B)/asan/bin/switchscope: $(CLI_SRCS) $(LIBSS_SRCS) | $(BPF_SKELS) $(B)/gen/commands.h $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Iuser/cli $(SAN_FLAGS) $(CLI_SRCS) \
+		$(LIBSS_SRCS) $(CLI_EXTRA_LIBS) $(LIBBPF_LIBS) -lm -o $@
+
+# libFuzzer target: reader + analysis on arbitrary bytes.
+$(B)/tests/fuzz_reader: tests/fuzz/fuzz_reader.c $(LIBSS_PURE) | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 $(filter-out -Wno-format-truncation,$(SS_CFLAGS)) -Iuser/lib -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $^ -lz -lm -o $@
+
+TEST_SUITES += $(B)/tests/test_unit $(B)/tests/test_unit_asan $(B)/tests/test_record \
+	tests/integration/cli_damage.sh tests/fuzz/run-fuzz.sh
+BENCHES += tests/bench/bench_record.sh tests/bench/bench_coro_trace.sh
+check-prereqs: $(B)/asan/bin/switchscope $(B)/tests/fuzz_reader
+
+# A program that emits the coro:* probe ABI by hand (no runtime of ours).
+$(B)/tests/hand-probes: tests/usdt/hand_probes.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) $< -o $@
+check-prereqs: $(B)/tests/hand-probes
+DEPS_PKGS += systemtap-sdt-dev

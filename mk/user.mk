@@ -4,8 +4,10 @@ LIBSS_SRCS := $(wildcard user/lib/*.c)
 LIBSS_OBJS := $(LIBSS_SRCS:%.c=$(B)/obj/%.o)
 LIBSS := $(B)/lib/libswitchscope.a
 
-CLI_CMDS += record
-CLI_SRCS += user/cli/main.c user/cli/cmd_record.c
+CLI_CMDS += record report timehist verify
+CLI_SRCS += user/cli/main.c user/cli/cmd_record.c user/cli/cmd_report.c \
+	user/cli/report_text.c user/cli/report_json.c user/cli/cmd_timehist.c \
+	user/cli/cmd_verify.c
 CLI_OBJS = $(CLI_SRCS:%.c=$(B)/obj/%.o)
 CLI := $(B)/bin/switchscope
 
@@ -48,3 +50,10 @@ $(B)/gen/syscalls_aarch64.h: scripts/gen-syscalls.sh
 	$(Q)scripts/gen-syscalls.sh aarch64 -D__BITS_PER_LONG=64 -include asm-generic/unistd.h > $@
 $(B)/obj/user/lib/util.o: $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
 $(LIBSS_OBJS) $(CLI_OBJS): | $(BPF_SKELS) $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+
+# Workloads for tests, the lab and benchmarks.
+$(B)/bin/ss-pingpong: user/workloads/pingpong.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -pthread $< -o $@
+ALL += $(B)/bin/ss-pingpong

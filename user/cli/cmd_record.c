@@ -17,13 +17,21 @@ static const char help[] =
 "is in the trace) and switchscope exits with CMD's exit status.\n"
 "Children of traced processes are traced too.\n"
 "\n"
-"  -a, --all-cpus         every task on the system\n"
+"  -a, --all-cpus         every task on the system (with CMD: while it runs)\n"
 "  -p, --pid PID[,PID]    running processes (and their future children)\n"
 "  -o, --output FILE      trace file (default: switchscope.trace)\n"
 "  -d, --duration SEC     stop after SEC seconds (CMD gets SIGTERM)\n"
 "  -b, --backend NAME     bpf (default) or kmod (/dev/switchscope)\n"
-"  -m, --buffer-size MB   kernel ring buffer size (default 16)\n"
+"  -m, --buffer-size SIZE kernel ring buffer size, in MB or with a K/M/G\n"
+"                         suffix (default 16M)\n"
+"      --switch-in        also record the switch-in path: each traced task's\n"
+"                         first sys_exit after a switch-in (a probe on every\n"
+"                         syscall exit of the system)\n"
+"      --wakeup           also record sched_wakeup (sched_waking always is)\n"
 "      --syscalls         also record syscall entries and user page faults\n"
+"      --usdt PATH        attach the coro:* probes of PATH (also found by\n"
+"                         themselves in traced executables and libraries)\n"
+"      --no-coro          do not attach coroutine probes\n"
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this text\n"
 "\n"
@@ -66,12 +74,17 @@ int cmd_record(int argc, char **argv)
 		{ "backend", required_argument, NULL, 'b' },
 		{ "buffer-size", required_argument, NULL, 'm' },
 		{ "syscalls", no_argument, NULL, 'S' },
+		{ "switch-in", no_argument, NULL, 'I' },
+		{ "wakeup", no_argument, NULL, 'W' },
+		{ "usdt", required_argument, NULL, 'U' },
+		{ "no-coro", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct ss_record_opts o = { .output = "switchscope.trace", .backend = "bpf" };
 	struct ss_record_result res;
+	static const char *usdt[64];
 	uint32_t *pids = NULL;
 	uint64_t v;
 	int c, code;
@@ -96,12 +109,26 @@ int cmd_record(int argc, char **argv)
 			o.backend = optarg;
 			break;
 		case 'm':
-			if (ss_parse_u64(optarg, &v) || !v || v > 1024)
-				return cli_usage("record", "bad buffer size '%s' (1-1024 MB)", optarg);
-			o.buffer_bytes = v << 20;
+			if (ss_parse_size(optarg, 20, &v) || v < (64 << 10) || v > (1ull << 30))
+				return cli_usage("record", "bad buffer size '%s' (64K to 1G)", optarg);
+			o.buffer_bytes = v;
 			break;
 		case 'S':
 			o.syscalls = 1;
+			break;
+		case 'I':
+			o.switch_in = 1;
+			break;
+		case 'W':
+			o.wakeup = 1;
+			break;
+		case 'U':
+			if (o.nusdt == sizeof(usdt) / sizeof(usdt[0]))
+				return cli_usage("record", "at most %zu --usdt", o.nusdt);
+			usdt[o.nusdt++] = optarg;
+			break;
+		case 'N':
+			o.no_coro = 1;
 			break;
 		case 'q':
 			o.quiet = 1;
@@ -115,8 +142,11 @@ int cmd_record(int argc, char **argv)
 	if (optind < argc)
 		o.cmd = argv + optind;
 	o.pids = pids;
-	if (!!o.cmd + !!o.npids + !!o.system_wide != 1)
-		return cli_usage("record", "give exactly one of -a, -p PID or a command");
+	o.usdt = usdt;
+	if (o.npids && (o.cmd || o.system_wide))
+		return cli_usage("record", "-p cannot be combined with -a or a command");
+	if (!o.cmd && !o.npids && !o.system_wide)
+		return cli_usage("record", "give -a, -p PID or a command");
 	code = ss_record_run(&o, &res);
 	if (!o.quiet && (res.records || res.bytes))
 		ss_record_summary(&res, o.output);

@@ -14,11 +14,22 @@ struct ss_backend_cfg {
 	int system_wide;	/* -a: no tgid filter */
 	size_t buffer_bytes;	/* ring buffer size (0: backend default) */
 	int syscalls;		/* record sys_enter and user page faults */
-	int no_retuser;		/* skip the sys_exit probe (switch-in path) */
+	int switch_in;		/* record the switch-in path (a probe on sys_exit) */
+	int wakeup;		/* record sched_wakeup besides sched_waking */
+	int stop_new_exe;	/* SIGSTOP a traced process at its first exec of
+				 * each file (SS_EXEC_STOPPED); the recorder
+				 * continues it */
 };
 
 /* Called for each record, in the order the backend produces them. */
 typedef void (*ss_record_cb)(void *ctx, const struct ss_hdr *rec);
+
+/* File descriptors of the BPF maps other BPF objects share. */
+struct ss_bpf_maps {
+	int events;		/* ring buffer */
+	int tgids;		/* traced processes */
+	int lost;		/* per-CPU loss counters */
+};
 
 /* Cumulative losses of one CPU since open. */
 struct ss_cpu_lost {
@@ -44,6 +55,8 @@ struct ss_backend_ops {
 	 * Returns the number delivered or -errno (-EINTR is not an error). */
 	int (*poll)(struct ss_backend *b, int timeout_ms, ss_record_cb cb,
 		    void *ctx);
+	/* The maps a BPF object can share (0), or -ENOTSUP. May be NULL. */
+	int (*bpf_maps)(struct ss_backend *b, struct ss_bpf_maps *out);
 	/* Fill lost[0..ncpu) with cumulative losses. Returns 0 or -errno. */
 	int (*lost)(struct ss_backend *b, struct ss_cpu_lost *lost,
 		    unsigned int ncpu);

@@ -42,7 +42,7 @@ static int bpf_open(struct ss_backend **out, const struct ss_backend_cfg *cfg,
 	struct ss_backend *b;
 	struct btf *vmlinux;
 	size_t rb_bytes;
-	int rc, code;
+	int rc, code, tlb;
 
 	code = ss_bpf_check_privileges(err, errlen);
 	if (code)
@@ -63,15 +63,18 @@ static int bpf_open(struct ss_backend **out, const struct ss_backend_cfg *cfg,
 	bpf_map__set_max_entries(b->skel->maps.events, rb_bytes);
 	b->skel->rodata->trace_all = cfg->system_wide;
 	b->skel->rodata->wake_bytes = rb_bytes / 4;
-	b->skel->rodata->want_retuser = !cfg->no_retuser;
+	b->skel->rodata->want_retuser = cfg->switch_in;
+	b->skel->rodata->stop_new_exe = cfg->stop_new_exe;
 
 	vmlinux = btf__load_vmlinux_btf();
-	bpf_program__set_autoload(b->skel->progs.on_sys_exit, !cfg->no_retuser);
+	tlb = ss_btf_has_tracepoint(vmlinux, "tlb_flush");
+	b->skel->rodata->want_tlb = tlb;
+	bpf_program__set_autoload(b->skel->progs.on_sys_exit, cfg->switch_in);
 	bpf_program__set_autoload(b->skel->progs.on_sys_enter, cfg->syscalls);
 	bpf_program__set_autoload(b->skel->progs.on_fault, cfg->syscalls &&
 		ss_btf_has_tracepoint(vmlinux, "page_fault_user"));
-	bpf_program__set_autoload(b->skel->progs.on_tlb_flush,
-		ss_btf_has_tracepoint(vmlinux, "tlb_flush"));
+	bpf_program__set_autoload(b->skel->progs.on_tlb_flush, tlb);
+	bpf_program__set_autoload(b->skel->progs.on_wakeup, cfg->wakeup);
 	btf__free(vmlinux);
 
 	rc = sched_bpf__load(b->skel);
@@ -154,6 +157,14 @@ static int bpf_lost(struct ss_backend *b, struct ss_cpu_lost *lost, unsigned int
 	return 0;
 }
 
+static int bpf_maps(struct ss_backend *b, struct ss_bpf_maps *out)
+{
+	out->events = bpf_map__fd(b->skel->maps.events);
+	out->tgids = bpf_map__fd(b->skel->maps.tgids);
+	out->lost = bpf_map__fd(b->skel->maps.lost);
+	return 0;
+}
+
 static void bpf_close(struct ss_backend *b)
 {
 	ring_buffer__free(b->rb);
@@ -171,6 +182,7 @@ const struct ss_backend_ops ss_backend_bpf = {
 	.start = bpf_start,
 	.stop = bpf_stop,
 	.poll = bpf_poll,
+	.bpf_maps = bpf_maps,
 	.lost = bpf_lost,
 	.close = bpf_close,
 };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "rec_coro.h"
 #include "recorder.h"
 #include "sink.h"
 #include "ss.h"
@@ -39,14 +40,35 @@ struct rec {
 	struct ss_backend *be;
 	struct ss_sink *sink;
 	unsigned int ncpu;
-	struct ss_cpu_lost *lost_seen, *lost_now;
+	struct ss_cpu_lost *lost_seen, *lost_now, *coro_seen;
+	struct rec_coro *coro;
 	struct dead *dead;
 	size_t ndead, cap_dead;
 	int *pidfds;
 	size_t npidfds;
 	pid_t child;
 	int go_fd, err_fd;
+	uint32_t stopped[64];		/* stopped at exec, to continue */
+	size_t nstopped;
 };
+
+/* A process the kernel side stopped at exec: attach the coroutine probes
+ * of what it will run, then let it go. Never leave one stopped. */
+static void stopped_release(struct rec *r)
+{
+	for (size_t i = 0; i < r->nstopped; i++) {
+		rec_coro_exec_now(r->coro, r->stopped[i]);
+		kill(r->stopped[i], SIGCONT);
+	}
+	r->nstopped = 0;
+}
+
+static void stopped_add(struct rec *r, uint32_t tgid)
+{
+	if (r->nstopped == sizeof(r->stopped) / sizeof(r->stopped[0]))
+		stopped_release(r);
+	r->stopped[r->nstopped++] = tgid;
+}
 
 int ss_status_exit_code(int status)
 {
@@ -62,6 +84,9 @@ static void on_record(void *ctx, const struct ss_hdr *h)
 	struct rec *r = ctx;
 
 	ss_sink_add(r->sink, h);
+	rec_coro_record(r->coro, h);
+	if (h->type == SS_EV_EXEC && (((const struct ss_exec *)h)->flags & SS_EXEC_STOPPED))
+		stopped_add(r, ((const struct ss_exec *)h)->tgid);
 	if (h->type == SS_EV_EXIT && !r->o->system_wide) {
 		const struct ss_exit *e = (const void *)h;
 
@@ -93,19 +118,25 @@ static void forget_dead(struct rec *r, uint64_t now)
 	r->ndead = keep;
 }
 
-static void check_lost(struct rec *r)
+static void lost_delta(struct rec *r, struct ss_cpu_lost *seen, uint32_t source)
 {
-	if (r->ops->lost(r->be, r->lost_now, r->ncpu))
-		return;
 	for (unsigned int i = 0; i < r->ncpu; i++) {
-		uint64_t d = r->lost_now[i].count - r->lost_seen[i].count;
+		uint64_t d = r->lost_now[i].count - seen[i].count;
 
 		if (d)
-			ss_sink_lost(r->sink, i, d, r->lost_now[i].last_ts,
-				     r->o->backend && !strcmp(r->o->backend, "kmod") ?
-				     SS_LOST_KMOD : SS_LOST_RINGBUF);
-		r->lost_seen[i] = r->lost_now[i];
+			ss_sink_lost(r->sink, i, d, r->lost_now[i].last_ts, source);
+		seen[i] = r->lost_now[i];
 	}
+}
+
+static void check_lost(struct rec *r)
+{
+	if (r->ops->lost(r->be, r->lost_now, r->ncpu) == 0)
+		lost_delta(r, r->lost_seen, r->ops->id == SS_BACKEND_KMOD ?
+			   SS_LOST_KMOD : SS_LOST_RINGBUF);
+	memcpy(r->lost_now, r->coro_seen, r->ncpu * sizeof(*r->lost_now));
+	if (rec_coro_lost(r->coro, r->lost_now, r->ncpu) == 0)
+		lost_delta(r, r->coro_seen, SS_LOST_RINGBUF);
 }
 
 /* Fork the command stopped before exec: it runs only once the probes are
@@ -143,7 +174,7 @@ static int spawn(struct rec *r, char *const *cmd)
 }
 
 static void fill_meta(struct ss_meta *m, const struct ss_record_opts *o,
-		      uint32_t backend, unsigned int ncpu)
+		      uint32_t backend, unsigned int ncpu, int coro)
 {
 	struct utsname u;
 	size_t off = 0;
@@ -155,7 +186,10 @@ static void fill_meta(struct ss_meta *m, const struct ss_record_opts *o,
 	m->start_realtime_ns = ss_realtime_ns();
 	m->backend = backend;
 	m->flags = (o->system_wide ? SS_META_SYSTEM_WIDE : 0) |
-		   (o->syscalls ? SS_META_SYSCALLS : 0);
+		   (o->syscalls ? SS_META_SYSCALLS : 0) |
+		   (o->switch_in ? SS_META_SWITCH_IN : 0) |
+		   (o->wakeup ? SS_META_WAKEUP : 0) |
+		   (coro ? SS_META_CORO : 0);
 	m->recorder_pid = getpid();
 	if (uname(&u) == 0) {
 		snprintf(m->sysname, sizeof(m->sysname), "%s", u.sysname);
@@ -184,7 +218,7 @@ static int write_header(struct rec *r, struct ss_writer *w, uint64_t *start)
 	size_t n = 0;
 	int err;
 
-	fill_meta(&m, r->o, r->ops->id, r->ncpu);
+	fill_meta(&m, r->o, r->ops->id, r->ncpu, rec_coro_binaries(r->coro) > 0);
 	*start = m.start_ns;
 	err = ss_writer_chunk(w, SS_CHUNK_META, &m, sizeof(m));
 	if (err)
@@ -199,6 +233,16 @@ static int write_header(struct rec *r, struct ss_writer *w, uint64_t *start)
 		err = ss_writer_chunk(w, SS_CHUNK_TASKS, tasks + i, k * sizeof(*tasks));
 	}
 	free(tasks);
+	if (!err && !r->o->system_wide) {
+		uint32_t t[r->o->npids + 1];
+		size_t k = 0;
+
+		for (size_t i = 0; i < r->o->npids; i++)
+			t[k++] = r->o->pids[i];
+		if (r->child > 0)
+			t[k++] = r->child;
+		err = ss_writer_chunk(w, SS_CHUNK_TARGETS, t, k * sizeof(t[0]));
+	}
 	return err;
 }
 
@@ -230,6 +274,7 @@ static int drain(struct rec *r)
 		if (n > 0)
 			total += n;
 	} while (n > 0);
+	rec_coro_tick(r->coro, ss_now_ns(), on_record, r);
 	return total;
 }
 
@@ -239,6 +284,11 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		.system_wide = o->system_wide,
 		.buffer_bytes = o->buffer_bytes,
 		.syscalls = o->syscalls,
+		.switch_in = o->switch_in,
+		.wakeup = o->wakeup,
+		/* -a would stop every new program of the system once: there,
+		 * probes of later programs are attached as soon as seen. */
+		.stop_new_exe = !o->no_coro && !o->system_wide,
 	};
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct rec r = { .o = o, .go_fd = -1, .err_fd = -1 };
@@ -276,13 +326,19 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 	r.sink = ss_sink_new(w, r.ncpu);
 	r.lost_seen = calloc(r.ncpu, sizeof(*r.lost_seen));
 	r.lost_now = calloc(r.ncpu, sizeof(*r.lost_now));
+	r.coro_seen = calloc(r.ncpu, sizeof(*r.coro_seen));
 	r.pidfds = calloc(o->npids + 1, sizeof(int));
-	if (!r.sink || !r.lost_seen || !r.lost_now || !r.pidfds) {
+	if (!r.sink || !r.lost_seen || !r.lost_now || !r.coro_seen || !r.pidfds) {
 		ss_err("out of memory");
 		code = SS_EXIT_INTERNAL;
 		goto out_backend;
 	}
+	r.coro = rec_coro_open(o, r.ops, r.be, &code);
+	if (code)
+		goto out_backend;
 	for (size_t i = 0; i < o->npids; i++) {
+		rec_coro_add_tgid(r.coro, o->pids[i]);
+		rec_coro_pid(r.coro, o->pids[i]);
 		rc = r.ops->add_tgid(r.be, o->pids[i]);
 		r.pidfds[r.npidfds++] = syscall(SYS_pidfd_open, o->pids[i], 0);
 		if (rc) {
@@ -302,6 +358,8 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 			code = SS_EXIT_INTERNAL;
 			goto out_signals;
 		}
+		rec_coro_add_tgid(r.coro, r.child);
+		rec_coro_command(r.coro, o->cmd[0]);
 		rc = r.ops->add_tgid(r.be, r.child);
 		if (rc) {
 			ss_err("cannot add the command to the filter: %s", strerror(-rc));
@@ -347,10 +405,17 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 			code = SS_EXIT_INTERNAL;
 			break;
 		}
+		stopped_release(&r);
+		rec_coro_tick(r.coro, ss_now_ns(), on_record, &r);
 		check_lost(&r);
 		ss_sink_flush(r.sink, 0);
-		if (ss_sink_error(r.sink))
+		rc = ss_sink_error(r.sink);
+		if (rc) {
+			ss_err("writing %s failed: %s; the file is valid up to the last "
+			       "complete chunk", o->output, strerror(rc));
+			code = rc == ENOMEM ? SS_EXIT_INTERNAL : SS_EXIT_IO;
 			break;
+		}
 		forget_dead(&r, ss_now_ns());
 		if (o->cmd && waitpid(r.child, &res->cmd_status, WNOHANG) == r.child) {
 			reaped = 1;
@@ -367,6 +432,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 out_stop:
 	r.ops->stop(r.be);
 	drain(&r);
+	stopped_release(&r);
 	check_lost(&r);
 out_child:
 	if (r.go_fd >= 0)
@@ -404,6 +470,8 @@ out_backend:
 		ss_writer_close(w, &(struct ss_trailer){ 0 }, NULL);
 	}
 	res->duration_ns = start ? end - start : 0;
+	res->coro_binaries = rec_coro_binaries(r.coro);
+	rec_coro_close(r.coro);
 	for (size_t i = 0; i < r.npidfds; i++)
 		if (r.pidfds[i] >= 0)
 			close(r.pidfds[i]);
@@ -411,6 +479,7 @@ out_backend:
 	free(r.pidfds);
 	free(r.lost_seen);
 	free(r.lost_now);
+	free(r.coro_seen);
 	free(r.dead);
 	return code;
 }

@@ -18,7 +18,12 @@ struct ss_record_opts {
 	uint64_t duration_ns;		/* stop after this long (0: no limit) */
 	size_t buffer_bytes;		/* kernel buffer size (0: default) */
 	int syscalls;			/* record sys_enter and faults (verify) */
+	int switch_in;			/* record the switch-in path (sys_exit) */
+	int wakeup;			/* record sched_wakeup too */
 	int quiet;			/* no summary line */
+	int no_coro;			/* do not attach the coro:* probes */
+	const char *const *usdt;	/* binaries to attach coro probes to */
+	size_t nusdt;
 };
 
 struct ss_record_result {
@@ -29,6 +34,7 @@ struct ss_record_result {
 	uint64_t bytes;			/* file size */
 	uint64_t duration_ns;		/* recording time */
 	uint64_t count[SS_EV_MAX];	/* per type */
+	unsigned int coro_binaries;	/* binaries with coro probes attached */
 };
 
 /* Record until the command ends, the -p processes are gone, the duration

@@ -6,27 +6,43 @@
 #include "ss.h"
 
 /* Records older than the newest by this much are final: no record can
- * still arrive before them (the reader is drained every 10 ms). */
+ * still arrive before them. Inversions come from CPUs racing for the BPF
+ * ring buffer, from a probe preempted between its clock read and its
+ * commit, and from the module's per-CPU buffers drained one after the
+ * other every 10 ms. */
 #define REORDER_NS	(50ull * 1000000)
-#define CHUNK_BYTES	(1u << 20)
+#define CHUNK_BYTES	(256u << 10)
 /* A chunk is written at least this often, so a killed recorder loses
  * little. */
 #define CHUNK_MAX_AGE_NS (500ull * 1000000)
+#define MAX_RUNS	256
+/* A run covers at least this much time, so that the runs to merge stay few
+ * however often the reader is woken. */
+#define RUN_MIN_NS	(5ull * 1000000)
 
 struct pend {
 	uint64_t ts;
 	uint64_t seq;	/* arrival order breaks ties: stable */
-	size_t off;	/* into arena */
+	size_t off;	/* into the run's buffer */
+};
+
+/* The records of one flush interval, sorted, consumed from the front: the
+ * sink merges runs instead of re-sorting what it holds. */
+struct run {
+	char *buf;
+	size_t len, cap;
+	struct pend *idx;
+	size_t n, cap_idx, pos;
 };
 
 struct ss_sink {
 	struct ss_writer *w;
-	char *arena;
-	size_t alen, acap;
-	struct pend *idx;
-	size_t n, cap;
+	struct run in;			/* filling */
+	struct run *runs[MAX_RUNS];	/* sorted, waiting to be merged out */
+	size_t nruns;
 	uint64_t seq;
 	uint64_t newest;
+	uint64_t in_first;		/* ts of the first record of `in` */
 	char *chunk;
 	size_t clen;
 	uint64_t chunk_born;
@@ -77,21 +93,24 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 void ss_sink_add(struct ss_sink *s, const struct ss_hdr *rec)
 {
+	struct run *r = &s->in;
 	size_t sz = rec->size;
 
 	if (sz < sizeof(*rec) || (sz & 7))
 		return;
-	if (grow((void **)&s->arena, &s->acap, s->alen + sz, 1) ||
-	    grow((void **)&s->idx, &s->cap, s->n + 1, sizeof(*s->idx))) {
+	if (grow((void **)&r->buf, &r->cap, r->len + sz, 1) ||
+	    grow((void **)&r->idx, &r->cap_idx, r->n + 1, sizeof(*r->idx))) {
 		/* Cannot keep it: a loss like any other, and said so. */
 		s->lost++;
 		s->lost_write++;
 		s->oom = 1;
 		return;
 	}
-	memcpy(s->arena + s->alen, rec, sz);
-	s->idx[s->n++] = (struct pend){ rec->ts, s->seq++, s->alen };
-	s->alen += sz;
+	if (!r->n)
+		s->in_first = rec->ts;
+	memcpy(r->buf + r->len, rec, sz);
+	r->idx[r->n++] = (struct pend){ rec->ts, s->seq++, r->len };
+	r->len += sz;
 	if (rec->ts > s->newest)
 		s->newest = rec->ts;
 }
@@ -111,13 +130,14 @@ void ss_sink_lost(struct ss_sink *s, unsigned int cpu, uint64_t count,
 	ss_sink_add(s, &l.hdr);
 }
 
+static int before(const struct pend *x, const struct pend *y)
+{
+	return x->ts < y->ts || (x->ts == y->ts && x->seq < y->seq);
+}
+
 static int pend_cmp(const void *a, const void *b)
 {
-	const struct pend *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return before(a, b) ? -1 : before(b, a) ? 1 : 0;
 }
 
 static void write_chunk(struct ss_sink *s)
@@ -154,31 +174,70 @@ static void emit(struct ss_sink *s, const struct ss_hdr *h)
 		s->count[h->type]++;
 }
 
+static void free_run(struct run *r)
+{
+	free(r->buf);
+	free(r->idx);
+	free(r);
+}
+
+/* Close the filling run: sort it (BPF delivers it nearly sorted, so the
+ * check usually spares the sort) and queue it for merging. */
+static void seal(struct ss_sink *s, int all)
+{
+	struct run *r;
+	size_t i;
+
+	if (!s->in.n || s->nruns == MAX_RUNS ||
+	    (!all && s->newest - s->in_first < RUN_MIN_NS))
+		return;
+	r = malloc(sizeof(*r));
+	if (!r) {
+		s->oom = 1;
+		return;
+	}
+	*r = s->in;
+	memset(&s->in, 0, sizeof(s->in));
+	for (i = 1; i < r->n && !before(&r->idx[i], &r->idx[i - 1]); i++)
+		;
+	if (i < r->n)
+		qsort(r->idx, r->n, sizeof(*r->idx), pend_cmp);
+	s->runs[s->nruns++] = r;
+}
+
+/* Write out, in time order, what the runs hold up to horizon. */
+static void merge_out(struct ss_sink *s, int all, uint64_t horizon)
+{
+	for (;;) {
+		struct run *best = NULL;
+		size_t bi = 0;
+
+		for (size_t i = 0; i < s->nruns; i++) {
+			struct run *r = s->runs[i];
+
+			if (!best || before(&r->idx[r->pos], &best->idx[best->pos])) {
+				best = r;
+				bi = i;
+			}
+		}
+		if (!best || (!all && best->idx[best->pos].ts > horizon))
+			break;
+		emit(s, (const void *)(best->buf + best->idx[best->pos].off));
+		if (++best->pos == best->n) {
+			free_run(best);
+			s->runs[bi] = s->runs[--s->nruns];
+		}
+	}
+}
+
 void ss_sink_flush(struct ss_sink *s, int all)
 {
 	uint64_t horizon = s->newest > REORDER_NS ? s->newest - REORDER_NS : 0;
-	size_t i, keep = 0, klen = 0;
 
-	if (s->n)
-		qsort(s->idx, s->n, sizeof(*s->idx), pend_cmp);
-	for (i = 0; i < s->n; i++) {
-		if (!all && s->idx[i].ts > horizon)
-			break;
-		emit(s, (const void *)(s->arena + s->idx[i].off));
-	}
-	/* Compact what stays: it is still sorted. */
-	for (; i < s->n; i++) {
-		const struct ss_hdr *h = (const void *)(s->arena + s->idx[i].off);
-		size_t sz = h->size;
-
-		memmove(s->arena + klen, h, sz);
-		s->idx[keep] = s->idx[i];
-		s->idx[keep].off = klen;
-		keep++;
-		klen += sz;
-	}
-	s->n = keep;
-	s->alen = klen;
+	do {
+		seal(s, all);
+		merge_out(s, all, horizon);
+	} while (all && s->in.n && !s->oom);
 	if (all || (s->clen && s->newest - s->chunk_born > CHUNK_MAX_AGE_NS))
 		write_chunk(s);
 }
@@ -207,8 +266,10 @@ int ss_sink_close(struct ss_sink *s, uint64_t end_ns, uint64_t *records,
 	*records = s->records;
 	*lost = s->lost;
 	memcpy(count, s->count, sizeof(s->count));
-	free(s->arena);
-	free(s->idx);
+	free(s->in.buf);
+	free(s->in.idx);
+	for (size_t i = 0; i < s->nruns; i++)
+		free_run(s->runs[i]);
 	free(s->chunk);
 	free(s->lost_cpu);
 	free(s);

@@ -20,6 +20,7 @@ enum ss_exit_code {
 	SS_EXIT_BADTRACE = 6,	/* not a trace, newer major version, header corrupt */
 	SS_EXIT_DAMAGED = 7,	/* trace damaged: results cover the intact part */
 	SS_EXIT_INTERNAL = 8,	/* out of memory, unexpected failure */
+	SS_EXIT_INCONCLUSIVE = 9, /* verify: no probes, too few switches, lost events */
 	SS_EXIT_EXEC = 127,	/* record/verify: the command could not be run */
 };
 
@@ -55,6 +56,9 @@ void ss_json_str(FILE *f, const char *s);
 
 /* Parse a non-negative decimal; returns 0 on success. */
 int ss_parse_u64(const char *s, uint64_t *out);
+
+/* Parse a size "64K", "16M", "1G", or a bare number of 2^shift bytes. */
+int ss_parse_size(const char *s, unsigned int shift, uint64_t *out);
 
 /* Parse a duration "1.5", "10s", "200ms", "3us", "100ns" into ns. */
 int ss_parse_dur(const char *s, uint64_t *out);

@@ -51,6 +51,8 @@ void ss_reader_close(struct ss_reader *r);
 const struct ss_file_header *ss_reader_header(const struct ss_reader *r);
 const struct ss_meta *ss_reader_meta(const struct ss_reader *r);
 const struct ss_task *ss_reader_tasks(const struct ss_reader *r, size_t *n);
+/* Processes traced from the start (empty for system-wide traces). */
+const uint32_t *ss_reader_targets(const struct ss_reader *r, size_t *n);
 /* NULL when the file has no (intact) trailer. */
 const struct ss_trailer *ss_reader_trailer(const struct ss_reader *r);
 const uint64_t *ss_reader_lost_per_cpu(const struct ss_reader *r);

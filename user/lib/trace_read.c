@@ -28,6 +28,8 @@ struct ss_reader {
 	struct ss_meta meta;
 	struct ss_task *tasks;
 	size_t ntasks;
+	uint32_t *targets;
+	size_t ntargets;
 	struct ss_trailer *trailer;	/* NULL if absent */
 	uint64_t *lost_per_cpu;
 	struct chunk_ref *chunks;	/* event chunks only */
@@ -41,6 +43,7 @@ struct ss_reader {
 	size_t pos;
 	uint64_t buf_off;		/* file offset of buf[0] */
 	int counted;			/* damage of the records counted once */
+	int damaged;			/* bad_offset is set */
 };
 
 static int pread_all(int fd, void *buf, size_t len, uint64_t off)
@@ -116,8 +119,9 @@ static uint64_t resync(struct ss_reader *r, uint64_t off)
 
 static void damage(struct ss_reader *r, uint64_t off, uint64_t bytes)
 {
-	if (!r->dmg.bad_chunks && !r->dmg.truncated)
+	if (!r->damaged || off < r->dmg.bad_offset)
 		r->dmg.bad_offset = off;
+	r->damaged = 1;
 	r->dmg.bytes_dropped += bytes;
 }
 
@@ -214,6 +218,16 @@ static int index_file(struct ss_reader *r, char *err, size_t errlen)
 			if (load_tasks(r, &c))
 				goto bad;
 			break;
+		case SS_CHUNK_TARGETS: {
+			uint32_t *t = read_payload(r, &c);
+
+			if (!t)
+				goto bad;
+			free(r->targets);
+			r->targets = t;
+			r->ntargets = c.size / sizeof(*t);
+			break;
+		}
 		case SS_CHUNK_EVENTS:
 			if (add_event_chunk(r, &c)) {
 				snprintf(err, errlen, "out of memory");
@@ -321,6 +335,7 @@ void ss_reader_close(struct ss_reader *r)
 	if (r->own_fd)
 		close(r->fd);
 	free(r->tasks);
+	free(r->targets);
 	free(r->trailer);
 	free(r->chunks);
 	free(r->buf);
@@ -341,6 +356,12 @@ const struct ss_task *ss_reader_tasks(const struct ss_reader *r, size_t *n)
 {
 	*n = r->ntasks;
 	return r->tasks;
+}
+
+const uint32_t *ss_reader_targets(const struct ss_reader *r, size_t *n)
+{
+	*n = r->ntargets;
+	return r->targets;
 }
 
 const struct ss_trailer *ss_reader_trailer(const struct ss_reader *r)

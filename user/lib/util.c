@@ -227,3 +227,27 @@ int ss_parse_dur(const char *s, uint64_t *out)
 	}
 	return -1;
 }
+
+int ss_parse_size(const char *s, unsigned int shift, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 0: break;
+	default: return -1;
+	}
+	if (*end || v > (~0ull >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}

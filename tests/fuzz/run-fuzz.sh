@@ -1,0 +1,32 @@
+#!/bin/bash
+# Fuzz the trace reader for SS_FUZZ_SECONDS (default 60), seeded with real
+# traces recorded here. Any crash, leak or sanitizer report fails.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+secs=${SS_FUZZ_SECONDS:-60}
+dir=build/fuzz
+rm -rf "$dir/corpus" "$dir/artifacts"
+mkdir -p "$dir/corpus" "$dir/artifacts"
+
+# Seeds: small real traces (the fuzzer mutates from there).
+n=0
+for args in "/bin/true" "build/bin/ss-pingpong --switches 50" \
+	    "/bin/sh -c (true)" "build/bin/ss-pingpong --mode process --switches 20"; do
+	# shellcheck disable=SC2086
+	if build/bin/switchscope record -q -o "$dir/corpus/seed$n.trace" -- $args >/dev/null 2>&1; then
+		n=$((n + 1))
+	fi
+done
+[ "$n" -gt 0 ] || fail seeds "could not record any seed trace"
+
+build/tests/fuzz_reader -max_total_time="$secs" -max_len=65536 -timeout=10 \
+	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
+	"$dir/corpus" >"$dir/fuzz.log" 2>&1
+rc=$?
+runs=$(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$dir/fuzz.log" | grep -oE '[0-9]+$')
+if [ "$rc" = 0 ] && [ -z "$(ls -A "$dir/artifacts")" ]; then
+	pass "fuzz_trace_reader_${secs}s (${runs:-?} inputs, $n seeds)"
+else
+	fail fuzz_trace_reader "exit $rc; see $dir/fuzz.log and $dir/artifacts: $(grep -m3 -E 'ERROR|SUMMARY' "$dir/fuzz.log")"
+fi
+summary

@@ -1,0 +1,162 @@
+#!/bin/bash
+# switchscope lab --quick --json: the structure of the result, every figure
+# positive, the trace counts consistent with the workloads (kernel entries
+# per coroutine switch = 0, process ping-pong = process-class switches,
+# thread ping-pong = thread-class, tasks created as processes vs threads)
+# and with `switchscope report --json` of the same trace files; then the
+# same lab as an unprivileged user: figures measured, evidence missing and
+# said why.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+SS=build/bin/switchscope
+d=$(mktemp -d)
+chmod 755 "$d"
+trap 'rm -rf "$d"' EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	fail needs_root "the lab test records with BPF and switches to an unprivileged user: run it as root"
+	summary
+	exit
+fi
+
+t0=$(date +%s%N)
+$SS lab --quick --json -q -o "$d/root" >"$d/root.json" 2>"$d/root.err"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_eq quick_lab_exits_0 "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/  stderr: /' "$d/root.err" | head -20
+if [ "$ms" -le 15000 ]; then pass "quick_lab_within_15s ($ms ms)"; else fail quick_lab_within_15s "took $ms ms"; fi
+if ! jq -e . "$d/root.json" >/dev/null 2>&1; then
+	fail json_is_valid "stdout is not JSON: $(head -c 300 "$d/root.json")"
+	summary
+	exit
+fi
+pass json_is_valid
+
+# jq filter over the root run's JSON
+J() { jq -r "$@" "$d/root.json"; }
+# jq -e test over it; n("key") is a trace count that must exist
+T() {
+	local n=$1; shift
+	if jq -e "def n(\$k): .[\$k] // error(\"no count \(\$k)\"); $*" "$d/root.json" >/dev/null 2>"$d/jq.err"; then
+		pass "$n"
+	else
+		fail "$n" "false: $* $(cat "$d/jq.err")"
+	fi
+}
+# a trace count of a row
+C() { J --arg k "$2" ".rows[] | select(.id == \"$1\") | .trace.counts[\$k]"; }
+
+expect_eq rows_in_table_order "$(J '[.rows[].id] | join(",")')" \
+	"create,switch,kernel,pairs,affinity,memory,capacity,ipc"
+T every_row_has_a_verdict_and_a_reason \
+	'all(.rows[]; (.verdict | IN("confirmed", "refuted", "depends")) and (.reason | length > 20))'
+T every_line_has_process_thread_and_coroutine_figures \
+	'all(.rows[].lines[]; .process != null and .thread != null and .coroutine != null)'
+T time_and_count_figures_are_positive \
+	'all(.rows[].lines[] | select(.unit == "ns" or .unit == "count"); .process.value > 0 and .thread.value > 0 and .coroutine.value > 0)'
+T memory_figures_are_positive_for_tasks \
+	'all(.rows[].lines[] | select(.unit == "bytes"); .process.value > 0 and .thread.value > 0 and .coroutine.value >= 0)'
+T coroutine_resident_memory_is_positive \
+	'.rows[] | select(.id == "memory") | .lines[] | select(.label == "resident, user") | .coroutine.value > 0'
+T medians_lie_within_their_runs \
+	'all(.rows[].lines[] | .process, .thread, .coroutine | select(. != null); .min <= .value and .value <= .max and .runs >= 1)'
+T ratios_match_the_figures \
+	'all(.rows[].lines[] | select(.process.value > 0 and .thread.value > 0); ((.ratio.process_thread - .process.value / .thread.value) | fabs) < 0.01 * .ratio.process_thread)'
+T cross_cpu_figures_are_labelled_vm_dependent \
+	'.rows[] | select(.id == "affinity") | .lines[] | select(.label == "two CPUs") | .vm_dependent'
+T every_row_has_trace_evidence \
+	'all(.rows[]; .trace.available and (.trace.files | length > 0) and .trace.missing == null)'
+T consistency_checks_all_passed '.checks.failed == 0 and .checks.total >= 20'
+if [ "$(J '.checks.failed')" != 0 ]; then
+	J '.rows[].checks[] | select(.ok | not) | "  failed check: \(.what): got \(.got)"'
+fi
+missing=0
+for f in $(J '.rows[].trace.files[]' | sort -u); do
+	[ -s "$d/root/$f" ] || { missing=1; fail trace_files_exist "$f"; }
+done
+[ "$missing" = 0 ] && pass trace_files_exist
+
+# Kernel entries: none inside any coroutine switch, as verify checks; the
+# control on glibc swapcontext is caught.
+expect_eq coroutine_switch_kernel_entries_are_zero \
+	"$(J '.rows[] | select(.id == "kernel") | .lines[] | select(.label == "kernel entries") | .coroutine.value')" 0
+expect_eq verify_saw_no_kernel_entry "$(C kernel switch-coro.verify_kernel_entries)" 0
+T verify_checked_every_coroutine_hand_over \
+	'.rows[] | select(.id == "kernel") | .trace.counts | n("switch-coro.verify_switches") >= n("switch-coro.handovers")'
+T swapcontext_control_is_caught_entering_the_kernel \
+	'.rows[] | select(.id == "kernel") | .trace.counts | n("switch-coro-ucontext.verify_kernel_entries") > 0'
+T process_and_thread_hand_overs_enter_the_kernel \
+	'.rows[] | select(.id == "kernel") | .lines[] | select(.label == "kernel entries") | .process.value >= 1 and .thread.value >= 1'
+
+# Switch classes: processes switch with an mm switch, threads without.
+T process_ping_pong_shows_process_class_switches \
+	'.rows[] | select(.id == "switch") | .trace.counts | n("switch-process.side_to_side_process") >= n("switch-process.handovers") / 2 and n("switch-process.side_to_side_thread") == 0'
+T thread_ping_pong_shows_thread_class_switches \
+	'.rows[] | select(.id == "switch") | .trace.counts | n("switch-thread.side_to_side_thread") >= n("switch-thread.handovers") / 2 and n("switch-thread.side_to_side_process") == 0'
+T process_switches_flush_tlb_thread_switches_do_not \
+	'.rows[] | select(.id == "switch") | .trace.counts | n("switch-process.side_tlb_flush") > 0 and n("switch-thread.side_tlb_flush") == 0'
+
+# Tasks created: forks are processes, pthread_create threads, coroutines none.
+n=$(C create create.count_each)
+expect_eq forks_are_processes_in_the_trace "$(C create create.processes_created)" "$n"
+expect_eq pthread_creates_are_threads_in_the_trace "$(C create create.threads_created)" "$n"
+T coroutines_are_created_without_a_task \
+	'.rows[] | select(.id == "switch") | .trace.counts | n("switch-coro.coro_create") >= 2 and n("switch-coro.threads_created") == 0 and n("switch-coro.processes_created") == 0'
+
+# The lab's counts are the trace file's: switchscope report reads the same.
+R() { $SS report --json "$d/root/traces/$1.trace" 2>/dev/null | jq -r "$2"; }
+expect_eq report_agrees_processes_created "$(R create .tasks_created.processes)" "$(C create create.processes_created)"
+expect_eq report_agrees_threads_created "$(R create .tasks_created.threads)" "$(C create create.threads_created)"
+expect_eq report_agrees_record_count "$(R create .trace.records)" "$(C create create.records)"
+expect_eq report_agrees_process_class_switches \
+	"$(R switch-process .switches.by_class.process)" "$(C switch switch-process.switches_process)"
+expect_eq report_agrees_thread_class_switches \
+	"$(R switch-thread .switches.by_class.thread)" "$(C switch switch-thread.switches_thread)"
+
+# Limits read before spawning, and the capacity runs stayed below them.
+T limits_are_reported '.limits.pid_max > 0 and .limits.threads_max > 0 and .limits.max_map_count > 0 and .limits.mem_available > 0 and .limits.budget_bytes > 0'
+T capacity_runs_stay_within_the_caps \
+	'(.limits.caps) as $c | .rows[] | select(.id == "capacity") | .lines[] | select(.label == "held by the run") | .process.value <= $c.process.max and .thread.value <= $c.thread.max and .coroutine.value <= $c.coroutine.max'
+
+# The files in DIR.
+check json_file_matches_stdout cmp -s "$d/root/lab.json" "$d/root.json"
+check table_file_exists test -s "$d/root/lab.txt"
+width=$(awk '{ if (length > m) m = length } END { print m + 0 }' "$d/root/lab.txt")
+if [ "$width" -le 80 ]; then pass table_fits_80_columns; else fail table_fits_80_columns "$width columns"; fi
+if [ -s "$d/root/mixed.html" ] && grep -qi '<html' "$d/root/mixed.html"; then
+	pass mixed_run_timeline_written
+else
+	fail mixed_run_timeline_written "$(J .timeline)"
+fi
+expect_eq timeline_named_in_json "$(J .timeline.html)" "$(realpath "$d/root")/mixed.html"
+
+# Without BPF: an unprivileged user (setuid in a child, by setpriv) still
+# gets every figure, and every row says its evidence is missing and why.
+mkdir "$d/nobody"
+chown nobody "$d/nobody"
+setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	$SS lab --quick --json -q -o "$d/nobody/out" >"$d/nobody.json" 2>"$d/nobody.err"
+expect_eq unprivileged_lab_exits_0 "$?" 0
+N() { local n=$1; shift; if jq -e "$@" "$d/nobody.json" >/dev/null 2>&1; then pass "$n"; else fail "$n" "false: $*"; fi; }
+N unprivileged_says_trace_missing_and_why \
+	'.trace.available == false and (.trace.missing | test("CAP_BPF|permission|root"))'
+N unprivileged_rows_say_evidence_missing \
+	'all(.rows[]; .trace.available == false and (.trace.missing | length > 0) and (.trace.files | length == 0))'
+N unprivileged_figures_still_measured \
+	'all(.rows[].lines[] | select(.unit == "ns"); .process.value > 0 and .thread.value > 0 and .coroutine.value > 0)'
+N unprivileged_no_timeline_and_why '.timeline.html == null and (.timeline.missing | length > 0)'
+N unprivileged_verdicts_hedge_unverified_kernel_entries \
+	'.rows[] | select(.id == "kernel") | .verdict == "depends" and (.reason | test("not verified"))'
+if grep -q "CAP_BPF" "$d/nobody.err"; then
+	pass unprivileged_warns_on_stderr
+else
+	fail unprivileged_warns_on_stderr "$(head -c 300 "$d/nobody.err")"
+fi
+
+# Usage and output errors.
+$SS lab --no-such-option >/dev/null 2>&1
+expect_eq bad_option_is_usage_error "$?" 2
+$SS lab --quick -q -o /proc/no/such/dir >/dev/null 2>"$d/err"
+expect_eq unwritable_dir_is_io_error "$?" 5
+summary

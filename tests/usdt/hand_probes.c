@@ -1,0 +1,99 @@
+/* A "runtime" that is not ours: it emits the documented coro:* probes by
+ * hand with plain sys/sdt.h (1-byte nop sites, semaphores), to show that
+ * any runtime emitting the probe ABI is traced the same way.
+ *
+ *   hand-probes N   emits: create 1 and 2, N switches alternating between
+ *                   them with dur_ns 100+i, a park/ready pair, exit 1 and 2,
+ *                   and one stats (N switches, sum of durations).
+ *   hand-probes N clean|syscall|fault
+ *                   N "switches" whose window is measured for real with
+ *                   CLOCK_MONOTONIC (4 arguments, with start_ns), holding
+ *                   nothing, a getppid() call, or the first touch of a fresh
+ *                   page: what verify must pass or catch. */
+#define _SDT_HAS_SEMAPHORES 1
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sdt.h>
+#include <time.h>
+#include <unistd.h>
+
+unsigned short coro_create_semaphore __attribute__((section(".probes")));
+unsigned short coro_switch_semaphore __attribute__((section(".probes")));
+unsigned short coro_park_semaphore __attribute__((section(".probes")));
+unsigned short coro_ready_semaphore __attribute__((section(".probes")));
+unsigned short coro_exit_semaphore __attribute__((section(".probes")));
+unsigned short coro_stats_semaphore __attribute__((section(".probes")));
+
+static void entry(void)
+{
+}
+
+static uint64_t now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int measured(long n, const char *what)
+{
+	int sys = !strcmp(what, "syscall"), fault = !strcmp(what, "fault");
+	char *pages = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (pages == MAP_FAILED)
+		return 1;
+	for (long i = 0; i < n; i++) {
+		uint64_t t0, t1;
+
+		t0 = now();
+		if (sys)
+			getppid();
+		if (fault)
+			((volatile char *)pages)[i * 4096] = 1;
+		t1 = now();
+		if (coro_switch_semaphore)
+			STAP_PROBE4(coro, switch, 1, 2, t1 - t0, t0);
+	}
+	printf("hand-probes: %ld measured switches (%s)\n", n, what);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 1000;
+	uint64_t sum = 0;
+
+	if (argc > 2)
+		return measured(n, argv[2]);
+
+	if (coro_create_semaphore) {
+		STAP_PROBE3(coro, create, 1, (uintptr_t)entry, 65536);
+		STAP_PROBE3(coro, create, 2, (uintptr_t)entry, 65536);
+	}
+	for (long i = 0; i < n; i++) {
+		uint64_t from = i & 1 ? 2 : 1, to = i & 1 ? 1 : 2, dur = 100 + i;
+
+		sum += dur;
+		/* start_ns is optional: this runtime gives three arguments */
+		if (coro_switch_semaphore)
+			STAP_PROBE3(coro, switch, from, to, dur);
+	}
+	if (coro_park_semaphore)
+		STAP_PROBE2(coro, park, 2, 3);
+	if (coro_ready_semaphore)
+		STAP_PROBE2(coro, ready, 2, 1);
+	if (coro_exit_semaphore) {
+		STAP_PROBE1(coro, exit, 1);
+		STAP_PROBE1(coro, exit, 2);
+	}
+	if (coro_stats_semaphore)
+		STAP_PROBE2(coro, stats, n, sum);
+	printf("hand-probes: %ld switches, semaphore %s\n", n,
+	       coro_switch_semaphore ? "set" : "not set");
+	return 0;
+}

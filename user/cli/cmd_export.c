@@ -1,0 +1,215 @@
+/* switchscope export: timelines for a browser or another tool. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../export/export.h"
+#include "ss.h"
+
+static const char help[] =
+"usage: switchscope export FILE [--format html|perfetto|json] [-o OUT]\n"
+"                          [--from T] [--to T] [--pid PID[,PID...]]\n"
+"\n"
+"Write the trace FILE as a timeline:\n"
+"  html      a self-contained viewer (default): CPU lanes, thread lanes\n"
+"            (running / runnable / sleeping) with coroutine lanes nested\n"
+"            under their thread, wakeup arrows; works offline\n"
+"  perfetto  a Perfetto protobuf trace (ui.perfetto.dev, trace_processor):\n"
+"            native CPU scheduling and thread state tracks, coroutine slices\n"
+"  json      Chrome JSON trace events (Perfetto UI, chrome://tracing)\n"
+"\n"
+"  -f, --format FMT      html, perfetto or json\n"
+"  -o, --output OUT      output file (default: FILE with .html, .pftrace or\n"
+"                        .json instead of .trace; '-' for stdout)\n"
+"      --from T          start of the window, time after the recording\n"
+"                        start: 1.5 (seconds), 200ms, 30us, 100ns\n"
+"      --to T            end of the window, same units\n"
+"  -p, --pid PID[,PID]   only these processes\n"
+"  -q, --quiet           no summary line\n"
+"  -h, --help            this text\n"
+"\n"
+"Exit status: 0 ok, 2 usage, 5 output not writable, 6 not a trace,\n"
+"7 damaged trace (the timeline covers the intact part), 8 internal.\n";
+
+static const char *const ext[] = {
+	[SS_EXPORT_HTML] = ".html",
+	[SS_EXPORT_PERFETTO] = ".pftrace",
+	[SS_EXPORT_JSON] = ".json",
+};
+
+static int parse_pids(const char *arg, uint32_t **pids, size_t *n)
+{
+	const char *p = arg;
+
+	while (*p) {
+		char *end;
+		unsigned long v;
+		uint32_t *np;
+
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || end == p || v == 0 || v > 0x3fffffff ||
+		    (*end && *end != ','))
+			return -1;
+		np = realloc(*pids, (*n + 1) * sizeof(**pids));
+		if (!np)
+			return -1;
+		*pids = np;
+		(*pids)[(*n)++] = v;
+		p = *end ? end + 1 : end;
+	}
+	return *n ? 0 : -1;
+}
+
+static char *default_output(const char *in, int fmt)
+{
+	size_t n = strlen(in);
+	char *out = malloc(n + 16);
+
+	if (!out)
+		return NULL;
+	memcpy(out, in, n + 1);
+	if (n > 6 && !strcmp(in + n - 6, ".trace"))
+		out[n - 6] = 0;
+	strcat(out, ext[fmt]);
+	return out;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct ss_export_opts o = { .format = SS_EXPORT_HTML, .to_ns = UINT64_MAX };
+	struct ss_export_stats st = { 0 };
+	const char *output = NULL;
+	char *def_out = NULL, *tmp = NULL, err[512];
+	uint32_t *pids = NULL;
+	size_t npids = 0;
+	struct ss_reader *r;
+	int c, code, quiet = 0;
+	FILE *f;
+
+	while ((c = getopt_long(argc, argv, "f:o:p:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "html"))
+				o.format = SS_EXPORT_HTML;
+			else if (!strcmp(optarg, "perfetto") || !strcmp(optarg, "pftrace"))
+				o.format = SS_EXPORT_PERFETTO;
+			else if (!strcmp(optarg, "json"))
+				o.format = SS_EXPORT_JSON;
+			else
+				return cli_usage("export", "unknown format '%s' (html, perfetto, json)",
+						 optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'F':
+			if (ss_parse_dur(optarg, &o.from_ns))
+				return cli_usage("export", "bad --from '%s'", optarg);
+			break;
+		case 'T':
+			if (ss_parse_dur(optarg, &o.to_ns))
+				return cli_usage("export", "bad --to '%s'", optarg);
+			break;
+		case 'p':
+			if (parse_pids(optarg, &pids, &npids)) {
+				free(pids);
+				return cli_usage("export", "bad --pid '%s'", optarg);
+			}
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			free(pids);
+			return cli_help(help);
+		default:
+			free(pids);
+			return cli_usage("export", "unknown option");
+		}
+	}
+	if (optind != argc - 1) {
+		free(pids);
+		return cli_usage("export", optind >= argc ? "no trace file given" :
+				 "one trace file, please");
+	}
+	if (o.from_ns > o.to_ns) {
+		free(pids);
+		return cli_usage("export", "--from is after --to");
+	}
+	o.pids = pids;
+	o.npids = npids;
+	r = ss_reader_open(argv[optind], err, sizeof(err), &code);
+	if (!r) {
+		ss_err("%s", err);
+		free(pids);
+		return code;
+	}
+	if (!output)
+		output = def_out = default_output(argv[optind], o.format);
+	if (!output) {
+		code = SS_EXIT_INTERNAL;
+		goto out;
+	}
+	if (!strcmp(output, "-")) {
+		f = stdout;
+	} else {
+		/* Written next to the target and renamed: a failed export
+		 * leaves no half file under the final name. */
+		tmp = malloc(strlen(output) + 16);
+		if (!tmp) {
+			code = SS_EXIT_INTERNAL;
+			goto out;
+		}
+		sprintf(tmp, "%s.tmp%d", output, (int)getpid());
+		f = fopen(tmp, "w");
+		if (!f) {
+			ss_err("cannot write %s: %s", output, strerror(errno));
+			code = SS_EXIT_IO;
+			goto out;
+		}
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	code = ss_export(r, &o, f, &st);
+	if (f != stdout) {
+		if (fclose(f) && code == SS_OK)
+			code = SS_EXIT_IO;
+		if (code == SS_OK && rename(tmp, output))
+			code = SS_EXIT_IO;
+		if (code != SS_OK)
+			unlink(tmp);
+	}
+	if (code == SS_EXIT_IO)
+		ss_err("cannot write %s: %s", output, strerror(errno ? errno : EIO));
+	else if (code != SS_OK)
+		ss_err("export failed");
+	if (code == SS_OK) {
+		code = ss_reader_report_damage(r, argv[optind]);
+		if (!quiet && f != stdout)
+			fprintf(stderr, "[ switchscope export: %llu records, %llu items, "
+				"%llu lost records marked -> %s ]\n",
+				(unsigned long long)st.records,
+				(unsigned long long)st.items,
+				(unsigned long long)st.lost, output);
+	}
+out:
+	free(tmp);
+	free(def_out);
+	free(pids);
+	ss_reader_close(r);
+	return code;
+}

@@ -1,0 +1,23 @@
+/* switchscope report: text tables and JSON from one analysis. */
+#ifndef SS_REPORT_H
+#define SS_REPORT_H
+
+#include <stdio.h>
+
+#include "analysis.h"
+
+struct report_opts {
+	const char *path;
+	int json;
+	int hist;		/* per-thread histograms */
+	size_t max_rows;	/* 0: all */
+	int damaged;
+};
+
+/* Traced threads sorted by switches, most first; *n set. malloc'd. */
+struct ss_thread **report_threads(struct ss_analysis *a, size_t *n);
+
+void report_text(FILE *f, struct ss_analysis *a, const struct report_opts *o);
+void report_json(FILE *f, struct ss_analysis *a, const struct report_opts *o);
+
+#endif

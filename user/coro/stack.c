@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Coroutine stacks: page-rounded mmap'd memory with a guard region below,
+ * and a per-thread cache of freed stacks of the default size.
+ *
+ * Guards: MADV_GUARD_INSTALL (Linux 6.13) makes the guard without a
+ * mapping of its own, so stacks cost one merged mapping between them and
+ * vm.max_map_count does not bound their number. Elsewhere a PROT_NONE page
+ * is one more mapping per stack. The madvise guard is verified once: some
+ * environments (qemu-user) accept unknown madvise advice and do nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+#include "internal.h"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102
+#endif
+
+/* CORO_GUARD_SIZE: catches frames up to 16 KiB past the end */
+#define GUARD_LEN	CORO_GUARD_SIZE
+
+static size_t page_size;
+static int guard_madvise;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* Does a guard installed by madvise really fault? A write(2) from it must
+ * fail with EFAULT. */
+static void probe_guard(void)
+{
+	char *p;
+	int fds[2];
+
+	page_size = (size_t)sysconf(_SC_PAGESIZE);
+	p = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	if (madvise(p, page_size, MADV_GUARD_INSTALL) == 0 &&
+	    pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+		guard_madvise = write(fds[1], p, 1) < 0 && errno == EFAULT;
+		close(fds[0]);
+		close(fds[1]);
+	}
+	munmap(p, 2 * page_size);
+}
+
+size_t coro_page_size(void)
+{
+	pthread_once(&once, probe_guard);
+	return page_size;
+}
+
+const char *coro_guard_mode(void)
+{
+	pthread_once(&once, probe_guard);
+	return guard_madvise ? "madvise" : "mprotect";
+}
+
+/* Touch every page. MADV_POPULATE_WRITE would batch the faults, but
+ * qemu-user accepts it and does nothing. The stack is unused: zeroes are
+ * harmless, and a write is what makes a private page resident. */
+static void prefault(struct coro_stack *st)
+{
+	for (volatile char *p = st->hi - 1; p >= st->lo; p -= page_size)
+		*p = 0;
+}
+
+static int stack_map(struct coro_stack *st, size_t size)
+{
+	size_t len = size + GUARD_LEN;
+	char *map;
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (map == MAP_FAILED)
+		return -ENOMEM;
+	/* a huge page would make every touched stack cost 2 MiB */
+	(void)madvise(map, len, MADV_NOHUGEPAGE);
+	if (!(guard_madvise && madvise(map, GUARD_LEN, MADV_GUARD_INSTALL) == 0) &&
+	    mprotect(map, GUARD_LEN, PROT_NONE) < 0) {
+		/* ENOMEM here: vm.max_map_count reached */
+		munmap(map, len);
+		return -ENOMEM;
+	}
+	st->map = map;
+	st->map_len = len;
+	st->lo = map + GUARD_LEN;
+	st->hi = map + len;
+	return 0;
+}
+
+int coro_stack_get(struct sched *s, struct coro_stack *st, size_t size, unsigned int flags)
+{
+	int rc;
+
+	pthread_once(&once, probe_guard);
+	size = (size + page_size - 1) & ~(page_size - 1);
+	if (!s->cache_size)
+		s->cache_size = (coro_cfg.stack_size + page_size - 1) & ~(page_size - 1);
+	if (!(flags & CORO_F_FRESH_STACK) && size == s->cache_size && s->ncache) {
+		*st = s->stack_cache[--s->ncache];
+#if defined(__SANITIZE_ADDRESS__)
+		/* frames of the previous owner left poisoned red zones */
+		__asan_unpoison_memory_region(st->lo, size);
+#endif
+	} else {
+		rc = stack_map(st, size);
+		if (rc)
+			return rc;
+	}
+	if (flags & CORO_F_PREFAULT)
+		prefault(st);
+	else if (!(flags & CORO_F_FRESH_STACK))
+		/* The page the first frames go on, made resident now: only a
+		 * stack handed out untouched on purpose takes its first fault
+		 * inside its first switch. */
+		*(volatile char *)(st->hi - 1) = 0;
+	return 0;
+}
+
+void coro_stack_put(struct sched *s, struct coro_stack *st)
+{
+	size_t size = (size_t)(st->hi - st->lo);
+
+	if (!(coro_cfg.stack_flags & CORO_F_FRESH_STACK) && size == s->cache_size) {
+		if (!s->stack_cache)
+			s->stack_cache = malloc(STACK_CACHE_MAX * sizeof(*s->stack_cache));
+		if (s->stack_cache && s->ncache < STACK_CACHE_MAX) {
+			s->stack_cache[s->ncache++] = *st;
+			st->map = NULL;
+			return;
+		}
+	}
+	munmap(st->map, st->map_len);
+	st->map = NULL;
+}
+
+void coro_stack_cache_drain(struct sched *s)
+{
+	while (s->ncache) {
+		struct coro_stack *st = &s->stack_cache[--s->ncache];
+
+		munmap(st->map, st->map_len);
+	}
+	free(s->stack_cache);
+	s->stack_cache = NULL;
+}

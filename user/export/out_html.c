@@ -1,0 +1,263 @@
+/* The HTML viewer: one self-contained file. The viewer's CSS and JavaScript
+ * (web/, embedded at build time) come with the data: slices and marks as
+ * fixed-size binary records in base64, streamed as the engine hands them
+ * out, then a JSON block with what is only known at the end (names,
+ * totals). Nothing is loaded from anywhere else.
+ *
+ * A record, 32 bytes little-endian (web/data.js reads it):
+ *   u8 kind (enum xkind), u8 flags, u16 cpu, u32 thread index,
+ *   f64 t0, f64 t1 (ns after the recording start), u32 a, u32 b
+ * XK_WAIT: a = waker's thread index + 1 (0: irq/idle or unknown).
+ * XK_CORO: a = coroutine id (low 32 bits), b = cost of the switch, ns.
+ * XK_MARK: flags = enum xmark_kind, t1 = mark argument a, a/b = argument b
+ * (low/high 32 bits); thread index ~0 for lost records. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "ss.h"
+#include "web_assets.h"
+
+#define REC_SIZE	32
+#define BATCH_RECS	3072	/* a multiple of 3: base64 without padding */
+
+struct html_sink {
+	struct xsink s;
+	struct xmodel *m;
+	uint8_t *buf;		/* BATCH_RECS records */
+	size_t n;
+	char *b64;
+	struct xthread **threads;	/* by index */
+	size_t nthreads, cap;
+	uint64_t nrec;
+	int nomem;
+};
+
+static void base64(FILE *f, char *out, const uint8_t *in, size_t len)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0, i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = in[i] << 16 | in[i + 1] << 8 | in[i + 2];
+
+		out[o++] = tab[v >> 18];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = tab[(v >> 6) & 63];
+		out[o++] = tab[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = in[i] << 16 | (i + 1 < len ? in[i + 1] << 8 : 0);
+
+		out[o++] = tab[v >> 18];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	fwrite(out, 1, o, f);
+}
+
+static void flush(struct html_sink *h)
+{
+	base64(h->s.out, h->b64, h->buf, h->n * REC_SIZE);
+	h->n = 0;
+}
+
+static uint32_t idx_of(struct html_sink *h, struct xthread *t)
+{
+	if (!t)
+		return UINT32_MAX;
+	if (t->out_idx < 0) {
+		if (h->nthreads == h->cap) {
+			size_t cap = h->cap ? h->cap * 2 : 256;
+			struct xthread **n = realloc(h->threads, cap * sizeof(*n));
+
+			if (!n) {
+				h->nomem = 1;
+				return UINT32_MAX;
+			}
+			h->threads = n;
+			h->cap = cap;
+		}
+		t->out_idx = h->nthreads;
+		h->threads[h->nthreads++] = t;
+	}
+	return t->out_idx;
+}
+
+static void put(struct html_sink *h, uint8_t kind, uint8_t flags, uint16_t cpu,
+		uint32_t idx, double t0, double t1, uint32_t a, uint32_t b)
+{
+	uint8_t *r = h->buf + h->n * REC_SIZE;
+
+	r[0] = kind;
+	r[1] = flags;
+	memcpy(r + 2, &cpu, 2);
+	memcpy(r + 4, &idx, 4);
+	memcpy(r + 8, &t0, 8);
+	memcpy(r + 16, &t1, 8);
+	memcpy(r + 24, &a, 4);
+	memcpy(r + 28, &b, 4);
+	h->nrec++;
+	if (++h->n == BATCH_RECS)
+		flush(h);
+}
+
+static void html_slice(struct xsink *s, const struct xslice *sl)
+{
+	struct html_sink *h = (struct html_sink *)s;
+	uint32_t a = 0, b = 0;
+
+	if (sl->kind == XK_WAIT && sl->waker)
+		a = idx_of(h, sl->waker) + 1;
+	else if (sl->kind == XK_CORO) {
+		a = (uint32_t)sl->coro;
+		b = sl->coro_dur > UINT32_MAX ? UINT32_MAX : sl->coro_dur;
+	}
+	put(h, sl->kind, sl->flags, sl->cpu, idx_of(h, sl->t), sl->t0, sl->t1, a, b);
+}
+
+static void html_mark(struct xsink *s, const struct xmark *mk)
+{
+	struct html_sink *h = (struct html_sink *)s;
+
+	put(h, XK_MARK, mk->kind, mk->cpu, idx_of(h, mk->t), mk->ts, mk->a,
+	    (uint32_t)mk->b, mk->b >> 32);
+}
+
+static void asset(FILE *f, const char *const *parts)
+{
+	for (; *parts; parts++)
+		fputs(*parts, f);
+}
+
+static int html_begin(struct xsink *s, struct xmodel *m)
+{
+	struct html_sink *h = (struct html_sink *)s;
+	const char *title = m->opts->title ? m->opts->title : m->meta->cmdline;
+	FILE *f = s->out;
+
+	h->m = m;
+	h->buf = malloc(BATCH_RECS * REC_SIZE);
+	h->b64 = malloc(BATCH_RECS * REC_SIZE / 3 * 4 + 8);
+	if (!h->buf || !h->b64)
+		return -1;
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	      "<meta name=\"generator\" content=\"switchscope export\">\n<title>", f);
+	/* The title as HTML text: escape what could start markup. */
+	fputs("switchscope: ", f);
+	for (size_t i = 0; i < sizeof(m->meta->cmdline) && title[i]; i++) {
+		char c = title[i];
+
+		if (c == '<')
+			fputs("&lt;", f);
+		else if (c == '>')
+			fputs("&gt;", f);
+		else if (c == '&')
+			fputs("&amp;", f);
+		else
+			putc(c, f);
+	}
+	fputs("</title>\n<style>\n", f);
+	asset(f, ss_web_css);
+	fputs("</style>\n</head><body>\n"
+	      "<script type=\"application/octet-stream\" id=\"ss-data\">", f);
+	return 0;
+}
+
+static void kv_str(FILE *f, const char *key, const char *v, size_t n)
+{
+	fprintf(f, "\"%s\":", key);
+	xs_json_str(f, v, n);
+	putc(',', f);
+}
+
+static void meta_json(struct html_sink *h, struct xmodel *m)
+{
+	const struct ss_meta *me = m->meta;
+	FILE *f = h->s.out;
+	int first = 1;
+
+	fputs("<script type=\"application/json\" id=\"ss-meta\">{\"version\":1,", f);
+	kv_str(f, "command", me->cmdline, sizeof(me->cmdline));
+	kv_str(f, "title", m->opts->title ? m->opts->title : me->cmdline, 256);
+	kv_str(f, "kernel", me->release, sizeof(me->release));
+	kv_str(f, "host", me->hostname, sizeof(me->hostname));
+	kv_str(f, "machine", me->machine, sizeof(me->machine));
+	fprintf(f, "\"start_ns\":%" PRIu64 ",\"start_realtime_ns\":%" PRIu64
+		",\"from\":%" PRIu64 ",\"end\":%" PRIu64 ",\"ncpu\":%u,"
+		"\"system_wide\":%s,\"records\":%" PRIu64 ",\"items\":%" PRIu64
+		",\"lost\":%" PRIu64 ",",
+		(uint64_t)me->start_ns, (uint64_t)me->start_realtime_ns, m->from, m->end, m->ncpu,
+		m->system_wide ? "true" : "false", m->records, h->nrec, m->lost);
+	fprintf(f, "\"counts\":{\"switches\":%" PRIu64 ",\"preempted\":%" PRIu64
+		",\"wakeups\":%" PRIu64 ",\"coro_switches\":%" PRIu64 ",\"records\":{",
+		m->switches, m->preempt, m->wakeups, m->coro_switches);
+	for (unsigned int i = 0; i < SS_EV_MAX; i++) {
+		if (!m->count[i])
+			continue;
+		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", ss_type_name(i),
+			m->count[i]);
+		first = 0;
+	}
+	fputs("}},\"cpus\":[", f);
+	first = 1;
+	for (uint32_t c = 0; c < m->ncpu; c++) {
+		if (!m->cpu_seen[c])
+			continue;
+		fprintf(f, "%s%u", first ? "" : ",", c);
+		first = 0;
+	}
+	/* Threads by index: tid, tgid, name, process name, traced, kernel
+	 * thread, coroutine lane, switches out, preempted, wakeups,
+	 * coroutine switches. */
+	fputs("],\"threads\":[", f);
+	for (size_t i = 0; i < h->nthreads; i++) {
+		struct xthread *t = h->threads[i];
+
+		fprintf(f, "%s[%u,%u,", i ? ",\n" : "", t->tid, t->tgid);
+		xs_json_str(f, t->comm, SS_COMM_LEN);
+		putc(',', f);
+		xs_json_str(f, xmodel_process_name(m, t), SS_COMM_LEN);
+		fprintf(f, ",%d,%d,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]",
+			xmodel_traced(m, t), t->kthread, t->has_coro, t->n_switch_out,
+			t->n_preempt, t->n_wakeups, t->n_coro_switch);
+	}
+	fputs("]}</script>\n", f);
+}
+
+static int html_end(struct xsink *s, struct xmodel *m)
+{
+	struct html_sink *h = (struct html_sink *)s;
+	FILE *f = s->out;
+
+	if (h->n)
+		flush(h);
+	fputs("</script>\n", f);
+	meta_json(h, m);
+	fputs("<script>\n", f);
+	asset(f, ss_web_js);
+	fputs("</script>\n</body></html>\n", f);
+	free(h->buf);
+	free(h->b64);
+	free(h->threads);
+	if (h->nomem)
+		return SS_EXIT_INTERNAL;
+	return ferror(f) ? SS_EXIT_IO : SS_OK;
+}
+
+struct xsink *xsink_html(FILE *out)
+{
+	struct html_sink *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->s.begin = html_begin;
+	h->s.slice = html_slice;
+	h->s.mark = html_mark;
+	h->s.end = html_end;
+	h->s.out = out;
+	return &h->s;
+}

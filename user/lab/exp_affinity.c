@@ -1,0 +1,174 @@
+/* Row: CPU affinity. The pinned ping-pong (from the switch row) against
+ * the same left free to migrate, and against its two sides pinned to two
+ * CPUs (coroutines: one scheduler thread per CPU, a channel between).
+ * The traces count migrations and wakeups that cross CPUs. On this VM an
+ * idle vCPU halts, so waking a task on the other one costs tens of
+ * microseconds: those figures are the VM's as much as the scheduler's. */
+#include <string.h>
+
+#include "lab.h"
+#include "pingpong.h"
+#include "ss.h"
+
+static const char *const pp_kind[LAB_KINDS] = { "process", "thread", "coro" };
+
+struct aff_ev {
+	int ok;
+	double handovers;
+	uint64_t migrations, wakings, cross, to_idle;
+};
+
+static void traced(struct lab *L, struct lab_row *r, const struct lab_pp *p, const char *name,
+		   struct aff_ev *a)
+{
+	struct lab_ev ev;
+
+	if (lab_pp_evidence(L, r, p, name, 0, &ev, &a->handovers))
+		return;
+	a->ok = 1;
+	a->migrations = ev.side_migrations;
+	a->wakings = ev.handover_wakings;
+	a->cross = ev.handover_wakings_cross;
+	a->to_idle = ev.side_out[SS_CLASS_TO_IDLE];
+	lab_evidence_free(&ev);
+}
+
+static double per1000(uint64_t n, double of)
+{
+	return of > 0 ? 1000.0 * (double)n / of : 0;
+}
+
+void lab_exp_affinity(struct lab *L)
+{
+	struct lab_row *r = lab_row_new(L, "affinity",
+		"CPU affinity avoids cache loss from migration",
+		"the ping-pong pinned to one CPU vs free to migrate vs its two sides on two "
+		"CPUs: time per hand-over (coroutines across CPUs: a channel between two "
+		"scheduler threads)");
+	struct lab_samples fr[LAB_KINDS] = { 0 }, two[LAB_KINDS] = { 0 }, apart[LAB_KINDS] = { 0 };
+	uint64_t r_free = L->o.quick ? 1000 : 5000, r_two = L->o.quick ? 200 : 1000;
+	int reps = L->o.quick ? 2 : 3;
+	struct lab_line *lp, *lf, *l2;
+	struct aff_ev ef[LAB_KINDS] = { 0 }, e2[LAB_KINDS] = { 0 };
+	double slow_free, slow_pfree, slow_two, mig = 0, cross = 0, cross_free = 0, idle = 0;
+	double wakings = 0;
+	double h_free = 0, h_two = 0;
+	struct lab_fig ap, at;
+	char mig_txt[96], kinds[200];
+	int slower, split;
+
+	lab_progress(L, "affinity: free and two-CPU ping-pongs, %d rounds", reps);
+	for (int rep = 0; rep < reps; rep++)
+		for (int k = 0; k < LAB_KINDS; k++) {
+			struct lab_pp pf = { pp_kind[k], k == LAB_CORO ? "yield" : "futex", "free",
+					     k == LAB_CORO ? r_free * 100 : r_free, 1, NULL };
+			struct lab_pp p2 = { pp_kind[k], k == LAB_CORO ? "chan" : "futex", "0,1",
+					     r_two, 1, NULL };
+
+			lab_pp_measure(L, &pf, &fr[k], NULL, &apart[k]);
+			lab_pp_measure(L, &p2, &two[k], NULL, NULL);
+		}
+	lp = lab_line(r, "pinned, one CPU", LAB_NS);
+	lf = lab_line(r, "free to migrate", LAB_NS);
+	l2 = lab_line(r, "two CPUs", LAB_NS);
+	/* free runs too: the scheduler may split a pair */
+	lf->vm = l2->vm = 1;
+	for (int k = 0; k < LAB_KINDS; k++) {
+		lp->f[k] = L->pinned[k];
+		lf->f[k] = lab_fig_of(&fr[k]);
+		l2->f[k] = lab_fig_of(&two[k]);
+	}
+
+	for (int k = 0; k < LAB_KINDS; k++) {
+		/* coroutine probes cost microseconds a hit: short traced runs */
+		struct lab_pp pf = { pp_kind[k], k == LAB_CORO ? "yield" : "futex", "free",
+				     k == LAB_CORO ? 500 : L->o.quick ? 1000 : 2000, 1, NULL };
+		struct lab_pp p2 = { pp_kind[k], k == LAB_CORO ? "chan" : "futex", "0,1",
+				     k == LAB_CORO ? 200 : L->o.quick ? 200 : 500, 1, NULL };
+		char name[40];
+
+		if (k == LAB_CORO && L->o.quick && L->trace_ok) {
+			lab_evidence_text(r, "the coroutine runs are not traced with --quick");
+			continue;
+		}
+		snprintf(name, sizeof(name), "affinity-free-%s", pp_kind[k]);
+		traced(L, r, &pf, name, &ef[k]);
+		snprintf(name, sizeof(name), "affinity-two-%s", pp_kind[k]);
+		traced(L, r, &p2, name, &e2[k]);
+	}
+	for (int k = 0; k < LAB_KINDS; k++) {
+		if (ef[k].ok && k != LAB_CORO) {
+			mig += (double)ef[k].migrations;
+			cross_free += (double)ef[k].cross;
+			h_free += ef[k].handovers;
+		}
+		if (e2[k].ok) {
+			cross += (double)e2[k].cross;
+			wakings += (double)e2[k].wakings;
+			idle += (double)e2[k].to_idle;
+			h_two += e2[k].handovers;
+		}
+	}
+	if (h_two > 0) {
+		lab_check(r, wakings > 0 && cross == wakings,
+			  "two CPUs: every wakeup of one side by the other crosses CPUs "
+			  "(sched_waking with another target CPU)", "%.0f of %.0f", cross, wakings);
+		lab_evidence_text(r, "on two CPUs, %.0f of %.0f wakeups of one side by the "
+				  "other crossed CPUs, for %.0f hand-overs (at the others the side "
+				  "found the token passed before it slept), and %.0f times a side "
+				  "left its CPU idle", cross, wakings, h_two, idle);
+	}
+	if (h_free > 0) {
+		lab_count(r, "free.migrations_per_1000_handovers", per1000((uint64_t)mig, h_free));
+		lab_count(r, "free.cross_cpu_wakeups_per_1000_handovers",
+			  per1000((uint64_t)cross_free, h_free));
+		lab_evidence_text(r, "left free, processes and threads: %.0f migrations in "
+				  "%.0f hand-overs (%.1f per 1000), and %.0f wakeups went to the "
+				  "other CPU", mig, h_free, per1000((uint64_t)mig, h_free), cross_free);
+	}
+
+	ap = lab_fig_of(&apart[LAB_PROC]);
+	at = lab_fig_of(&apart[LAB_THREAD]);
+	lab_count(r, "free.process_apart_share", ap.v);
+	lab_count(r, "free.thread_apart_share", at.v);
+	slow_free = lab_ratio(&lf->f[LAB_THREAD], &lp->f[LAB_THREAD]);
+	slow_pfree = lab_ratio(&lf->f[LAB_PROC], &lp->f[LAB_PROC]);
+	slow_two = lab_ratio(&l2->f[LAB_THREAD], &lp->f[LAB_THREAD]);
+	snprintf(mig_txt, sizeof(mig_txt), h_free > 0 ? "%.1f migrations per 1000 hand-overs "
+		 "in the traced free runs" : "migrations not traced", per1000((uint64_t)mig, h_free));
+	snprintf(kinds, sizeof(kinds), "a thread hand-over cost %.1fx the pinned one, with "
+		 "the sides on different CPUs for %.0f%% of the hand-overs; a process "
+		 "hand-over %.1fx, %.0f%%", slow_free, 100 * at.v, slow_pfree, 100 * ap.v);
+	slower = lab_clearly_above(&lf->f[LAB_THREAD], &lp->f[LAB_THREAD]) ||
+		 lab_clearly_above(&lf->f[LAB_PROC], &lp->f[LAB_PROC]);
+	split = (at.v >= 0.1 && lab_clearly_above(&lf->f[LAB_THREAD], &lp->f[LAB_THREAD])) ||
+		(ap.v >= 0.1 && lab_clearly_above(&lf->f[LAB_PROC], &lp->f[LAB_PROC]));
+	if (!slow_free || !slow_two || !slow_pfree) {
+		lab_reason(r, LAB_DEPENDS, "a workload failed: no comparison");
+	} else if (slower && h_free > 0 && per1000((uint64_t)mig, h_free) >= 10) {
+		lab_reason(r, LAB_CONFIRMED, "left free, %s, with %s; across two CPUs %.0fx, "
+			   "mostly waiting for the other vCPU to wake (VM-dependent)", kinds,
+			   mig_txt, slow_two);
+	} else if (at.v >= 0.1 && lab_clearly_above(&lp->f[LAB_THREAD], &lf->f[LAB_THREAD])) {
+		lab_reason(r, LAB_DEPENDS, "left free, %s: split over two CPUs that were not "
+			   "idle, the sides overlapped and a wakeup across CPUs was cheap, so "
+			   "pinning both to one CPU was slower; split on purpose it cost %.0fx, "
+			   "as an idle vCPU halts (VM-dependent). Migrations are not the point "
+			   "(%s): affinity decides where the wakeups go", kinds, slow_two, mig_txt);
+	} else if (split) {
+		lab_reason(r, LAB_DEPENDS, "left free, %s. Where the scheduler split a pair over "
+			   "the two CPUs, each hand-over became a wakeup across CPUs (%.0fx the "
+			   "pinned cost when split on purpose; VM-dependent: idle vCPUs halt). "
+			   "Migrations are not the cause (%s): pinning helps by keeping a pair "
+			   "on one CPU, not by saving its caches", kinds, slow_two, mig_txt);
+	} else {
+		lab_reason(r, LAB_DEPENDS, "left free, %s: pinning gained nothing beyond the "
+			   "spread of the runs (%s). What costs is a pair split over two CPUs on "
+			   "purpose: %.0fx, every hand-over a wakeup of the other CPU "
+			   "(VM-dependent: idle vCPUs halt), not a cache refill", kinds, mig_txt,
+			   slow_two);
+	}
+	lab_evidence_text(r, "in the untraced free runs the sides were on different CPUs "
+			  "for %.0f%% (processes) and %.0f%% (threads) of the hand-overs, by "
+			  "sched_getcpu() in the workload", 100 * ap.v, 100 * at.v);
+}

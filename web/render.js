@@ -1,0 +1,541 @@
+/* switchscope viewer: drawing. One canvas; lanes are drawn with a level of
+ * detail that keeps the cost per frame proportional to the pixels, not to
+ * the slices: a slice at least one pixel wide is drawn as it is, a pixel
+ * column holding many short slices is drawn once, as the share of time each
+ * state takes in it (from the lanes' prefix sums). */
+(function (SS) {
+  "use strict";
+
+  SS.LABEL_W = 200;
+  SS.RULER_H = 30;
+  SS.ROW_H = { cpu: 22, proc: 18, thread: 20, coro: 16 };
+
+  SS.color = {
+    running: "#2f9e57",
+    runnable: "#f0a030",
+    sleep: "#b9c7d8",
+    blocked: "#c0504d",
+    stopped: "#8e7cc3",
+    preempt: "#d62728",
+    voluntary: "#1f5fb4",
+    coro: "#7b3fb8",
+    scheduler: "#c9c9c9",
+    arrow: "rgba(40,40,40,0.75)",
+    lost: "rgba(220,0,0,0.18)",
+    lostLine: "#e00000",
+    newtask: "#138a36",
+    exit: "#222222",
+    select: "rgba(60,120,220,0.15)",
+    unsure: "rgba(120,120,120,0.35)",
+  };
+
+  function hue(n) {
+    let x = (n * 2654435761) >>> 0;
+    x ^= x >>> 15;
+    return x % 360;
+  }
+
+  const procColors = new Map();
+  SS.procColor = function (tgid) {
+    let c = procColors.get(tgid);
+    if (!c) {
+      c = "hsl(" + hue(tgid) + ",55%,52%)";
+      procColors.set(tgid, c);
+    }
+    return c;
+  };
+
+  const coroColors = new Map();
+  SS.coroColor = function (id) {
+    if (id === 0) return SS.color.scheduler;
+    let c = coroColors.get(id);
+    if (!c) {
+      c = "hsl(" + hue(id + 7919) + ",60%,62%)";
+      coroColors.set(id, c);
+    }
+    return c;
+  };
+
+  /* One duration formatter: 3-4 significant digits and a unit. */
+  SS.fmtDur = function (ns) {
+    const a = Math.abs(ns);
+    if (a < 1e3) return ns.toFixed(0) + " ns";
+    if (a < 1e6) return (ns / 1e3).toPrecision(a < 1e4 ? 3 : 4) + " us";
+    if (a < 1e9) return (ns / 1e6).toPrecision(a < 1e7 ? 3 : 4) + " ms";
+    return (ns / 1e9).toPrecision(a < 1e10 ? 4 : 5) + " s";
+  };
+
+  /* Rectangles grouped by fill style, drawn with one path per style. */
+  function Batch() {
+    this.map = new Map();
+  }
+  Batch.prototype.rect = function (style, x, y, w, h) {
+    let a = this.map.get(style);
+    if (!a) {
+      a = [];
+      this.map.set(style, a);
+    }
+    a.push(x, y, w, h);
+  };
+  Batch.prototype.flush = function (ctx) {
+    for (const [style, a] of this.map) {
+      ctx.fillStyle = style;
+      ctx.beginPath();
+      for (let i = 0; i < a.length; i += 4) ctx.rect(a[i], a[i + 1], a[i + 2], a[i + 3]);
+      ctx.fill();
+    }
+    this.map.clear();
+  };
+
+  function Renderer(model, canvas) {
+    this.m = model;
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d", { alpha: false });
+    this.rows = model.layout();
+    this.rowY = [];
+    let y = 0;
+    for (const r of this.rows) {
+      this.rowY.push(y);
+      y += SS.ROW_H[r.kind];
+    }
+    this.totalH = y;
+    this.batch = new Batch();
+    this.view = { t0: model.meta.from, scale: 1, w: 1, h: 1, scrollY: 0 };
+    this.sel = null;
+    this.highlight = new Set();
+    this.coroMatch = null;
+    this.hover = null;
+    this.arrowsShown = 0;
+    this.arrowsHidden = false;
+    this.frameMs = 0;
+    this.threadRow = new Map();
+    this.rows.forEach((r, i) => { if (r.kind === "thread") this.threadRow.set(r.thread.idx, i); });
+  }
+
+  Renderer.prototype.resize = function (w, h) {
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.floor(w * dpr);
+    this.canvas.height = Math.floor(h * dpr);
+    this.canvas.style.width = w + "px";
+    this.canvas.style.height = h + "px";
+    this.dpr = dpr;
+    this.cssW = w;
+    this.cssH = h;
+    const oldW = this.view.w;
+    this.view.w = Math.max(1, w - SS.LABEL_W);
+    this.view.h = h;
+    if (oldW > 1) this.view.scale *= oldW / this.view.w;
+  };
+
+  Renderer.prototype.fit = function (a, b) {
+    if (b <= a) b = a + 1000;
+    this.view.t0 = a;
+    this.view.scale = (b - a) / this.view.w;
+  };
+
+  Renderer.prototype.xOf = function (t) {
+    return SS.LABEL_W + (t - this.view.t0) / this.view.scale;
+  };
+
+  Renderer.prototype.tOf = function (x) {
+    return this.view.t0 + (x - SS.LABEL_W) * this.view.scale;
+  };
+
+  /* Index of the row at canvas y (css px), or -1. */
+  Renderer.prototype.rowAt = function (y) {
+    const yy = y - SS.RULER_H + this.view.scrollY;
+    if (y < SS.RULER_H || yy >= this.totalH) return -1;
+    let lo = 0, hi = this.rowY.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.rowY[mid] > yy) hi = mid; else lo = mid + 1;
+    }
+    return lo - 1;
+  };
+
+  Renderer.prototype.sliceStyle = function (row, r, f) {
+    const m = this.m, K = SS.K;
+    if (row.kind === "cpu") {
+      /* A task that is not traced leaves the CPU unseen: its end is not
+       * known, only that it ran from here. */
+      const t = m.threads[m.thread(r)], e = f & SS.F.END;
+      return e === SS.END.UNSURE || e === SS.END.OPEN && !t.traced ? SS.color.unsure :
+        SS.procColor(t.tgid);
+    }
+    if (row.kind === "coro") return SS.coroColor(m.a(r));
+    const k = m.kind(r);
+    if (k === K.RUN) return SS.color.running;
+    if (k === K.WAIT) return SS.color.runnable;
+    const e = f & SS.F.END;
+    return e === SS.END.BLOCK ? SS.color.blocked : e === SS.END.STOP ? SS.color.stopped : SS.color.sleep;
+  };
+
+  /* The slices of one lane, with level of detail. */
+  Renderer.prototype.drawLane = function (row, y, h) {
+    const l = row.lane, m = this.m, v = this.view, B = this.batch;
+    const t0 = v.t0, sc = v.scale, W = v.w, tEnd = t0 + W * sc, X = SS.LABEL_W;
+    const thread = row.kind === "thread";
+    let i = SS.lower(l.e, t0, 0, l.n);
+    while (i < l.n) {
+      const s = l.s[i];
+      if (s > tEnd) break;
+      const x0 = (s - t0) / sc, x1 = (l.e[i] - t0) / sc;
+      if (x1 - x0 >= 1) {
+        const r = l.r[i], f = m.flags(r);
+        const a = Math.max(x0, -2), b = Math.min(x1, W + 2);
+        const st = this.sliceStyle(row, r, f);
+        if (thread && m.kind(r) === SS.K.SLEEP) {
+          B.rect(st, X + a, y + h * 0.42, b - a, h * 0.16);
+        } else {
+          B.rect(st, X + a, y + 2, b - a, h - 4);
+          if (row.kind === "cpu" && b - a > 40) this.labels.push([X + a, X + b, y + h / 2, r]);
+          if (row.kind === "coro" && b - a > 40) this.labels.push([X + a, X + b, y + h / 2, r]);
+        }
+        i++;
+        continue;
+      }
+      /* Many slices end inside this pixel column: draw the column once. */
+      const col = Math.max(0, Math.floor(x0));
+      let j = SS.upper(l.e, t0 + (col + 1) * sc, i + 1, l.n);
+      if (j <= i) j = i + 1;
+      const span = l.e[j - 1] - l.s[i] || 1;
+      if (thread) {
+        const run = (l.cum[0][j] - l.cum[0][i]) / span;
+        const wait = (l.cum[1][j] - l.cum[1][i]) / span;
+        const hr = (h - 4) * run, hw = (h - 4) * wait;
+        B.rect(SS.color.sleep, X + col, y + h * 0.42, 1, h * 0.16);
+        if (hr > 0) B.rect(SS.color.running, X + col, y + h - 2 - hr, 1, hr);
+        if (hw > 0) B.rect(SS.color.runnable, X + col, y + h - 2 - hr - hw, 1, hw);
+      } else {
+        const busy = Math.min(1, (l.cum[0][j] - l.cum[0][i]) / span);
+        const st = row.kind === "cpu" ? this.sliceStyle(row, l.r[i], m.flags(l.r[i])) : SS.color.coro;
+        const hb = Math.max(1, (h - 4) * busy);
+        B.rect(st, X + col, y + h - 2 - hb, 1, hb);
+      }
+      i = j;
+    }
+  };
+
+  /* Marks at sorted times ts[lo..hi): one per pixel column at most. */
+  Renderer.prototype.eachMarkColumn = function (ts, n, fn) {
+    const v = this.view, t0 = v.t0, sc = v.scale;
+    let i = SS.lower(ts, t0, 0, n);
+    const hi = SS.upper(ts, t0 + v.w * sc, 0, n);
+    while (i < hi) {
+      const col = Math.floor((ts[i] - t0) / sc);
+      const j = Math.max(i + 1, SS.upper(ts, t0 + (col + 1) * sc, i, hi));
+      fn(SS.LABEL_W + (ts[i] - t0) / sc, i, j);
+      i = j;
+    }
+  };
+
+  function tri(ctx, x, y, s) {
+    ctx.moveTo(x - s, y);
+    ctx.lineTo(x + s, y);
+    ctx.lineTo(x, y + s * 1.4);
+    ctx.closePath();
+  }
+
+  function diamond(ctx, x, y, s) {
+    ctx.moveTo(x, y - s);
+    ctx.lineTo(x + s, y);
+    ctx.lineTo(x, y + s);
+    ctx.lineTo(x - s, y);
+    ctx.closePath();
+  }
+
+  /* Kernel switch marks on a thread lane: red = preempted (involuntary),
+   * blue = the thread blocked or yielded (voluntary). */
+  Renderer.prototype.drawSwitchMarks = function (row, y) {
+    const ends = row.lane.ends, ctx = this.ctx;
+    const pre = new Path2D(), vol = new Path2D();
+    const dense = ends.n > 0 && this.view.scale * 3 > 0 &&
+      SS.upper(ends.ts, this.view.t0 + this.view.w * this.view.scale, 0, ends.n) -
+      SS.lower(ends.ts, this.view.t0, 0, ends.n) > this.view.w / 3;
+    this.eachMarkColumn(ends.ts, ends.n, (x, i, j) => {
+      const np = ends.pre[j] - ends.pre[i], nv = j - i - np;
+      const open = j - i === 1 && (ends.end[i] === SS.END.OPEN || ends.end[i] === SS.END.UNSURE);
+      if (open) return;
+      if (dense) {
+        if (np) pre.rect(x, y, 1, 4);
+        if (nv) vol.rect(x, y + 4, 1, 3);
+      } else {
+        if (np) tri(pre, x, y + 1, 3.5);
+        else if (nv) tri(vol, x, y + 1, 3);
+      }
+    });
+    ctx.fillStyle = SS.color.preempt;
+    ctx.fill(pre);
+    ctx.fillStyle = SS.color.voluntary;
+    ctx.fill(vol);
+  };
+
+  /* Coroutine switch marks: where a coroutine slice begins. */
+  Renderer.prototype.drawCoroMarks = function (row, y, h) {
+    const l = row.lane, ctx = this.ctx, p = new Path2D();
+    this.eachMarkColumn(l.s, l.n, (x) => {
+      diamond(p, x, y + h / 2, 3);
+    });
+    ctx.fillStyle = SS.color.coro;
+    ctx.fill(p);
+  };
+
+  /* New task, exec and exit on thread lanes; coroutine events on theirs. */
+  Renderer.prototype.drawTaskMarks = function (row, y, h) {
+    const mk = this.m.marks[row.thread.idx], ctx = this.ctx, m = this.m;
+    const coro = row.kind === "coro";
+    this.eachMarkColumn(mk.ts, mk.n, (x, i) => {
+      const k = m.flags(mk.r[i]);
+      const isCoro = k >= SS.M.CORO_CREATE && k <= SS.M.CORO_STATS;
+      if (isCoro !== coro) return;
+      ctx.beginPath();
+      if (k === SS.M.NEWTASK || k === SS.M.CORO_CREATE) {
+        ctx.fillStyle = SS.color.newtask;
+        ctx.moveTo(x, y + 2);
+        ctx.lineTo(x + 6, y + h / 2);
+        ctx.lineTo(x, y + h - 2);
+      } else if (k === SS.M.EXIT || k === SS.M.CORO_EXIT) {
+        ctx.fillStyle = SS.color.exit;
+        ctx.rect(x - 1, y + 2, 2, h - 4);
+      } else if (k === SS.M.EXEC) {
+        ctx.fillStyle = SS.color.voluntary;
+        ctx.arc(x, y + h / 2, 3, 0, 2 * Math.PI);
+      } else {
+        ctx.fillStyle = k === SS.M.CORO_PARK ? SS.color.blocked : SS.color.runnable;
+        ctx.rect(x - 1, y + h - 5, 3, 3);
+      }
+      ctx.fill();
+    });
+  };
+
+  /* Wakeup arrows, from the waker (when it woke) to the woken thread
+   * (when it got a CPU), if few enough are in view to be read. */
+  Renderer.prototype.drawArrows = function (vis) {
+    const m = this.m, v = this.view, ctx = this.ctx, list = [];
+    const t0 = v.t0, t1 = v.t0 + v.w * v.scale, LIMIT = 400;
+    this.arrowsHidden = false;
+    for (const [ri, y] of vis) {
+      const row = this.rows[ri];
+      if (row.kind !== "thread") continue;
+      const l = row.lane;
+      const lo = SS.lower(l.e, t0, 0, l.n), hi = SS.upper(l.s, t1, 0, l.n);
+      if (hi - lo > LIMIT * 4) {
+        this.arrowsHidden = true;
+        break;
+      }
+      for (let i = lo; i < hi; i++) {
+        const r = l.r[i];
+        if (m.kind(r) !== SS.K.WAIT || !m.a(r)) continue;
+        const wr = this.threadRow.get(m.a(r) - 1);
+        if (wr === undefined) continue;
+        list.push([this.rowY[wr] + SS.RULER_H - v.scrollY + SS.ROW_H.thread / 2, l.s[i], y + SS.ROW_H.thread / 2, l.e[i]]);
+      }
+      if (list.length > LIMIT) {
+        this.arrowsHidden = true;
+        break;
+      }
+    }
+    if (this.arrowsHidden) {
+      this.arrowsShown = 0;
+      return;
+    }
+    ctx.strokeStyle = SS.color.arrow;
+    ctx.fillStyle = SS.color.arrow;
+    ctx.lineWidth = 1;
+    for (const [ya, ta, yb, tb] of list) {
+      const xa = this.xOf(ta), xb = this.xOf(tb);
+      ctx.beginPath();
+      ctx.moveTo(xa, ya);
+      ctx.lineTo(xb, yb);
+      ctx.stroke();
+      const ang = Math.atan2(yb - ya, xb - xa);
+      ctx.beginPath();
+      ctx.moveTo(xb, yb);
+      ctx.lineTo(xb - 7 * Math.cos(ang - 0.4), yb - 7 * Math.sin(ang - 0.4));
+      ctx.lineTo(xb - 7 * Math.cos(ang + 0.4), yb - 7 * Math.sin(ang + 0.4));
+      ctx.closePath();
+      ctx.fill();
+    }
+    this.arrowsShown = list.length;
+  };
+
+  SS.niceStep = function (ns) {
+    const p = Math.pow(10, Math.floor(Math.log10(ns)));
+    for (const k of [1, 2, 5, 10]) if (k * p >= ns) return k * p;
+    return 10 * p;
+  };
+
+  Renderer.prototype.drawRuler = function () {
+    const ctx = this.ctx, v = this.view, W = this.cssW;
+    ctx.fillStyle = "#f4f5f7";
+    ctx.fillRect(0, 0, W, SS.RULER_H);
+    ctx.strokeStyle = "#c8ccd2";
+    ctx.beginPath();
+    ctx.moveTo(0, SS.RULER_H - 0.5);
+    ctx.lineTo(W, SS.RULER_H - 0.5);
+    ctx.stroke();
+    const step = SS.niceStep(v.scale * 90);
+    const first = Math.ceil(v.t0 / step) * step;
+    ctx.fillStyle = "#333";
+    ctx.font = "11px sans-serif";
+    ctx.textBaseline = "top";
+    ctx.beginPath();
+    for (let t = first; t <= v.t0 + v.w * v.scale; t += step) {
+      const x = Math.round(this.xOf(t)) + 0.5;
+      ctx.moveTo(x, SS.RULER_H - 10);
+      ctx.lineTo(x, SS.RULER_H);
+      ctx.fillText(SS.fmtDur(t), x + 3, 4);
+    }
+    ctx.stroke();
+    /* lost records: a red mark in the ruler and a band over the lanes */
+    const lost = this.m.lost;
+    this.eachMarkColumn(lost.ts, lost.n, (x, i, j) => {
+      let n = 0;
+      for (let k = i; k < j; k++) n += this.m.t1(lost.r[k]);
+      ctx.fillStyle = SS.color.lostLine;
+      ctx.fillRect(x - 1, 0, 3, SS.RULER_H);
+      ctx.fillText("lost " + n, x + 3, 16);
+    });
+  };
+
+  Renderer.prototype.drawLost = function () {
+    const ctx = this.ctx, lost = this.m.lost;
+    ctx.fillStyle = SS.color.lost;
+    this.eachMarkColumn(lost.ts, lost.n, (x) => {
+      ctx.fillRect(x - 2, SS.RULER_H, 5, this.cssH - SS.RULER_H);
+    });
+  };
+
+  Renderer.prototype.drawLabels = function (vis) {
+    const ctx = this.ctx, LW = SS.LABEL_W;
+    ctx.fillStyle = "#fafafa";
+    ctx.fillRect(0, SS.RULER_H, LW, this.cssH - SS.RULER_H);
+    ctx.font = "12px sans-serif";
+    ctx.textBaseline = "middle";
+    for (const [ri, y] of vis) {
+      const row = this.rows[ri], h = SS.ROW_H[row.kind];
+      if (this.highlight.has(ri)) {
+        ctx.fillStyle = "#ffe680";
+        ctx.fillRect(0, y, LW, h);
+      }
+      if (row.kind === "proc") {
+        ctx.fillStyle = "#e8ebf0";
+        ctx.fillRect(0, y, this.cssW, h);
+        ctx.fillStyle = SS.procColor(row.tgid);
+        ctx.fillRect(2, y + 3, 8, h - 6);
+        ctx.fillStyle = "#111";
+        ctx.font = "bold 12px sans-serif";
+        ctx.fillText(row.label, 14, y + h / 2);
+        ctx.font = "12px sans-serif";
+        continue;
+      }
+      ctx.fillStyle = row.kind === "coro" ? "#6a3d9a" : "#222";
+      const indent = row.kind === "thread" ? 14 : row.kind === "coro" ? 26 : 4;
+      ctx.fillText(row.label, indent, y + h / 2, LW - indent - 4);
+      ctx.strokeStyle = "#eceef1";
+      ctx.beginPath();
+      ctx.moveTo(0, y + h - 0.5);
+      ctx.lineTo(this.cssW, y + h - 0.5);
+      ctx.stroke();
+    }
+    ctx.strokeStyle = "#c8ccd2";
+    ctx.beginPath();
+    ctx.moveTo(LW - 0.5, 0);
+    ctx.lineTo(LW - 0.5, this.cssH);
+    ctx.stroke();
+  };
+
+  Renderer.prototype.drawTexts = function () {
+    const ctx = this.ctx, m = this.m;
+    ctx.font = "11px sans-serif";
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = "#fff";
+    for (const [xa, xb, y, r] of this.labels) {
+      const a = Math.max(xa, SS.LABEL_W) + 3, w = Math.min(xb, this.cssW) - a - 3;
+      if (w < 20) continue;
+      const k = m.kind(r);
+      const text = k === SS.K.CORO ? (m.a(r) ? "coro " + m.a(r) : "scheduler") :
+        m.threads[m.thread(r)].comm + " " + m.threads[m.thread(r)].tid;
+      ctx.fillStyle = k === SS.K.CORO && !m.a(r) ? "#555" : "#fff";
+      ctx.fillText(text, a, y, w);
+    }
+  };
+
+  Renderer.prototype.render = function () {
+    const start = performance.now();
+    const ctx = this.ctx, v = this.view;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, this.cssW, this.cssH);
+    this.labels = [];
+    /* visible rows and their y */
+    const vis = [];
+    let ri = Math.max(0, this.rowAt(SS.RULER_H));
+    for (; ri < this.rows.length; ri++) {
+      const y = this.rowY[ri] - v.scrollY + SS.RULER_H;
+      if (y > this.cssH) break;
+      vis.push([ri, y]);
+    }
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(SS.LABEL_W, SS.RULER_H, v.w, this.cssH - SS.RULER_H);
+    ctx.clip();
+    for (const [i, y] of vis) {
+      const row = this.rows[i];
+      if (row.lane && row.lane.n) this.drawLane(row, y, SS.ROW_H[row.kind]);
+    }
+    this.batch.flush(ctx);
+    this.drawTexts();
+    for (const [i, y] of vis) {
+      const row = this.rows[i];
+      if (row.kind === "thread") {
+        this.drawSwitchMarks(row, y);
+        this.drawTaskMarks(row, y, SS.ROW_H.thread);
+      } else if (row.kind === "coro") {
+        this.drawCoroMarks(row, y, SS.ROW_H.coro);
+        this.drawTaskMarks(row, y, SS.ROW_H.coro);
+      }
+      if (this.coroMatch !== null && row.kind === "coro") this.outlineCoro(row, y);
+    }
+    this.drawArrows(vis);
+    this.drawLost();
+    if (this.sel) {
+      const a = this.xOf(Math.min(this.sel.a, this.sel.b)), b = this.xOf(Math.max(this.sel.a, this.sel.b));
+      ctx.fillStyle = SS.color.select;
+      ctx.fillRect(a, SS.RULER_H, Math.max(1, b - a), this.cssH);
+      ctx.strokeStyle = "rgba(60,120,220,0.8)";
+      ctx.strokeRect(a + 0.5, SS.RULER_H, Math.max(1, b - a), this.cssH);
+    }
+    if (this.hover) {
+      ctx.strokeStyle = "rgba(0,0,0,0.35)";
+      ctx.beginPath();
+      ctx.moveTo(this.hover.x + 0.5, SS.RULER_H);
+      ctx.lineTo(this.hover.x + 0.5, this.cssH);
+      ctx.stroke();
+    }
+    ctx.restore();
+    this.drawLabels(vis);
+    this.drawRuler();
+    this.visible = vis;
+    this.frameMs = performance.now() - start;
+  };
+
+  /* Search hit for a coroutine: outline its slices. */
+  Renderer.prototype.outlineCoro = function (row, y) {
+    const l = row.lane, m = this.m, v = this.view, ctx = this.ctx;
+    if (!l.ids.has(this.coroMatch)) return;
+    ctx.strokeStyle = "#000";
+    ctx.lineWidth = 2;
+    const lo = SS.lower(l.e, v.t0, 0, l.n), hi = SS.upper(l.s, v.t0 + v.w * v.scale, 0, l.n);
+    let drawn = 0;
+    for (let i = lo; i < hi && drawn < 2000; i++) {
+      if (m.a(l.r[i]) !== this.coroMatch) continue;
+      const a = this.xOf(l.s[i]), b = this.xOf(l.e[i]);
+      ctx.strokeRect(a, y + 1, Math.max(1, b - a), SS.ROW_H.coro - 2);
+      drawn++;
+    }
+    ctx.lineWidth = 1;
+  };
+
+  SS.Renderer = Renderer;
+})(window.SS = window.SS || {});
