@@ -403,10 +403,14 @@ struct ss_kmod_version {
 	__u32 pad;		/* zero */
 };
 
-/* ss_kmod_config.flags: the optional probes, as in the BPF backend. */
+/* ss_kmod_config.flags: the options of the BPF backend (ss_backend_cfg). */
 #define SS_KMOD_RETUSER		0x1	/* ss_retuser at a traced task's sys_exit */
 #define SS_KMOD_SYSCALLS	0x2	/* ss_syscall and ss_fault (verify) */
-#define SS_KMOD_FLAGS		0x3	/* every flag this ABI knows */
+#define SS_KMOD_WAKEUP		0x4	/* sched_wakeup too (sched_waking and
+					 * sched_wakeup_new always) */
+#define SS_KMOD_STOP_NEW_EXE	0x8	/* SIGSTOP a traced process at its first
+					 * exec of each file (SS_EXEC_STOPPED) */
+#define SS_KMOD_FLAGS		0xf	/* every flag this ABI knows */
 
 #define SS_KMOD_BUF_MIN		4096u		/* bytes per CPU */
 #define SS_KMOD_BUF_MAX		(256u << 20)	/* bytes per CPU */

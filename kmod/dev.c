@@ -46,6 +46,7 @@ static int ss_open(struct inode *inode, struct file *file)
 	if (!s->next_ts)
 		goto fail_tgids;
 	mutex_init(&s->lock);
+	spin_lock_init(&s->exe_lock);
 	init_waitqueue_head(&s->wq);
 	init_irq_work(&s->wake_work, ss_wake);
 	ss_counters_reset();
@@ -75,6 +76,7 @@ static int ss_release(struct inode *inode, struct file *file)
 	ss_active = NULL;
 	mutex_unlock(&ss_active_lock);
 	ss_ring_free(s);
+	kvfree(s->exe_seen);
 	kfree(s->next_ts);
 	vfree(s->tgids);
 	kfree(s);
@@ -188,9 +190,11 @@ static int ss_proc_show(struct seq_file *m, void *v)
 				   atomic_read(&s->ntgids));
 		seq_printf(m, "buffer_bytes %u\n", s->buffer_bytes);
 		seq_printf(m, "wake_bytes %u\n", s->wake_bytes);
-		seq_printf(m, "flags%s%s\n",
+		seq_printf(m, "flags%s%s%s%s\n",
 			   s->flags & SS_KMOD_RETUSER ? " retuser" : "",
-			   s->flags & SS_KMOD_SYSCALLS ? " syscalls" : "");
+			   s->flags & SS_KMOD_SYSCALLS ? " syscalls" : "",
+			   s->flags & SS_KMOD_WAKEUP ? " wakeup" : "",
+			   s->flags & SS_KMOD_STOP_NEW_EXE ? " stop_new_exe" : "");
 	} else {
 		seq_puts(m, "session none\n");
 	}

@@ -43,9 +43,18 @@ static int ss_ioc_config(struct ss_session *s, void __user *uarg)
 		return -EINVAL;
 	if (s->state != SS_KMOD_IDLE || s->buffer_bytes)
 		return -EBUSY;
+	if (c.flags & SS_KMOD_STOP_NEW_EXE) {
+		s->exe_seen = kvcalloc(1u << SS_EXE_BITS, sizeof(*s->exe_seen),
+				       GFP_KERNEL);
+		if (!s->exe_seen)
+			return -ENOMEM;
+	}
 	err = ss_ring_alloc(s, bytes);
-	if (err)
+	if (err) {
+		kvfree(s->exe_seen);
+		s->exe_seen = NULL;
 		return err;
+	}
 	s->wake_bytes = c.wake_bytes ? c.wake_bytes : bytes / 4;
 	s->flags = c.flags;
 	return 0;

@@ -8,6 +8,8 @@
  * wake anyone directly (ss_ring_emit defers that to irq_work).
  */
 #include <linux/binfmts.h>
+#include <linux/fs.h>
+#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/mm_types.h>
 #include <linux/ptrace.h>
@@ -122,6 +124,37 @@ static void ss_on_newtask(void *data, struct task_struct *task,
 	ss_ring_emit(s, &e, SS_EV_NEWTASK, sizeof(e));
 }
 
+/* Is this the first exec of the file by a traced process? Linear probing
+ * over a bounded stretch: when the set is too full to say, the answer is
+ * no (the process is not stopped; its coroutine probes may come late). */
+static bool ss_first_exec(struct ss_session *s, struct inode *ino)
+{
+	u64 dev = ino->i_sb->s_dev, nr = ino->i_ino;
+	u32 mask = (1u << SS_EXE_BITS) - 1;
+	u32 h = hash_64(dev ^ (nr * GOLDEN_RATIO_64), SS_EXE_BITS);
+	bool first = false;
+	unsigned long flags;
+	int i;
+
+	if (!nr)
+		return false;
+	spin_lock_irqsave(&s->exe_lock, flags);
+	for (i = 0; i < 64; i++, h = (h + 1) & mask) {
+		struct ss_exe *x = &s->exe_seen[h];
+
+		if (!x->ino) {
+			x->dev = dev;
+			x->ino = nr;
+			first = true;
+			break;
+		}
+		if (x->dev == dev && x->ino == nr)
+			break;
+	}
+	spin_unlock_irqrestore(&s->exe_lock, flags);
+	return first;
+}
+
 static void ss_on_exec(void *data, struct task_struct *p, pid_t old_pid,
 		       struct linux_binprm *bprm)
 {
@@ -135,7 +168,21 @@ static void ss_on_exec(void *data, struct task_struct *p, pid_t old_pid,
 	e.old_tid = old_pid;
 	strscpy_pad(e.comm, p->comm, sizeof(e.comm));
 	strscpy_pad(e.filename, bprm->filename, sizeof(e.filename));
-	ss_ring_emit(s, &e, SS_EV_EXEC, sizeof(e));
+	/*
+	 * The stop is sent before the record can be read, so the reader's
+	 * SIGCONT always comes after it; if the record is dropped, SIGCONT
+	 * cancels the stop still pending (the process is in execve).
+	 */
+	if ((s->flags & SS_KMOD_STOP_NEW_EXE) &&
+	    ss_first_exec(s, file_inode(bprm->file)) &&
+	    !send_sig(SIGSTOP, p, 1))
+		e.flags = SS_EXEC_STOPPED;
+	if (!ss_ring_emit(s, &e, SS_EV_EXEC, sizeof(e)) &&
+	    (e.flags & SS_EXEC_STOPPED))
+		send_sig(SIGCONT, p, 1);
+	/* The reader attaches coroutine probes to the new program: now,
+	 * while it is still in its dynamic loader. */
+	ss_ring_wake(s);
 }
 
 static void ss_on_exit(SS_TP_EXIT_PROTO)
@@ -263,7 +310,7 @@ struct ss_tp {
 static struct ss_tp ss_tps[] = {
 	{ "sched_switch", ss_on_switch },
 	{ "sched_waking", ss_on_waking },
-	{ "sched_wakeup", ss_on_wakeup },
+	{ "sched_wakeup", ss_on_wakeup, SS_KMOD_WAKEUP },
 	{ "sched_wakeup_new", ss_on_wakeup_new },
 	{ "task_newtask", ss_on_newtask },
 	{ "sched_process_exec", ss_on_exec },

@@ -108,14 +108,20 @@ bool ss_ring_emit_irqoff(struct ss_session *s, void *rec, u16 type, u16 size)
 	smp_store_release(&c->head, head + size);
 	c->written++;
 	c->written_type[type]++;
-	if (fill + size >= s->wake_bytes) {
-		/* Pairs with ss_reader_should_wake(): either the reader sees
-		 * this record or this sees the reader waiting. */
-		smp_mb();
-		if (READ_ONCE(s->waiting) && xchg(&s->waiting, 0))
-			irq_work_queue(&s->wake_work);
-	}
+	if (fill + size >= s->wake_bytes)
+		ss_ring_wake(s);
 	return true;
+}
+
+/* Wake a waiting reader, from a probe: through irq_work, since the probe
+ * may hold the run queue lock. */
+void ss_ring_wake(struct ss_session *s)
+{
+	/* Pairs with ss_reader_should_wake(): either the reader sees the
+	 * records written or this sees the reader waiting. */
+	smp_mb();
+	if (READ_ONCE(s->waiting) && xchg(&s->waiting, 0))
+		irq_work_queue(&s->wake_work);
 }
 
 /* Probes that may run with interrupts on (or be interrupted by another

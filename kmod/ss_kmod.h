@@ -8,6 +8,7 @@
 #include <linux/irq_work.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/spinlock.h>
 #include <linux/threads.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -46,6 +47,13 @@ struct ss_cpu {
 
 DECLARE_PER_CPU_ALIGNED(struct ss_cpu, ss_cpus);
 
+/* Files exec'd by traced processes (SS_KMOD_STOP_NEW_EXE). */
+#define SS_EXE_BITS	14
+struct ss_exe {
+	u64 dev;
+	u64 ino;			/* 0: free slot */
+};
+
 struct ss_session {
 	struct mutex lock;		/* ioctls, read */
 	u32 state;			/* enum ss_kmod_state */
@@ -59,6 +67,8 @@ struct ss_session {
 	struct irq_work wake_work;	/* wakes it from a probe */
 	wait_queue_head_t wq;
 	u64 *next_ts;			/* read: per CPU, ts of the next record */
+	spinlock_t exe_lock;
+	struct ss_exe *exe_seen;	/* 1 << SS_EXE_BITS slots, or NULL */
 };
 
 static inline bool ss_traced(struct ss_session *s, pid_t tgid)
@@ -86,6 +96,7 @@ void ss_ring_free(struct ss_session *s);
 void ss_counters_reset(void);
 bool ss_ring_emit(struct ss_session *s, void *rec, u16 type, u16 size);
 bool ss_ring_emit_irqoff(struct ss_session *s, void *rec, u16 type, u16 size);
+void ss_ring_wake(struct ss_session *s);
 bool ss_ring_has_data(void);
 ssize_t ss_ring_read(struct ss_session *s, char __user *buf, size_t len);
 

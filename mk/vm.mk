@@ -20,7 +20,7 @@ BUSYBOX ?= /bin/busybox
 DEPS_PKGS += linux-image-$(KMOD_DEB_ARCH) qemu-system-x86 busybox-static cpio
 
 VM_STATIC := $(CC) -static $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
-VM_LIBS := $(LIBSS) $(LIBBPF_LIBS) -lm -pthread
+VM_LIBS = $(LIBSS) $(CLI_EXTRA_LIBS) $(LIBBPF_LIBS) -lm -pthread
 
 VM_TESTS += $(VM_BIN)/kmod-test $(VM_BIN)/kmod-vs-bpf tests/vm/kmod_cli.sh
 VM_FILES += $(KMOD) $(VM_BIN)/switchscope:$(CLI) $(VM_BIN)/ss-pingpong \

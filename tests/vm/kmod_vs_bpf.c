@@ -190,7 +190,9 @@ static uint64_t count_of(const struct tid_count *t, size_t nt, uint32_t tid)
 
 TEST(module_and_bpf_record_the_same_events)
 {
-	struct ss_backend_cfg cfg = { .buffer_bytes = 16u << 20, .syscalls = 1 };
+	struct ss_backend_cfg cfg = {
+		.buffer_bytes = 16u << 20, .syscalls = 1, .switch_in = 1, .wakeup = 1,
+	};
 	char *argv[] = { "/bin/sh", "-c", WORKLOAD, NULL };
 	struct side k = { .ops = ss_backend_find("kmod") };
 	struct side b = { .ops = ss_backend_find("bpf") };
@@ -261,6 +263,7 @@ TEST(module_and_bpf_record_the_same_events)
 	CHECK_GT(types_k[SS_EV_NEWTASK], 3);
 	CHECK_GT(types_k[SS_EV_SYSCALL], 1000);
 	CHECK_GT(types_k[SS_EV_RETUSER], 100);
+	CHECK_GT(types_k[SS_EV_WAKEUP], 100);
 	if (k.r.n == b.r.n) {
 		struct norm *vk = sorted(&k.r, 1), *vb = sorted(&b.r, 1);
 

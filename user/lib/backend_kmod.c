@@ -69,8 +69,10 @@ static int kmod_open(struct ss_backend **out, const struct ss_backend_cfg *cfg,
 		goto fail;
 	}
 	kc.buffer_bytes = per_cpu_bytes(cfg->buffer_bytes, v.ncpu);
-	kc.flags = (cfg->no_retuser ? 0 : SS_KMOD_RETUSER) |
-		   (cfg->syscalls ? SS_KMOD_SYSCALLS : 0);
+	kc.flags = (cfg->switch_in ? SS_KMOD_RETUSER : 0) |
+		   (cfg->syscalls ? SS_KMOD_SYSCALLS : 0) |
+		   (cfg->wakeup ? SS_KMOD_WAKEUP : 0) |
+		   (cfg->stop_new_exe ? SS_KMOD_STOP_NEW_EXE : 0);
 	if (ioctl(fd, SS_IOC_CONFIG, &kc)) {
 		e = errno;
 		snprintf(err, errlen, "cannot configure %s (%u bytes per CPU): %s",
