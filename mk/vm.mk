@@ -71,18 +71,19 @@ VM_MISSING = $(strip $(if $(wildcard $(KDIR)/Makefile),,kernel headers (KDIR='$(
 	$(if $(wildcard $(BUSYBOX)),,$(BUSYBOX)) \
 	$(if $(shell command -v qemu-system-x86_64),,qemu-system-x86_64))
 
+# Rewritten only when its text changes, so that it follows KDIR.
 ifeq ($(VM_MISSING),)
-$(B)/tests/vm-test: $(VM_INITRD) tests/vm/run.sh
+$(B)/tests/vm-test: $(VM_INITRD) tests/vm/run.sh FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)printf '#!/bin/sh\nexec %s %s %s %s %s\n' $(CURDIR)/tests/vm/run.sh \
-		$(VM_KERNEL) $(CURDIR)/$(VM_INITRD) $(CURDIR)/$(VM_DIR) $(VM_TIMEOUT) > $@
-	$(Q)chmod +x $@
+		$(VM_KERNEL) $(CURDIR)/$(VM_INITRD) $(CURDIR)/$(VM_DIR) $(VM_TIMEOUT) > $@.tmp
+	$(Q)chmod +x $@.tmp && { cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
 else
 $(B)/tests/vm-test: FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)printf '#!/bin/sh\necho "FAIL vm-test: missing %s (make deps)"\necho "0 passed, 1 failed"\nexit 1\n' \
-		"$(VM_MISSING)" > $@
-	$(Q)chmod +x $@
+		"$(VM_MISSING)" > $@.tmp
+	$(Q)chmod +x $@.tmp && { cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
 endif
 
 # The module's command line on this machine: without the module loaded.
