@@ -6,7 +6,10 @@
 cd "$(dirname "$0")/../.." || exit 1
 SS=build/bin/switchscope
 PP="build/bin/ss-pingpong --mode thread --via futex --cpu 0 --switches ${BENCH_SWITCHES:-400000}"
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-9}
+# The workload pins itself to CPU 0; each tracer's user-space side runs on
+# CPU 1, so what is measured is the cost of the probes on the switching CPU.
+T="taskset -c 1"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 
@@ -15,11 +18,11 @@ nsps() { grep -oE 'ns_per_switch=[0-9.]+' | cut -d= -f2; }
 best() { sort -n | head -n 1; }
 
 run_untraced() { $PP | nsps; }
-run_ss() { $SS record -q -o "$d/ss.trace" -- $PP 2>"$d/ss.err" | nsps; }
-run_ss_all() { $SS record -q -a -o "$d/ssa.trace" -- $PP 2>/dev/null | nsps; }
-run_perf_switch() { perf record -q -e sched:sched_switch -a -o "$d/perf.data" -- $PP 2>/dev/null | nsps; }
-run_perf_sched() { perf sched record -q -o "$d/sched.data" -- $PP 2>/dev/null | nsps; }
-run_bpftrace() { bpftrace -q -e 'tracepoint:sched:sched_switch { @n = count(); }' -c "$PP" 2>/dev/null | nsps; }
+run_ss() { $T $SS record -q -o "$d/ss.trace" -- $PP 2>"$d/ss.err" | nsps; }
+run_ss_all() { $T $SS record -q -a -o "$d/ssa.trace" -- $PP 2>/dev/null | nsps; }
+run_perf_switch() { $T perf record -q -e sched:sched_switch -a -o "$d/perf.data" -- $PP 2>/dev/null | nsps; }
+run_perf_sched() { $T perf sched record -q -o "$d/sched.data" -- $PP 2>/dev/null | nsps; }
+run_bpftrace() { $T bpftrace -q -e 'tracepoint:sched:sched_switch { @n = count(); }' -c "$PP" 2>/dev/null | nsps; }
 
 configs="untraced ss ss_all perf_switch perf_sched"
 command -v bpftrace >/dev/null && configs="$configs bpftrace"
