@@ -376,4 +376,133 @@ SS_ASSERT_SIZE(struct ss_trailer, 296);
 #undef SS_ASSERT_SIZE
 #endif
 
+/* ===================================================================
+ * Kernel module ioctl ABI (/dev/switchscope, kmod/). Records read from
+ * the device are the records above, back to back, whole records only.
+ *
+ * Versioned: a reader calls SS_IOC_VERSION first and refuses another
+ * major. A minor adds ioctls or gives meaning to reserved fields; a major
+ * changes what exists. Structs have fixed-width fields and explicit
+ * padding; reserved and pad fields must be zero on input (EINVAL), and
+ * output structs are zeroed before they are filled. Unknown commands,
+ * including a known number with another size, fail with ENOTTY.
+ */
+#if !defined(__VMLINUX_H__)
+#include <linux/ioctl.h>
+
+#define SS_KMOD_DEVICE		"/dev/switchscope"
+#define SS_KMOD_PROC		"/proc/switchscope"
+#define SS_KMOD_ABI_MAJOR	1
+#define SS_KMOD_ABI_MINOR	0
+#define SS_IOC_MAGIC		0xb5
+
+struct ss_kmod_version {
+	__u32 major;		/* SS_KMOD_ABI_MAJOR of the loaded module */
+	__u32 minor;		/* SS_KMOD_ABI_MINOR of the loaded module */
+	__u32 ncpu;		/* CPU ids 0..ncpu-1: size of per-CPU arrays */
+	__u32 pad;		/* zero */
+};
+
+/* ss_kmod_config.flags: the options of the BPF backend (ss_backend_cfg). */
+#define SS_KMOD_RETUSER		0x1	/* ss_retuser at a traced task's sys_exit */
+#define SS_KMOD_SYSCALLS	0x2	/* ss_syscall and ss_fault (verify) */
+#define SS_KMOD_WAKEUP		0x4	/* sched_wakeup too (sched_waking and
+					 * sched_wakeup_new always) */
+#define SS_KMOD_STOP_NEW_EXE	0x8	/* SIGSTOP a traced process at its first
+					 * exec of each file (SS_EXEC_STOPPED) */
+#define SS_KMOD_FLAGS		0xf	/* every flag this ABI knows */
+
+#define SS_KMOD_BUF_MIN		4096u		/* bytes per CPU */
+#define SS_KMOD_BUF_MAX		(256u << 20)	/* bytes per CPU */
+#define SS_KMOD_BUF_DEFAULT	(2u << 20)	/* bytes per CPU */
+
+/* Before the first SS_IOC_START only (EBUSY after); allocates buffers. */
+struct ss_kmod_config {
+	__u32 buffer_bytes;	/* per CPU, rounded up to a power of two (0: default) */
+	__u32 wake_bytes;	/* wake a waiting reader once a CPU holds this
+				 * many bytes (0: a quarter of the buffer) */
+	__u32 flags;		/* SS_KMOD_* */
+	__u32 pad;		/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
+enum ss_kmod_filter_op {
+	SS_FILTER_ADD = 1,	/* trace tgid; its children follow at fork */
+	SS_FILTER_DEL = 2,	/* stop tracing tgid */
+	SS_FILTER_ALL = 3,	/* trace every task (tgid 0) */
+	SS_FILTER_CLEAR = 4,	/* trace nothing: no tgid, not all (tgid 0) */
+};
+
+struct ss_kmod_filter {
+	__u32 op;		/* enum ss_kmod_filter_op */
+	__u32 tgid;		/* process id for ADD/DEL, else zero */
+	__u64 reserved;		/* zero */
+};
+
+/* ss_kmod_stats.state */
+enum ss_kmod_state {
+	SS_KMOD_IDLE = 0,	/* not started yet */
+	SS_KMOD_RECORDING = 1,	/* probes attached */
+	SS_KMOD_STOPPED = 2,	/* probes detached; records may remain */
+};
+
+/* Per CPU, cumulative since the device was opened. */
+struct ss_kmod_cpu_stats {
+	__u64 written;		/* records put in this CPU's buffer */
+	__u64 dropped;		/* records lost: the buffer was full */
+	__u64 last_drop_ns;	/* ns, CLOCK_MONOTONIC, of the latest loss (0: none) */
+	__u64 pad;		/* zero */
+};
+
+#define SS_KMOD_NCLASS		8	/* ss_kmod_stats.switches entries */
+
+struct ss_kmod_stats {
+	__u64 cpus;		/* in: user address of ss_kmod_cpu_stats[ncpu] (0: none) */
+	__u32 ncpu;		/* in: entries at cpus; out: entries filled */
+	__u32 state;		/* out: enum ss_kmod_state */
+	__u64 written[SS_EV_MAX]; /* out: records written, by ss_hdr.type */
+	__u64 dropped[SS_EV_MAX]; /* out: records dropped, by ss_hdr.type */
+	__u64 switches[SS_KMOD_NCLASS]; /* out: traced switches seen (written
+				 * or dropped), by enum ss_class */
+	__u32 buffer_bytes;	/* out: per-CPU buffer size (0: none yet) */
+	__u32 wake_bytes;	/* out: reader wakeup threshold */
+	__u32 flags;		/* out: SS_KMOD_* in effect */
+	__u32 ntgids;		/* out: processes in the filter (0 with all) */
+	__u32 all;		/* out: 1 when every task is traced */
+	__u32 pad;		/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
+#define SS_KMOD_FLOOR_DEFAULT	100000u		/* round trips */
+#define SS_KMOD_FLOOR_MAX	1000000u
+
+/* Two kernel threads pinned to one CPU wake each other: switches with
+ * no user/kernel transition and no mm switch. */
+struct ss_kmod_floor {
+	__u32 iterations;	/* in: round trips, 2 switches each (0: default) */
+	__u32 cpu;		/* in: the CPU both threads run on */
+	__u64 switches;		/* out: context switches timed */
+	__u64 elapsed_ns;	/* out: ns for all of them */
+	__u64 reserved[2];	/* zero */
+};
+
+#define SS_IOC_VERSION	_IOR(SS_IOC_MAGIC, 1, struct ss_kmod_version)
+#define SS_IOC_CONFIG	_IOW(SS_IOC_MAGIC, 2, struct ss_kmod_config)
+#define SS_IOC_FILTER	_IOW(SS_IOC_MAGIC, 3, struct ss_kmod_filter)
+#define SS_IOC_START	_IO(SS_IOC_MAGIC, 4)
+#define SS_IOC_STOP	_IO(SS_IOC_MAGIC, 5)
+#define SS_IOC_STATS	_IOWR(SS_IOC_MAGIC, 6, struct ss_kmod_stats)
+#define SS_IOC_FLOOR	_IOWR(SS_IOC_MAGIC, 7, struct ss_kmod_floor)
+
+#define SS_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " size")
+SS_ASSERT_SIZE(struct ss_kmod_version, 16);
+SS_ASSERT_SIZE(struct ss_kmod_config, 32);
+SS_ASSERT_SIZE(struct ss_kmod_filter, 16);
+SS_ASSERT_SIZE(struct ss_kmod_cpu_stats, 32);
+SS_ASSERT_SIZE(struct ss_kmod_stats, 632);
+SS_ASSERT_SIZE(struct ss_kmod_floor, 40);
+#undef SS_ASSERT_SIZE
+#endif /* !__VMLINUX_H__ */
+/* ================= end of the kernel module ioctl ABI ============== */
+
 #endif /* SWITCHSCOPE_H */

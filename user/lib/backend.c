@@ -5,6 +5,7 @@
 
 static const struct ss_backend_ops *const backends[] = {
 	&ss_backend_bpf,
+	&ss_backend_kmod,
 };
 
 const struct ss_backend_ops *ss_backend_find(const char *name)

@@ -64,6 +64,7 @@ struct ss_backend_ops {
 };
 
 extern const struct ss_backend_ops ss_backend_bpf;
+extern const struct ss_backend_ops ss_backend_kmod;
 
 /* The backend called name ("bpf", "kmod"), or NULL. */
 const struct ss_backend_ops *ss_backend_find(const char *name);

@@ -1,0 +1,67 @@
+#!/bin/sh
+# `switchscope kmod` and `switchscope record --backend kmod` from the
+# command line. Where the module cannot be loaded (this build machine) only
+# the "not loaded" half runs; in the guest (SS_VM=1) all of it.
+. tests/lib.sh
+ss=build/bin/switchscope
+ko=build/kmod/switchscope.ko
+tmp=${TMPDIR:-/tmp}/ss-kmod-cli.$$
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+
+[ -e /sys/module/switchscope ] && rmmod switchscope
+
+out=$($ss kmod status 2>&1)
+expect_eq status_without_module_exits_4 $? 4
+case $out in
+*"insmod $ko"*) pass status_without_module_says_insmod ;;
+*) fail status_without_module_says_insmod "got: $out" ;;
+esac
+$ss record --backend kmod -o "$tmp/t.trace" -- true 2>"$tmp/err"
+expect_eq record_without_module_exits_4 $? 4
+if grep -q "insmod $ko" "$tmp/err"; then
+	pass record_without_module_says_insmod
+else
+	fail record_without_module_says_insmod "got: $(cat "$tmp/err")"
+fi
+check record_without_module_leaves_no_file test ! -e "$tmp/t.trace"
+
+if [ -z "${SS_VM:-}" ]; then
+	summary
+	exit
+fi
+
+check insmod insmod "$ko"
+out=$($ss kmod status)
+expect_eq status_exits_0 $? 0
+case $out in
+*"session    none"*) pass status_shows_no_session ;;
+*) fail status_shows_no_session "got: $out" ;;
+esac
+out=$($ss kmod floor -n 20000 -c 0)
+expect_eq floor_exits_0 $? 0
+echo "$out"
+case $out in
+"in-kernel switch floor: "*" ns per switch"*) pass floor_prints_ns_per_switch ;;
+*) fail floor_prints_ns_per_switch "got: $out" ;;
+esac
+$ss record --backend kmod -o "$tmp/k.trace" -- build/vm/bin/ss-pingpong thread 1000 0 \
+	2>"$tmp/err"
+expect_eq record_exits_0 $? 0
+if grep -q " 0 lost" "$tmp/err" && grep -q "switch [0-9]" "$tmp/err"; then
+	pass record_summary_has_switches_and_no_loss
+else
+	fail record_summary_has_switches_and_no_loss "got: $(cat "$tmp/err")"
+fi
+out=$($ss kmod counters)
+expect_eq counters_exits_0 $? 0
+thread=$(echo "$out" | awk '$1 == "thread" { print $2 }')
+if [ "${thread:-0}" -ge 1000 ]; then
+	pass counters_show_thread_switches
+else
+	fail counters_show_thread_switches "thread switches '$thread' in: $out"
+fi
+$ss kmod floor -n 5000000 >/dev/null 2>&1
+expect_eq floor_rejects_too_many_round_trips $? 2
+check rmmod rmmod switchscope
+summary
