@@ -94,11 +94,12 @@ static bool ss_reader_should_wake(struct ss_session *s)
 	WRITE_ONCE(s->waiting, 1);
 	smp_mb();
 	return ss_ring_has_data() ||
-	       READ_ONCE(s->state) != SS_KMOD_RECORDING;
+	       READ_ONCE(s->state) == SS_KMOD_STOPPED;
 }
 
 /* Whole records only; 0 once the recording is stopped and drained. A
- * blocking read sleeps while every buffer is empty. */
+ * blocking read sleeps while every buffer is empty, before the start
+ * too. */
 static ssize_t ss_read(struct file *file, char __user *buf, size_t len,
 		       loff_t *ppos)
 {
@@ -114,7 +115,7 @@ static ssize_t ss_read(struct file *file, char __user *buf, size_t len,
 		n = ss_ring_read(s, buf, len);
 		state = s->state;
 		mutex_unlock(&s->lock);
-		if (n || state != SS_KMOD_RECORDING)
+		if (n || state == SS_KMOD_STOPPED)
 			return n;
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
@@ -143,7 +144,6 @@ static const struct file_operations ss_fops = {
 	.poll = ss_poll,
 	.unlocked_ioctl = ss_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 /* 0644: anyone reaches open(), which then checks the capabilities, so an

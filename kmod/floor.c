@@ -6,6 +6,7 @@
  * borrow the active mm): only wakeup, schedule and the register switch.
  */
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
@@ -54,18 +55,27 @@ int ss_floor_run(u32 cpu, u32 n, u64 *elapsed_ns)
 	struct task_struct *ping, *pong;
 	struct ss_floor f = { .n = n };
 
-	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
-		return -EINVAL;
+	int err = 0;
+
+	/* The CPU stays online until both threads are gone. */
+	cpus_read_lock();
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu)) {
+		err = -EINVAL;
+		goto out;
+	}
 	init_completion(&f.ping);
 	init_completion(&f.pong);
 	init_completion(&f.done);
 	pong = kthread_create(ss_floor_pong, &f, "ss_floor_pong/%u", cpu);
-	if (IS_ERR(pong))
-		return PTR_ERR(pong);
+	if (IS_ERR(pong)) {
+		err = PTR_ERR(pong);
+		goto out;
+	}
 	ping = kthread_create(ss_floor_ping, &f, "ss_floor_ping/%u", cpu);
 	if (IS_ERR(ping)) {
 		kthread_stop(pong);
-		return PTR_ERR(ping);
+		err = PTR_ERR(ping);
+		goto out;
 	}
 	/* Both threads return on their own: keep them for kthread_stop(). */
 	get_task_struct(ping);
@@ -80,5 +90,7 @@ int ss_floor_run(u32 cpu, u32 n, u64 *elapsed_ns)
 	put_task_struct(ping);
 	put_task_struct(pong);
 	*elapsed_ns = f.elapsed_ns;
-	return 0;
+out:
+	cpus_read_unlock();
+	return err;
 }

@@ -99,6 +99,8 @@ static int ss_ioc_start(struct ss_session *s)
 {
 	int err;
 
+	bool allocated = false;
+
 	if (s->state == SS_KMOD_RECORDING)
 		return -EBUSY;
 	if (!s->buffer_bytes) {
@@ -106,10 +108,15 @@ static int ss_ioc_start(struct ss_session *s)
 		if (err)
 			return err;
 		s->wake_bytes = SS_KMOD_BUF_DEFAULT / 4;
+		allocated = true;
 	}
 	err = ss_probes_start(s);
-	if (err)
+	if (err) {
+		/* Leave the session configurable, as it was. */
+		if (allocated)
+			ss_ring_free(s);
 		return err;
+	}
 	WRITE_ONCE(s->state, SS_KMOD_RECORDING);
 	return 0;
 }

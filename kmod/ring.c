@@ -11,7 +11,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
+#include <linux/mm.h>
 
 #include "ss_kmod.h"
 
@@ -27,7 +27,10 @@ int ss_ring_alloc(struct ss_session *s, u32 bytes)
 	for_each_possible_cpu(cpu) {
 		struct ss_cpu *c = per_cpu_ptr(&ss_cpus, cpu);
 
-		c->data = vmalloc_node(bytes, cpu_to_node(cpu));
+		/* A request too large fails here rather than invoking the
+		 * OOM killer. */
+		c->data = kvmalloc_node(bytes, GFP_KERNEL | __GFP_RETRY_MAYFAIL |
+					__GFP_NOWARN, cpu_to_node(cpu));
 		if (!c->data) {
 			ss_ring_free(s);
 			return -ENOMEM;
@@ -48,7 +51,7 @@ void ss_ring_free(struct ss_session *s)
 	for_each_possible_cpu(cpu) {
 		struct ss_cpu *c = per_cpu_ptr(&ss_cpus, cpu);
 
-		vfree(c->data);
+		kvfree(c->data);
 		c->data = NULL;
 		c->mask = 0;
 		c->head = 0;
@@ -98,6 +101,8 @@ bool ss_ring_emit_irqoff(struct ss_session *s, void *rec, u16 type, u16 size)
 		c->dropped++;
 		c->dropped_type[type]++;
 		c->last_drop_ns = h->ts;
+		/* A full ring may never have crossed wake_bytes exactly. */
+		ss_ring_wake(s);
 		return false;
 	}
 	off = head & c->mask;

@@ -22,19 +22,39 @@ DEPS_PKGS += linux-image-$(KMOD_DEB_ARCH) qemu-system-x86 busybox-static cpio
 VM_STATIC := $(CC) -static $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
 VM_LIBS = $(LIBSS) $(CLI_EXTRA_LIBS) $(LIBBPF_LIBS) -lm -pthread
 
-VM_TESTS += $(VM_BIN)/kmod-test $(VM_BIN)/kmod-vs-bpf tests/vm/kmod_cli.sh
-VM_FILES += $(KMOD) $(VM_BIN)/switchscope:$(CLI) $(VM_BIN)/ss-pingpong \
-	tests/lib.sh
+# test-record: the BPF integration tests of the host, on the guest's kernel.
+VM_TESTS += $(VM_BIN)/kmod-test $(VM_BIN)/kmod-vs-bpf tests/vm/kmod_cli.sh \
+	$(VM_BIN)/test-record
+VM_FILES += $(KMOD) $(VM_BIN)/switchscope:$(CLI) \
+	$(VM_BIN)/ss-pingpong:$(B)/bin/ss-pingpong \
+	$(VM_BIN)/coro-pingpong:$(CORO_PINGPONG) \
+	$(VM_BIN)/hand-probes:$(B)/tests/hand-probes tests/lib.sh
 
 $(VM_BIN)/switchscope: $(CLI)
 	$(call msg,LINK,$@ (static))
 	$(Q)mkdir -p $(@D)
 	$(Q)$(VM_STATIC) -o $@ $(CLI_OBJS) $(VM_LIBS)
 
-$(VM_BIN)/ss-pingpong: tests/vm/pingpong.c
+$(VM_BIN)/ss-pingpong: user/workloads/pingpong.c
 	$(call msg,CC,$@ (static))
 	$(Q)mkdir -p $(@D)
 	$(Q)$(VM_STATIC) -o $@ $< -pthread
+
+$(VM_BIN)/coro-pingpong: user/workloads/coro_pingpong.c $(CORO_A) $(CORO_HDRS)
+	$(call msg,CC,$@ (static))
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -static $(CFLAGS) $(CORO_WL_CFLAGS) -o $@ $< $(CORO_A) $(CORO_LIBS)
+
+$(VM_BIN)/hand-probes: tests/usdt/hand_probes.c
+	$(call msg,CC,$@ (static))
+	$(Q)mkdir -p $(@D)
+	$(Q)$(VM_STATIC) -o $@ $<
+
+$(VM_BIN)/test-record: tests/integration/test_record.c tests/testutil.c \
+		tests/testutil.h tests/harness.h $(LIBSS)
+	$(call msg,CC,$@ (static))
+	$(Q)mkdir -p $(@D)
+	$(Q)$(VM_STATIC) -o $@ tests/integration/test_record.c tests/testutil.c $(VM_LIBS)
 
 $(VM_BIN)/kmod-test: tests/vm/kmod_test.c tests/vm/guest.c tests/vm/guest.h \
 		tests/harness.h include/switchscope.h

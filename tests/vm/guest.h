@@ -11,7 +11,7 @@
 #include "switchscope.h"
 
 #define KO_PATH		"build/kmod/switchscope.ko"
-#define PINGPONG	"build/vm/bin/ss-pingpong"
+#define PINGPONG	"build/bin/ss-pingpong"
 #define SWITCHSCOPE	"build/bin/switchscope"
 
 /* Load / unload switchscope.ko. Return 0 or -errno. */

@@ -45,7 +45,24 @@ case $out in
 "in-kernel switch floor: "*" ns per switch"*) pass floor_prints_ns_per_switch ;;
 *) fail floor_prints_ns_per_switch "got: $out" ;;
 esac
-$ss record --backend kmod -o "$tmp/k.trace" -- build/vm/bin/ss-pingpong thread 1000 0 \
+# The user-space hand-overs next to it, each with a positive figure and
+# its multiple of the floor.
+for kind in threads processes; do
+	row=$(echo "$out" | awk -v k=$kind '$1 == k && $2 + 0 > 0 && $3 + 0 > 0')
+	if [ -n "$row" ]; then
+		pass "floor_shows_user_space_${kind}"
+	else
+		fail "floor_shows_user_space_${kind}" "got: $out"
+	fi
+done
+out=$($ss kmod floor -n 2000 --json)
+expect_eq floor_json_exits_0 $? 0
+case $out in
+'{"cpu": 0, "switches": 4000, "floor_ns": '*'"threads_ns": '*'"processes_ns": '*'}')
+	pass floor_json_has_every_figure ;;
+*) fail floor_json_has_every_figure "got: $out" ;;
+esac
+$ss record --backend kmod -o "$tmp/k.trace" -- build/bin/ss-pingpong --via pipe --switches 2000 \
 	2>"$tmp/err"
 expect_eq record_exits_0 $? 0
 if grep -q " 0 lost" "$tmp/err" && grep -q "switch [0-9]" "$tmp/err"; then

@@ -27,7 +27,8 @@
 #include "guest.h"
 
 #define RENAMES		1000
-#define ROUND_TRIPS	2000
+#define SWITCHES	4000	/* hand-overs: two a round trip */
+#define ROUND_TRIPS	(SWITCHES / 2)
 
 /* Non-blocking: a test never waits on a read it did not plan to. */
 static int open_session(void)
@@ -400,7 +401,8 @@ static void check_sorted_and_sized(const struct recs *r)
 
 TEST(thread_pingpong_switches_are_thread_class)
 {
-	char *argv[] = { PINGPONG, "thread", STR(ROUND_TRIPS), "0", NULL };
+	char *argv[] = { PINGPONG, "--mode", "thread", "--via", "pipe",
+			 "--switches", STR(SWITCHES), "--cpu", "0", NULL };
 	uint64_t cls[SS_CLASS_MAX], threads, procs, exiting;
 	struct ss_kmod_stats st;
 	struct recs r = { 0 };
@@ -412,7 +414,8 @@ TEST(thread_pingpong_switches_are_thread_class)
 	child = pingpong_tgid(&r);
 	REQUIRE(child != 0, "no exec record");
 	pingpong_switches(&r, child, cls, &threads, &procs, &exiting);
-	CHECK_EQ(threads, 1);
+	/* ss-pingpong's two players; the main thread waits for them. */
+	CHECK_EQ(threads, 2);
 	CHECK_EQ(procs, 0);
 	CHECK_GE(cls[SS_CLASS_THREAD], ROUND_TRIPS);
 	CHECK_EQ(cls[SS_CLASS_PROCESS], 0);
@@ -426,7 +429,8 @@ TEST(thread_pingpong_switches_are_thread_class)
 
 TEST(process_pingpong_switches_are_process_class)
 {
-	char *argv[] = { PINGPONG, "process", STR(ROUND_TRIPS), "0", NULL };
+	char *argv[] = { PINGPONG, "--mode", "process", "--via", "pipe",
+			 "--switches", STR(SWITCHES), "--cpu", "0", NULL };
 	uint64_t cls[SS_CLASS_MAX], threads, procs, exiting;
 	struct ss_kmod_stats st;
 	struct recs r = { 0 };
@@ -439,7 +443,7 @@ TEST(process_pingpong_switches_are_process_class)
 	REQUIRE(child != 0, "no exec record");
 	pingpong_switches(&r, child, cls, &threads, &procs, &exiting);
 	CHECK_EQ(threads, 0);
-	CHECK_EQ(procs, 1);
+	CHECK_EQ(procs, 2);
 	/* The forked peer is traced: the filter followed the fork. */
 	CHECK_GE(cls[SS_CLASS_PROCESS], ROUND_TRIPS);
 	CHECK_EQ(cls[SS_CLASS_THREAD], 0);
@@ -578,6 +582,48 @@ TEST(poll_wakes_reader_and_reports_end)
 	close(fd);
 }
 
+static int rename_many(void *arg)
+{
+	return rename_loop(RENAMES) ? 1 : 0;
+}
+
+/*
+ * A threshold of the whole buffer is never crossed exactly by records
+ * that do not divide it: the ring fills, and the reader must still be
+ * woken rather than sleep while everything is dropped. Before the start
+ * there is nothing to read yet, which is no end of file.
+ */
+TEST(a_full_ring_wakes_the_reader_whatever_the_threshold)
+{
+	struct ss_kmod_stats st;
+	struct pollfd p;
+	struct recs r = { 0 };
+	char buf[256];
+	int fd = open_session(), go;
+	pid_t pid;
+
+	REQUIRE(fd >= 0, "open: %s", strerror(-fd));
+	REQUIRE(config(fd, SS_KMOD_BUF_MIN, SS_KMOD_BUF_MIN, 0) == 0);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), -1);
+	CHECK_EQ(errno, EAGAIN);
+	pid = spawn_held(NULL, rename_many, NULL, &go);
+	REQUIRE(pid > 0);
+	REQUIRE(filter(fd, SS_FILTER_ADD, pid) == 0);
+	REQUIRE(ioctl(fd, SS_IOC_START, 0) == 0);
+	go_release(go);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	CHECK_EQ(poll(&p, 1, 10000), 1);
+	CHECK(p.revents & POLLIN);
+	CHECK_EQ(wait_status(pid), 0);
+	REQUIRE(ioctl(fd, SS_IOC_STOP, 0) == 0);
+	REQUIRE(stats(fd, &st, NULL, 0) == 0);
+	REQUIRE(recs_read_all(fd, &r) == 0);
+	CHECK_GT(st.dropped[SS_EV_COMM], 0);
+	CHECK_EQ(st.written[SS_EV_COMM] + st.dropped[SS_EV_COMM], RENAMES);
+	recs_free(&r);
+	close(fd);
+}
+
 static void *stop_later(void *arg)
 {
 	usleep(200 * 1000);
@@ -678,8 +724,8 @@ static char proc_state(pid_t pid)
 
 TEST(first_exec_of_each_file_stops_until_continued)
 {
-	char *argv[] = { "/bin/sh", "-c", PINGPONG " thread 10 0 && "
-			 PINGPONG " thread 10 0", NULL };
+	char *argv[] = { "/bin/sh", "-c", PINGPONG " --switches 20 && "
+			 PINGPONG " --switches 20", NULL };
 	int fd = open_session(), go, status = -1, execs = 0, stopped = 0;
 	int not_stopped_when_said = 0;
 	time_t deadline = time(NULL) + 60;
@@ -819,7 +865,8 @@ static pid_t start_load(const char *mode)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		execl(PINGPONG, PINGPONG, mode, "100000000", (char *)NULL);
+		execl(PINGPONG, PINGPONG, "--mode", mode, "--switches", "200000000",
+		      "--no-pin", (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -879,6 +926,9 @@ TEST(hundred_load_record_unload_cycles_under_load)
 		}
 		cycles++;
 	}
+	/* The load ran throughout: a cycle without it proves little. */
+	CHECK_EQ(waitpid(load[0], NULL, WNOHANG), 0);
+	CHECK_EQ(waitpid(load[1], NULL, WNOHANG), 0);
 	kill(load[0], SIGKILL);
 	kill(load[1], SIGKILL);
 	wait_status(load[0]);

@@ -18,8 +18,9 @@
 #include "guest.h"
 #include "trace.h"
 
-#define WORKLOAD PINGPONG " thread 500 0 && " PINGPONG " process 500 && " \
-	PINGPONG " thread 300"
+#define WORKLOAD PINGPONG " --via pipe --switches 1000 && " \
+	PINGPONG " --mode process --via pipe --switches 1000 --no-pin && " \
+	PINGPONG " --via pipe --switches 600 --no-pin"
 
 struct side {
 	const struct ss_backend_ops *ops;
@@ -330,7 +331,7 @@ static int run_cli(char *const argv[], char *errbuf, size_t len)
 TEST(record_backend_kmod_writes_a_trace)
 {
 	char *argv[] = { SWITCHSCOPE, "record", "--backend", "kmod", "-o",
-			 "/tmp/kmod.trace", "--", PINGPONG, "thread", "1000", "0", NULL };
+			 "/tmp/kmod.trace", "--", PINGPONG, "--via", "pipe", "--switches", "2000", NULL };
 	uint64_t thread_sw = 0, other_sw = 0, lost_recs = 0, last = 0, unsorted = 0;
 	const struct ss_trailer *tr;
 	const struct ss_hdr *h;

@@ -1,9 +1,12 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -13,7 +16,7 @@
 static const char help[] =
 "usage: switchscope kmod [status]\n"
 "       switchscope kmod counters\n"
-"       switchscope kmod floor [-n ROUND_TRIPS] [-c CPU]\n"
+"       switchscope kmod floor [-n ROUND_TRIPS] [-c CPU] [--kernel-only] [--json]\n"
 "\n"
 "The kernel module backend (" SS_KMOD_KO ", /dev/switchscope).\n"
 "\n"
@@ -22,11 +25,18 @@ static const char help[] =
 "             (from " SS_KMOD_PROC ", the current or last session)\n"
 "  floor      the in-kernel floor of a context switch: two kernel threads\n"
 "             pinned to one CPU ping-pong; no user/kernel transition and no\n"
-"             mm switch. Needs CAP_PERFMON or CAP_SYS_ADMIN.\n"
+"             mm switch; then the same number of hand-overs between two\n"
+"             threads and two processes in user space (ss-pingpong, futex,\n"
+"             same CPU), as multiples of it. Needs CAP_PERFMON or\n"
+"             CAP_SYS_ADMIN.\n"
 "  -n, --round-trips N   round trips, 2 switches each (default 100000)\n"
 "  -c, --cpu CPU         the CPU both threads run on (default 0)\n"
+"  --kernel-only         the floor alone\n"
+"  --json                one JSON object: cpu, switches, floor_ns,\n"
+"                        threads_ns, processes_ns\n"
 "\n"
-"Exit status: 0, 2 usage, 3 missing privilege, 4 module not loaded.\n";
+"Exit status: 0, 2 usage, 3 missing privilege, 4 module not loaded,\n"
+"8 a measurement failed.\n";
 
 static const char *const class_names[SS_CLASS_MAX] = {
 	"thread", "process", "to idle", "from idle", "kthread",
@@ -106,18 +116,73 @@ static int kmod_counters(void)
 	return SS_OK;
 }
 
+/* ns per switch of ss-pingpong (found next to this executable) in mode,
+ * pinned to cpu: the user-space figure next to the floor. 0 when it
+ * cannot be run. */
+static double user_pingpong(const char *mode, unsigned int cpu, uint64_t switches)
+{
+	char self[PATH_MAX], pp[PATH_MAX + 16], sw[24], c[12], out[512];
+	ssize_t n, len = 0;
+	double ns = 0;
+	int pfd[2], status;
+	const char *p;
+	pid_t pid;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return 0;
+	self[n] = 0;
+	snprintf(pp, sizeof(pp), "%s/ss-pingpong", dirname(self));
+	snprintf(sw, sizeof(sw), "%llu", (unsigned long long)switches);
+	snprintf(c, sizeof(c), "%u", cpu);
+	if (access(pp, X_OK) || pipe2(pfd, O_CLOEXEC))
+		return 0;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		execl(pp, pp, "--mode", mode, "--via", "futex", "--switches", sw,
+		      "--cpu", c, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (pid > 0 && len < (ssize_t)sizeof(out) - 1 &&
+	       (n = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += n;
+	out[len] = 0;
+	close(pfd[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return 0;
+	p = strstr(out, " ns_per_switch=");
+	if (p)
+		ns = strtod(p + 15, NULL);
+	return ns;
+}
+
+static void floor_row(const char *what, double ns, double floor_ns)
+{
+	if (ns > 0)
+		printf("%-16s %12.1f %9.2f\n", what, ns, ns / floor_ns);
+	else
+		printf("%-16s %12s %9s\n", what, "failed", "-");
+}
+
 static int kmod_floor(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "round-trips", required_argument, NULL, 'n' },
 		{ "cpu", required_argument, NULL, 'c' },
+		{ "kernel-only", no_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct ss_kmod_floor f = { 0 };
 	char err[512], dur[SS_DUR_BUF];
+	int c, code, kernel_only = 0, json = 0;
+	double floor_ns, thr = 0, proc = 0;
 	uint64_t v;
-	int c, fd;
 
 	while ((c = getopt_long(argc, argv, "n:c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -132,6 +197,12 @@ static int kmod_floor(int argc, char **argv)
 				return cli_usage("kmod", "bad CPU '%s'", optarg);
 			f.cpu = v;
 			break;
+		case 'k':
+			kernel_only = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'h':
 			return cli_help(help);
 		default:
@@ -140,29 +211,41 @@ static int kmod_floor(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage("kmod", "unexpected argument '%s'", argv[optind]);
-	fd = ss_kmod_open(0, NULL, err, sizeof(err));
-	if (fd < 0) {
+	code = ss_kmod_floor(&f, err, sizeof(err));
+	if (code) {
 		ss_err("%s", err);
-		return -fd;
+		return code;
 	}
-	if (ioctl(fd, SS_IOC_FLOOR, &f)) {
-		int e = errno;
-
-		close(fd);
-		if (e == EINVAL) {
-			ss_err("CPU %u is not online", f.cpu);
-			return SS_EXIT_USAGE;
-		}
-		ss_err("floor measurement failed: %s", strerror(e));
-		return SS_EXIT_INTERNAL;
+	floor_ns = (double)f.elapsed_ns / f.switches;
+	if (!kernel_only) {
+		thr = user_pingpong("thread", f.cpu, f.switches);
+		proc = user_pingpong("process", f.cpu, f.switches);
 	}
-	close(fd);
+	if (json) {
+		printf("{\"cpu\": %u, \"switches\": %llu, \"floor_ns\": %.1f",
+		       f.cpu, (unsigned long long)f.switches, floor_ns);
+		if (!kernel_only)
+			printf(", \"threads_ns\": %.1f, \"processes_ns\": %.1f", thr, proc);
+		printf("}\n");
+		return kernel_only || (thr > 0 && proc > 0) ? SS_OK : SS_EXIT_INTERNAL;
+	}
 	printf("in-kernel switch floor: %.1f ns per switch (%s, %llu switches, "
-	       "2 kernel threads on CPU %u)\n",
-	       (double)f.elapsed_ns / f.switches,
+	       "2 kernel threads on CPU %u)\n", floor_ns,
 	       ss_fmt_dur(dur, sizeof(dur), f.elapsed_ns),
 	       (unsigned long long)f.switches, f.cpu);
-	return SS_OK;
+	if (kernel_only)
+		return SS_OK;
+	printf("\nthe same hand-over in user space (ss-pingpong, futex, CPU %u):\n\n",
+	       f.cpu);
+	printf("%-16s %12s %9s\n", "kind", "ns/switch", "x floor");
+	printf("---------------- ------------ ---------\n");
+	floor_row("kernel threads", floor_ns, floor_ns);
+	floor_row("threads", thr, floor_ns);
+	floor_row("processes", proc, floor_ns);
+	if (thr > 0 && proc > 0)
+		return SS_OK;
+	ss_err("a user-space ping-pong failed (is ss-pingpong next to switchscope?)");
+	return SS_EXIT_INTERNAL;
 }
 
 int cmd_kmod(int argc, char **argv)

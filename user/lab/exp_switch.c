@@ -6,6 +6,7 @@
  * switch that enters the kernel. */
 #include <string.h>
 
+#include "kmod.h"
 #include "lab.h"
 #include "pingpong.h"
 #include "ss.h"
@@ -236,6 +237,30 @@ static void kernel_row(struct lab *L, struct lab_row *r, const struct lab_row *s
 	}
 }
 
+/* With the kernel module loaded: the in-kernel floor of a switch next to
+ * the user-space figures (two kernel threads on the same CPU: no mode
+ * switch, no mm switch, no futex). */
+static void kernel_floor(struct lab *L, struct lab_row *r)
+{
+	struct ss_kmod_floor f = { .iterations = L->o.quick ? 20000 : 100000 };
+	const struct lab_fig *t = &r->line[0].f[LAB_THREAD];
+	char err[512], a[SS_DUR_BUF];
+	double ns;
+
+	if (!ss_kmod_loaded())
+		return;
+	if (ss_kmod_floor(&f, err, sizeof(err))) {
+		lab_evidence_text(r, "no in-kernel floor: %s", err);
+		return;
+	}
+	ns = (double)f.elapsed_ns / f.switches;
+	lab_count(r, "kmod.floor_ns", ns);
+	lab_evidence_text(r, "in-kernel floor (switchscope.ko, two kernel threads on CPU "
+			  "0, no mode or mm switch): %s per switch; a thread hand-over "
+			  "costs %.1fx that", lab_fmt_ns(a, sizeof(a), ns),
+			  t->v > 0 ? t->v / ns : 0);
+}
+
 void lab_exp_switch(struct lab *L)
 {
 	struct lab_row *sw = lab_row_new(L, "switch",
@@ -272,6 +297,7 @@ void lab_exp_switch(struct lab *L)
 	}
 	trace_runs(L, sw, ke, &e);
 	switch_row(L, sw, &e);
+	kernel_floor(L, sw);
 	kernel_row(L, ke, sw, &e);
 	if (e.ok[LAB_PROC] || e.ok[LAB_THREAD] || e.ok[LAB_CORO])
 		lab_check(sw, !e.lost[LAB_PROC] && !e.lost[LAB_THREAD] && !e.lost[LAB_CORO],

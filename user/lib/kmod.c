@@ -150,3 +150,23 @@ void ss_kmod_proc_free(struct ss_kmod_proc *p)
 	p->cpus = NULL;
 	p->ncpu = 0;
 }
+
+int ss_kmod_floor(struct ss_kmod_floor *f, char *err, size_t errlen)
+{
+	int fd = ss_kmod_open(0, NULL, err, errlen), e;
+
+	if (fd < 0)
+		return -fd;
+	if (!ioctl(fd, SS_IOC_FLOOR, f)) {
+		close(fd);
+		return SS_OK;
+	}
+	e = errno;
+	close(fd);
+	if (e == EINVAL) {
+		snprintf(err, errlen, "CPU %u is not online", f->cpu);
+		return SS_EXIT_USAGE;
+	}
+	snprintf(err, errlen, "floor measurement failed: %s", strerror(e));
+	return SS_EXIT_INTERNAL;
+}

@@ -25,6 +25,11 @@ void ss_kmod_not_loaded(char *err, size_t errlen);
 /* Is the module loaded (/sys/module/switchscope)? */
 int ss_kmod_loaded(void);
 
+/* The in-kernel floor of a context switch (SS_IOC_FLOOR): f->iterations
+ * and f->cpu in, the rest out. Returns SS_OK, or an ss_exit code with a
+ * message in err. */
+int ss_kmod_floor(struct ss_kmod_floor *f, char *err, size_t errlen);
+
 /* /proc/switchscope, parsed. */
 struct ss_kmod_proc {
 	unsigned int abi_major, abi_minor;
