@@ -78,6 +78,30 @@ if [ "${thread:-0}" -ge 1000 ]; then
 else
 	fail counters_show_thread_switches "thread switches '$thread' in: $out"
 fi
+# Downstream tools read a module trace as they read a BPF one.
+$ss report "$tmp/k.trace" >"$tmp/report" 2>&1
+expect_eq report_of_module_trace_exits_0 $? 0
+if grep -q "thread" "$tmp/report"; then
+	pass report_of_module_trace_shows_thread_switches
+else
+	fail report_of_module_trace_shows_thread_switches "got: $(head -20 "$tmp/report")"
+fi
+$ss timehist "$tmp/k.trace" >/dev/null 2>&1
+expect_eq timehist_of_module_trace_exits_0 $? 0
+$ss export "$tmp/k.trace" --format perfetto -o "$tmp/k.pftrace" >/dev/null 2>&1
+expect_eq export_of_module_trace_exits_0 $? 0
+check export_of_module_trace_is_not_empty test -s "$tmp/k.pftrace"
+# Coroutines from the uprobes, kernel entries from the module: verify's
+# kernel half runs on the module's records.
+$ss record -b kmod --syscalls -q -o "$tmp/c.trace" -- build/bin/coro-pingpong \
+	--switches 20000 >/dev/null 2>"$tmp/err"
+expect_eq record_coroutines_with_module_exits_0 $? 0
+out=$($ss verify --trace "$tmp/c.trace" --min-switches 20000 2>&1)
+expect_eq verify_of_module_trace_passes $? 0
+case $out in
+*"VERDICT: PASS"*) pass verify_of_module_trace_says_pass ;;
+*) fail verify_of_module_trace_says_pass "got: $out $(cat "$tmp/err")" ;;
+esac
 $ss kmod floor -n 5000000 >/dev/null 2>&1
 expect_eq floor_rejects_too_many_round_trips $? 2
 check rmmod rmmod switchscope
