@@ -84,6 +84,14 @@ $(VM_INITRD): $(VM_DIR)/inputs tests/vm/init tests/vm/mkinitramfs.sh \
 	$(Q)tests/vm/mkinitramfs.sh $@ $(BUSYBOX) tests/vm/init $(VM_TEST_TIMEOUT) \
 		"$(VM_TESTS)" "$(VM_FILES)"
 
+# `make bench`: the module's overhead next to BPF's, in the same guest.
+VM_BENCH_INITRD := $(VM_DIR)/bench.cpio.gz
+$(VM_BENCH_INITRD): $(VM_DIR)/inputs tests/vm/init tests/vm/mkinitramfs.sh \
+		tests/vm/bench_kmod.sh $(BUSYBOX) $$(vm_host_files)
+	$(call msg,CPIO,$@)
+	$(Q)tests/vm/mkinitramfs.sh $@ $(BUSYBOX) tests/vm/init $(VM_TEST_TIMEOUT) \
+		tests/vm/bench_kmod.sh "$(VM_FILES)"
+
 # The suite run-suites.sh sees: boots the guest when everything is there,
 # otherwise fails with one line saying what is missing.
 VM_MISSING = $(strip $(if $(wildcard $(KDIR)/Makefile),,kernel headers (KDIR='$(KDIR)')) \
@@ -105,6 +113,21 @@ $(B)/tests/vm-test: FORCE
 		"$(VM_MISSING)" > $@.tmp
 	$(Q)chmod +x $@.tmp && { cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
 endif
+
+ifeq ($(VM_MISSING),)
+$(B)/tests/bench/kmod-vs-bpf: $(VM_BENCH_INITRD) tests/bench/bench_kmod.sh FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#!/bin/sh\nexec %s %s %s %s %s\n' $(CURDIR)/tests/bench/bench_kmod.sh \
+		$(VM_KERNEL) $(CURDIR)/$(VM_BENCH_INITRD) $(CURDIR)/$(VM_DIR)/bench $(VM_TIMEOUT) > $@.tmp
+	$(Q)chmod +x $@.tmp && { cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
+else
+$(B)/tests/bench/kmod-vs-bpf: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#!/bin/sh\necho "kmod-vs-bpf: missing %s (make deps)" >&2\nexit 1\n' \
+		"$(VM_MISSING)" > $@
+	$(Q)chmod +x $@
+endif
+BENCHES += $(B)/tests/bench/kmod-vs-bpf
 
 # The module's command line on this machine: without the module loaded.
 $(B)/tests/kmod-cli: tests/vm/kmod_cli.sh
