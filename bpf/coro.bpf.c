@@ -8,13 +8,73 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-static __always_inline __u64 arg(struct pt_regs *ctx, __u64 n)
-{
-	long v = 0;
+#define NREGS	(sizeof(struct pt_regs) / 8)
 
-	if (bpf_usdt_arg(ctx, n, &v))
-		return 0;
-	return v;
+/* Register slot i of the probe's registers. A context load needs a
+ * constant offset, and clang would fold loads from constant offsets back
+ * into one load from a computed address: each slot is its own asm load.
+ * One branch per slot costs less than copying the registers out with a
+ * helper. */
+static __always_inline __u64 reg_at(struct pt_regs *ctx, __u32 i)
+{
+	__u64 x = 0;
+
+	switch (i) {
+#define SLOT(n, off)							\
+	case n:								\
+		asm volatile("%0 = *(u64 *)(%1 + " #off ")"		\
+			     : "=r"(x) : "r"(ctx));			\
+		break;
+	SLOT(0, 0) SLOT(1, 8) SLOT(2, 16) SLOT(3, 24) SLOT(4, 32)
+	SLOT(5, 40) SLOT(6, 48) SLOT(7, 56) SLOT(8, 64) SLOT(9, 72)
+	SLOT(10, 80) SLOT(11, 88) SLOT(12, 96) SLOT(13, 104) SLOT(14, 112)
+	SLOT(15, 120) SLOT(16, 128) SLOT(17, 136) SLOT(18, 144)
+	SLOT(19, 152) SLOT(20, 160)
+#undef SLOT
+	}
+	return x;
+}
+_Static_assert(NREGS == 21, "pt_regs: one SLOT per register");
+
+/*
+ * The first n arguments of the probe that fired, into v (0 past its
+ * count). One spec lookup for all of them, registers read in place:
+ * bpf_usdt_arg() looks the spec up and copies a register out with a
+ * helper per argument, which made it most of the cost of a traced
+ * coroutine switch. The spec is libbpf's, filled at attach: a constant,
+ * a register, or a register plus offset to read from.
+ */
+static __always_inline int usdt_args(struct pt_regs *ctx, __u64 *v, int n)
+{
+	struct __bpf_usdt_spec *spec;
+	int id = __bpf_usdt_spec_id(ctx), cnt;
+
+	for (int i = 0; i < n; i++)
+		v[i] = 0;
+	if (id < 0)
+		return -1;
+	spec = bpf_map_lookup_elem(&__bpf_usdt_specs, &id);
+	if (!spec)
+		return -1;
+	cnt = spec->arg_cnt;
+	for (int i = 0; i < n && i < cnt; i++) {
+		const struct __bpf_usdt_arg_spec *a = &spec->args[i];
+		__u32 shift = a->arg_bitshift & 63;
+		__u64 x = 0;
+
+		if (a->arg_type == BPF_USDT_ARG_CONST)
+			x = a->val_off;
+		else if (a->arg_type == BPF_USDT_ARG_REG)
+			x = reg_at(ctx, (__u16)a->reg_off / 8);
+		else if (a->arg_type == BPF_USDT_ARG_REG_DEREF)
+			bpf_probe_read_user(&x, sizeof(x),
+					    (void *)(reg_at(ctx, (__u16)a->reg_off / 8) +
+						     a->val_off));
+		/* narrower than 8 bytes: drop the garbage above, sign-extend */
+		x <<= shift;
+		v[i] = a->arg_signed ? (__u64)((__s64)x >> shift) : x >> shift;
+	}
+	return cnt;
 }
 
 static __always_inline void *start(struct pt_regs *ctx, __u32 type, __u32 size,
@@ -33,6 +93,7 @@ SEC("usdt")
 int on_coro_create(struct pt_regs *ctx)
 {
 	struct ss_coro_create *e;
+	__u64 a[4];
 	__u32 tid, tgid;
 
 	e = start(ctx, SS_EV_CORO_CREATE, sizeof(*e), &tid, &tgid);
@@ -40,9 +101,10 @@ int on_coro_create(struct pt_regs *ctx)
 		return 0;
 	e->tid = tid;
 	e->tgid = tgid;
-	e->id = arg(ctx, 0);
-	e->entry = arg(ctx, 1);
-	e->stack_size = arg(ctx, 2);
+	usdt_args(ctx, a, 3);
+	e->id = a[0];
+	e->entry = a[1];
+	e->stack_size = a[2];
 	ss_submit(e);
 	return 0;
 }
@@ -51,6 +113,7 @@ SEC("usdt")
 int on_coro_switch(struct pt_regs *ctx)
 {
 	struct ss_coro_switch *e;
+	__u64 a[4];
 	__u32 tid, tgid;
 
 	e = start(ctx, SS_EV_CORO_SWITCH, sizeof(*e), &tid, &tgid);
@@ -58,11 +121,12 @@ int on_coro_switch(struct pt_regs *ctx)
 		return 0;
 	e->tid = tid;
 	e->tgid = tgid;
-	e->from = arg(ctx, 0);
-	e->to = arg(ctx, 1);
-	e->dur_ns = arg(ctx, 2);
-	/* start_ns is optional in the probe ABI */
-	e->start_ns = bpf_usdt_arg_cnt(ctx) > 3 ? arg(ctx, 3) : 0;
+	/* start_ns, the fourth, is optional in the probe ABI: 0 if absent */
+	usdt_args(ctx, a, 4);
+	e->from = a[0];
+	e->to = a[1];
+	e->dur_ns = a[2];
+	e->start_ns = a[3];
 	ss_submit(e);
 	return 0;
 }
@@ -71,6 +135,7 @@ SEC("usdt")
 int on_coro_park(struct pt_regs *ctx)
 {
 	struct ss_coro_park *e;
+	__u64 a[4];
 	__u32 tid, tgid;
 
 	e = start(ctx, SS_EV_CORO_PARK, sizeof(*e), &tid, &tgid);
@@ -78,8 +143,9 @@ int on_coro_park(struct pt_regs *ctx)
 		return 0;
 	e->tid = tid;
 	e->tgid = tgid;
-	e->id = arg(ctx, 0);
-	e->reason = arg(ctx, 1);
+	usdt_args(ctx, a, 2);
+	e->id = a[0];
+	e->reason = a[1];
 	e->pad = 0;
 	ss_submit(e);
 	return 0;
@@ -89,6 +155,7 @@ SEC("usdt")
 int on_coro_ready(struct pt_regs *ctx)
 {
 	struct ss_coro_ready *e;
+	__u64 a[4];
 	__u32 tid, tgid;
 
 	e = start(ctx, SS_EV_CORO_READY, sizeof(*e), &tid, &tgid);
@@ -96,8 +163,9 @@ int on_coro_ready(struct pt_regs *ctx)
 		return 0;
 	e->tid = tid;
 	e->tgid = tgid;
-	e->id = arg(ctx, 0);
-	e->by = arg(ctx, 1);
+	usdt_args(ctx, a, 2);
+	e->id = a[0];
+	e->by = a[1];
 	ss_submit(e);
 	return 0;
 }
@@ -106,6 +174,7 @@ SEC("usdt")
 int on_coro_exit(struct pt_regs *ctx)
 {
 	struct ss_coro_exit *e;
+	__u64 a[4];
 	__u32 tid, tgid;
 
 	e = start(ctx, SS_EV_CORO_EXIT, sizeof(*e), &tid, &tgid);
@@ -113,7 +182,8 @@ int on_coro_exit(struct pt_regs *ctx)
 		return 0;
 	e->tid = tid;
 	e->tgid = tgid;
-	e->id = arg(ctx, 0);
+	usdt_args(ctx, a, 1);
+	e->id = a[0];
 	ss_submit(e);
 	return 0;
 }
@@ -122,6 +192,7 @@ SEC("usdt")
 int on_coro_stats(struct pt_regs *ctx)
 {
 	struct ss_coro_stats *e;
+	__u64 a[4];
 	__u32 tid, tgid;
 
 	e = start(ctx, SS_EV_CORO_STATS, sizeof(*e), &tid, &tgid);
@@ -129,8 +200,9 @@ int on_coro_stats(struct pt_regs *ctx)
 		return 0;
 	e->tid = tid;
 	e->tgid = tgid;
-	e->switches = arg(ctx, 0);
-	e->switch_ns = arg(ctx, 1);
+	usdt_args(ctx, a, 2);
+	e->switches = a[0];
+	e->switch_ns = a[1];
 	ss_submit(e);
 	return 0;
 }

@@ -91,8 +91,19 @@ int main(int argc, char **argv)
 		STAP_PROBE1(coro, exit, 1);
 		STAP_PROBE1(coro, exit, 2);
 	}
-	if (coro_stats_semaphore)
-		STAP_PROBE2(coro, stats, n, sum);
+	if (coro_stats_semaphore) {
+		/* Operands in memory (offset(%reg) in the note): the
+		 * consumer must read them from user space. */
+		struct { long n; uint64_t sum; } *t = malloc(sizeof(*t));
+
+		if (!t)
+			return 1;
+		t->n = n;
+		t->sum = sum;
+		__asm__ volatile("" ::: "memory");
+		STAP_PROBE2(coro, stats, t->n, t->sum);
+		free(t);
+	}
 	printf("hand-probes: %ld switches, semaphore %s\n", n,
 	       coro_switch_semaphore ? "set" : "not set");
 	return 0;

@@ -42,6 +42,12 @@ CORO_SEMAPHORES(CORO_SEM_DECLARE)
 #else
 
 #define _SDT_HAS_SEMAPHORES 1
+/* Arguments in registers or as constants, never in memory: a consumer
+ * reads a register from the trap's saved registers, but must copy a
+ * memory operand from user space (bpf_probe_read_user: about 40 ns an
+ * argument here, most of a traced switch's BPF cost). The loads move to
+ * the probe site, which runs only while the probe is traced. */
+#define STAP_SDT_ARG_CONSTRAINT nr
 #include <sys/sdt.h>
 
 #if defined(__x86_64__) && !defined(CORO_PROBE_NOP1)
