@@ -14,11 +14,14 @@ char LICENSE[] SEC("license") = "GPL";
  * constant offset, and clang would fold loads from constant offsets back
  * into one load from a computed address: each slot is its own asm load.
  * One branch per slot costs less than copying the registers out with a
- * helper. */
+ * helper. The slots cover every register an operand can name: x86_64 has
+ * 21, arm64 puts x0-x30, sp, pc and pstate first. */
 static __always_inline __u64 reg_at(struct pt_regs *ctx, __u32 i)
 {
 	__u64 x = 0;
 
+	if (i >= NREGS)
+		return 0;
 	switch (i) {
 #define SLOT(n, off)							\
 	case n:								\
@@ -29,12 +32,14 @@ static __always_inline __u64 reg_at(struct pt_regs *ctx, __u32 i)
 	SLOT(5, 40) SLOT(6, 48) SLOT(7, 56) SLOT(8, 64) SLOT(9, 72)
 	SLOT(10, 80) SLOT(11, 88) SLOT(12, 96) SLOT(13, 104) SLOT(14, 112)
 	SLOT(15, 120) SLOT(16, 128) SLOT(17, 136) SLOT(18, 144)
-	SLOT(19, 152) SLOT(20, 160)
+	SLOT(19, 152) SLOT(20, 160) SLOT(21, 168) SLOT(22, 176)
+	SLOT(23, 184) SLOT(24, 192) SLOT(25, 200) SLOT(26, 208)
+	SLOT(27, 216) SLOT(28, 224) SLOT(29, 232) SLOT(30, 240)
+	SLOT(31, 248) SLOT(32, 256) SLOT(33, 264)
 #undef SLOT
 	}
 	return x;
 }
-_Static_assert(NREGS == 21, "pt_regs: one SLOT per register");
 
 /*
  * The first n arguments of the probe that fired, into v (0 past its
