@@ -4,6 +4,8 @@
 #   make demo       install what is missing, build, run the lab, write timelines
 #   make check      install what is missing, build, run every test
 #   make bench      run every benchmark (prints "bench: <name> <value> <unit>")
+#   make kmod       the kernel module (build/kmod/switchscope.ko), against KDIR
+#   make vm-test    the module and BPF tests in QEMU (part of make check)
 #   make deps       install missing Debian packages (idempotent)
 #   make clean      remove build/
 #   make help       this list
