@@ -82,31 +82,52 @@ static __always_inline int usdt_args(struct pt_regs *ctx, __u64 *v, int n)
 	return cnt;
 }
 
+/* What every coroutine record begins with. */
+struct coro_head {
+	struct ss_hdr hdr;
+	__u32 tid;
+	__u32 tgid;
+};
+
+#define SAME_HEAD(t)							\
+	_Static_assert(__builtin_offsetof(struct t, tid) == 16 &&	\
+		       __builtin_offsetof(struct t, tgid) == 20, #t " head")
+SAME_HEAD(ss_coro_create);
+SAME_HEAD(ss_coro_switch);
+SAME_HEAD(ss_coro_park);
+SAME_HEAD(ss_coro_ready);
+SAME_HEAD(ss_coro_exit);
+SAME_HEAD(ss_coro_stats);
+
+/* A record of type for a traced process, its head filled, and the probe's
+ * first n arguments in a; NULL when the process is not traced or the ring
+ * is full. */
 static __always_inline void *start(struct pt_regs *ctx, __u32 type, __u32 size,
-				   __u32 *tid, __u32 *tgid)
+				   __u64 *a, int n)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct coro_head *e;
 
-	*tgid = id >> 32;
-	*tid = (__u32)id;
-	if (!traced(*tgid))
+	if (!traced(id >> 32))
 		return NULL;
-	return ss_reserve(type, size);
+	e = ss_reserve(type, size);
+	if (!e)
+		return NULL;
+	e->tid = (__u32)id;
+	e->tgid = id >> 32;
+	usdt_args(ctx, a, n);
+	return e;
 }
 
 SEC("usdt")
 int on_coro_create(struct pt_regs *ctx)
 {
 	struct ss_coro_create *e;
-	__u64 a[4];
-	__u32 tid, tgid;
+	__u64 a[3];
 
-	e = start(ctx, SS_EV_CORO_CREATE, sizeof(*e), &tid, &tgid);
+	e = start(ctx, SS_EV_CORO_CREATE, sizeof(*e), a, 3);
 	if (!e)
 		return 0;
-	e->tid = tid;
-	e->tgid = tgid;
-	usdt_args(ctx, a, 3);
 	e->id = a[0];
 	e->entry = a[1];
 	e->stack_size = a[2];
@@ -119,15 +140,11 @@ int on_coro_switch(struct pt_regs *ctx)
 {
 	struct ss_coro_switch *e;
 	__u64 a[4];
-	__u32 tid, tgid;
 
-	e = start(ctx, SS_EV_CORO_SWITCH, sizeof(*e), &tid, &tgid);
+	/* start_ns, the fourth, is optional in the probe ABI: 0 if absent */
+	e = start(ctx, SS_EV_CORO_SWITCH, sizeof(*e), a, 4);
 	if (!e)
 		return 0;
-	e->tid = tid;
-	e->tgid = tgid;
-	/* start_ns, the fourth, is optional in the probe ABI: 0 if absent */
-	usdt_args(ctx, a, 4);
 	e->from = a[0];
 	e->to = a[1];
 	e->dur_ns = a[2];
@@ -140,15 +157,11 @@ SEC("usdt")
 int on_coro_park(struct pt_regs *ctx)
 {
 	struct ss_coro_park *e;
-	__u64 a[4];
-	__u32 tid, tgid;
+	__u64 a[2];
 
-	e = start(ctx, SS_EV_CORO_PARK, sizeof(*e), &tid, &tgid);
+	e = start(ctx, SS_EV_CORO_PARK, sizeof(*e), a, 2);
 	if (!e)
 		return 0;
-	e->tid = tid;
-	e->tgid = tgid;
-	usdt_args(ctx, a, 2);
 	e->id = a[0];
 	e->reason = a[1];
 	e->pad = 0;
@@ -160,15 +173,11 @@ SEC("usdt")
 int on_coro_ready(struct pt_regs *ctx)
 {
 	struct ss_coro_ready *e;
-	__u64 a[4];
-	__u32 tid, tgid;
+	__u64 a[2];
 
-	e = start(ctx, SS_EV_CORO_READY, sizeof(*e), &tid, &tgid);
+	e = start(ctx, SS_EV_CORO_READY, sizeof(*e), a, 2);
 	if (!e)
 		return 0;
-	e->tid = tid;
-	e->tgid = tgid;
-	usdt_args(ctx, a, 2);
 	e->id = a[0];
 	e->by = a[1];
 	ss_submit(e);
@@ -179,15 +188,11 @@ SEC("usdt")
 int on_coro_exit(struct pt_regs *ctx)
 {
 	struct ss_coro_exit *e;
-	__u64 a[4];
-	__u32 tid, tgid;
+	__u64 a[1];
 
-	e = start(ctx, SS_EV_CORO_EXIT, sizeof(*e), &tid, &tgid);
+	e = start(ctx, SS_EV_CORO_EXIT, sizeof(*e), a, 1);
 	if (!e)
 		return 0;
-	e->tid = tid;
-	e->tgid = tgid;
-	usdt_args(ctx, a, 1);
 	e->id = a[0];
 	ss_submit(e);
 	return 0;
@@ -197,15 +202,11 @@ SEC("usdt")
 int on_coro_stats(struct pt_regs *ctx)
 {
 	struct ss_coro_stats *e;
-	__u64 a[4];
-	__u32 tid, tgid;
+	__u64 a[2];
 
-	e = start(ctx, SS_EV_CORO_STATS, sizeof(*e), &tid, &tgid);
+	e = start(ctx, SS_EV_CORO_STATS, sizeof(*e), a, 2);
 	if (!e)
 		return 0;
-	e->tid = tid;
-	e->tgid = tgid;
-	usdt_args(ctx, a, 2);
 	e->switches = a[0];
 	e->switch_ns = a[1];
 	ss_submit(e);
