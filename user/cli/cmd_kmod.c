@@ -1,7 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,18 +120,16 @@ static int kmod_counters(void)
  * cannot be run. */
 static double user_pingpong(const char *mode, unsigned int cpu, uint64_t switches)
 {
-	char self[PATH_MAX], pp[PATH_MAX + 16], sw[24], c[12], out[512];
+	char dir[PATH_MAX], pp[PATH_MAX + 16], sw[24], c[12], out[512];
 	ssize_t n, len = 0;
 	double ns = 0;
 	int pfd[2], status;
 	const char *p;
 	pid_t pid;
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	if (ss_exe_dir(dir, sizeof(dir)))
 		return 0;
-	self[n] = 0;
-	snprintf(pp, sizeof(pp), "%s/ss-pingpong", dirname(self));
+	snprintf(pp, sizeof(pp), "%s/ss-pingpong", dir);
 	snprintf(sw, sizeof(sw), "%llu", (unsigned long long)switches);
 	snprintf(c, sizeof(c), "%u", cpu);
 	if (access(pp, X_OK) || pipe2(pfd, O_CLOEXEC))

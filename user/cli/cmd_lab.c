@@ -2,7 +2,6 @@
  * coroutines, measured here and backed by traces (user/lab/lab.h). */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,15 +67,12 @@ static int mkdirs(const char *path)
 
 static int find_workloads(struct lab *L)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 64];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char path[PATH_MAX + 64];
 
-	if (n <= 0) {
+	if (ss_exe_dir(L->bindir, sizeof(L->bindir))) {
 		ss_err("cannot find my own executable: %s", strerror(errno));
 		return SS_EXIT_INTERNAL;
 	}
-	exe[n] = 0;
-	snprintf(L->bindir, sizeof(L->bindir), "%s", dirname(exe));
 	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", L->bindir, workloads[i]);
 		if (access(path, X_OK)) {

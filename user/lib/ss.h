@@ -54,6 +54,10 @@ const char *ss_syscall_name(const char *machine, unsigned int nr);
 /* JSON string escaping to a stream. */
 void ss_json_str(FILE *f, const char *s);
 
+/* The directory of this executable, where the workloads it runs are
+ * built next to it; returns 0, or -1 with errno set. */
+int ss_exe_dir(char *buf, size_t len);
+
 /* Parse a non-negative decimal; returns 0 on success. */
 int ss_parse_u64(const char *s, uint64_t *out);
 

@@ -1,9 +1,12 @@
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ss.h"
 #include "syscalls_x86_64.h"
@@ -249,5 +252,20 @@ int ss_parse_size(const char *s, unsigned int shift, uint64_t *out)
 	if (*end || v > (~0ull >> shift))
 		return -1;
 	*out = v << shift;
+	return 0;
+}
+
+int ss_exe_dir(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	if ((size_t)snprintf(buf, len, "%s", dirname(exe)) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	return 0;
 }
