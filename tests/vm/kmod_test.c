@@ -399,56 +399,64 @@ static void check_sorted_and_sized(const struct recs *r)
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-TEST(thread_pingpong_switches_are_thread_class)
-{
-	char *argv[] = { PINGPONG, "--mode", "thread", "--via", "pipe",
-			 "--switches", STR(SWITCHES), "--cpu", "0", NULL };
+/* A ping-pong recorded through the module, its switches by class. */
+struct pp_run {
 	uint64_t cls[SS_CLASS_MAX], threads, procs, exiting;
 	struct ss_kmod_stats st;
+	int ok;
+};
+
+static void record_pingpong(const char *mode, struct pp_run *p)
+{
+	char *argv[] = { PINGPONG, "--mode", (char *)mode, "--via", "pipe",
+			 "--switches", STR(SWITCHES), "--cpu", "0", NULL };
 	struct recs r = { 0 };
 	uint32_t child;
-	int rc = record_child(argv, &r, &st);
+	int rc;
 
+	memset(p, 0, sizeof(*p));
+	rc = record_child(argv, &r, &p->st);
 	REQUIRE(rc == 0, "recording failed: %s", strerror(-rc));
 	check_sorted_and_sized(&r);
 	child = pingpong_tgid(&r);
 	REQUIRE(child != 0, "no exec record");
-	pingpong_switches(&r, child, cls, &threads, &procs, &exiting);
-	/* ss-pingpong's two players; the main thread waits for them. */
-	CHECK_EQ(threads, 2);
-	CHECK_EQ(procs, 0);
-	CHECK_GE(cls[SS_CLASS_THREAD], ROUND_TRIPS);
-	CHECK_EQ(cls[SS_CLASS_PROCESS], 0);
-	CHECK_LE(exiting, 2);
-	CHECK_EQ(cls[SS_CLASS_KTHREAD], 0);
-	CHECK_EQ(st.dropped[SS_EV_SWITCH], 0);
-	CHECK_GE(st.switches[SS_CLASS_THREAD], cls[SS_CLASS_THREAD]);
-	CHECK_GT(st.written[SS_EV_RETUSER], 0);
+	pingpong_switches(&r, child, p->cls, &p->threads, &p->procs, &p->exiting);
 	recs_free(&r);
+	p->ok = 1;
+}
+
+TEST(thread_pingpong_switches_are_thread_class)
+{
+	struct pp_run p;
+
+	record_pingpong("thread", &p);
+	if (!p.ok)
+		return;
+	/* ss-pingpong's two players; the main thread waits for them. */
+	CHECK_EQ(p.threads, 2);
+	CHECK_EQ(p.procs, 0);
+	CHECK_GE(p.cls[SS_CLASS_THREAD], ROUND_TRIPS);
+	CHECK_EQ(p.cls[SS_CLASS_PROCESS], 0);
+	CHECK_LE(p.exiting, 2);
+	CHECK_EQ(p.cls[SS_CLASS_KTHREAD], 0);
+	CHECK_EQ(p.st.dropped[SS_EV_SWITCH], 0);
+	CHECK_GE(p.st.switches[SS_CLASS_THREAD], p.cls[SS_CLASS_THREAD]);
+	CHECK_GT(p.st.written[SS_EV_RETUSER], 0);
 }
 
 TEST(process_pingpong_switches_are_process_class)
 {
-	char *argv[] = { PINGPONG, "--mode", "process", "--via", "pipe",
-			 "--switches", STR(SWITCHES), "--cpu", "0", NULL };
-	uint64_t cls[SS_CLASS_MAX], threads, procs, exiting;
-	struct ss_kmod_stats st;
-	struct recs r = { 0 };
-	uint32_t child;
-	int rc = record_child(argv, &r, &st);
+	struct pp_run p;
 
-	REQUIRE(rc == 0, "recording failed: %s", strerror(-rc));
-	check_sorted_and_sized(&r);
-	child = pingpong_tgid(&r);
-	REQUIRE(child != 0, "no exec record");
-	pingpong_switches(&r, child, cls, &threads, &procs, &exiting);
-	CHECK_EQ(threads, 0);
-	CHECK_EQ(procs, 2);
+	record_pingpong("process", &p);
+	if (!p.ok)
+		return;
+	CHECK_EQ(p.threads, 0);
+	CHECK_EQ(p.procs, 2);
 	/* The forked peer is traced: the filter followed the fork. */
-	CHECK_GE(cls[SS_CLASS_PROCESS], ROUND_TRIPS);
-	CHECK_EQ(cls[SS_CLASS_THREAD], 0);
-	CHECK_EQ(st.dropped[SS_EV_SWITCH], 0);
-	recs_free(&r);
+	CHECK_GE(p.cls[SS_CLASS_PROCESS], ROUND_TRIPS);
+	CHECK_EQ(p.cls[SS_CLASS_THREAD], 0);
+	CHECK_EQ(p.st.dropped[SS_EV_SWITCH], 0);
 }
 
 static int rename_loop(int n)
