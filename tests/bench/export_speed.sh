@@ -5,7 +5,7 @@
 # the ratio is switchscope's rate over perf script's.
 cd "$(dirname "$0")/../.." || exit 1
 SS=build/bin/switchscope
-T=$(mktemp -d /tmp/ss-bench-export.XXXXXX)
+T=$(mktemp -d -t ss-bench-export.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 LOOPS=${SS_BENCH_LOOPS:-200000}
 work=(perf bench sched pipe -l "$LOOPS")

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 B=build
 SS=$B/bin/switchscope
-T=$(mktemp -d /tmp/ss-export.XXXXXX)
+T=$(mktemp -d -t ss-export.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 ESLINT=tests/browser/node_modules/.bin/eslint
 
