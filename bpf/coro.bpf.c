@@ -98,6 +98,7 @@ SAME_HEAD(ss_coro_park);
 SAME_HEAD(ss_coro_ready);
 SAME_HEAD(ss_coro_exit);
 SAME_HEAD(ss_coro_stats);
+SAME_HEAD(ss_coro_ring);
 
 /* A record of type for a traced process, its head filled, and the probe's
  * first n arguments in a; NULL when the process is not traced or the ring
@@ -209,6 +210,22 @@ int on_coro_stats(struct pt_regs *ctx)
 		return 0;
 	e->switches = a[0];
 	e->switch_ns = a[1];
+	ss_submit(e);
+	return 0;
+}
+
+/* The thread announces its trace ring: the recorder maps it (user/lib/ring_read.c). */
+SEC("usdt")
+int on_coro_ring(struct pt_regs *ctx)
+{
+	struct ss_coro_ring *e;
+	__u64 a[2];
+
+	e = start(ctx, SS_EV_CORO_RING, sizeof(*e), a, 2);
+	if (!e)
+		return 0;
+	e->fd = a[0];
+	e->bytes = a[1];
 	ss_submit(e);
 	return 0;
 }

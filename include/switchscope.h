@@ -45,6 +45,8 @@ enum ss_type {
 	SS_EV_CORO_READY = 19,	/* coro:ready */
 	SS_EV_CORO_EXIT = 20,	/* coro:exit */
 	SS_EV_CORO_STATS = 21,	/* coro:stats */
+	SS_EV_CORO_RING = 22,	/* coro:ring: BPF -> recorder only, never in a
+				 * trace file */
 	SS_EV_MAX = 32,		/* size of per-type count arrays */
 };
 
@@ -148,15 +150,22 @@ enum ss_lost_source {
 	SS_LOST_RINGBUF = 0,	/* BPF ring buffer full: reserve failed */
 	SS_LOST_KMOD = 1,	/* module per-CPU buffer full */
 	SS_LOST_WRITE = 2,	/* recorder could not write (disk full) */
+	SS_LOST_CORO_RING = 3,	/* a thread's coroutine trace ring was lapped */
 };
 
-/* hdr.cpu: the CPU that lost them; hdr.ts: the most recent loss. */
+/* hdr.cpu: the CPU that lost them; hdr.ts: the most recent loss (for
+ * SS_LOST_CORO_RING: the first record after the gap). */
 struct ss_lost {
 	struct ss_hdr hdr;
 	__u64 count;		/* records lost since the previous ss_lost */
 	__u32 source;		/* enum ss_lost_source */
-	__u32 pad;		/* zero */
+	__u32 tid;		/* SS_LOST_CORO_RING: the ring's thread; else 0 */
 };
+
+/* hdr.cpu of records that user space produced (the coroutine trace ring):
+ * the recorder replaces it with the CPU the thread was on, from the
+ * sched_switch records, before the record reaches the file. */
+#define SS_CPU_UNKNOWN	0xffffffffu
 
 struct ss_migrate {
 	struct ss_hdr hdr;
@@ -266,6 +275,16 @@ struct ss_coro_stats {
 	__u64 switch_ns;	/* summed user-measured switch time, ns */
 };
 
+/* coro:ring: the thread announces its trace ring (include/coro_ring.h).
+ * The recorder takes the fd from the process (pidfd_getfd) and maps it. */
+struct ss_coro_ring {
+	struct ss_hdr hdr;
+	__u32 tid;		/* the ring's thread */
+	__u32 tgid;		/* its process id */
+	__u64 fd;		/* memfd in that process */
+	__u64 bytes;		/* size of the ring, header included */
+};
+
 /* -------------------------------------------------------------------
  * Trace file (docs/FORMAT.md): file header, then chunks until EOF.
  */
@@ -368,6 +387,7 @@ SS_ASSERT_SIZE(struct ss_coro_park, 40);
 SS_ASSERT_SIZE(struct ss_coro_ready, 40);
 SS_ASSERT_SIZE(struct ss_coro_exit, 32);
 SS_ASSERT_SIZE(struct ss_coro_stats, 40);
+SS_ASSERT_SIZE(struct ss_coro_ring, 40);
 SS_ASSERT_SIZE(struct ss_file_header, 16);
 SS_ASSERT_SIZE(struct ss_chunk, 16);
 SS_ASSERT_SIZE(struct ss_meta, 456);

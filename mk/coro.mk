@@ -17,10 +17,10 @@ DEPS_PKGS += systemtap-sdt-dev libboost-context-dev gcc-aarch64-linux-gnu \
 	libc6-dev-arm64-cross qemu-user-static binutils libbpf-dev clang
 
 CORO_SRCS := $(wildcard user/coro/*.c)
-CORO_HDRS := $(wildcard user/coro/*.h)
+CORO_HDRS := $(wildcard user/coro/*.h) include/coro_ring.h
 CORO_ASM_x86_64 := user/coro/switch_x86_64_sysv.S
 CORO_ASM_aarch64 := user/coro/switch_aarch64_aapcs.S
-CORO_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro -fPIC -fvisibility=hidden
+CORO_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro -Iinclude -fPIC -fvisibility=hidden
 CORO_NOREDZONE_x86_64 := -mno-red-zone
 CORO_LIBS := -lpthread -lm
 
@@ -76,7 +76,7 @@ $(CORO_SO): $(CORO_OBJS_main)
 	$(Q)$(CC) -shared -Wl,-soname,libcoro.so -Wl,-z,noexecstack -o $@ $^ $(CORO_LIBS)
 
 # ---- the workload -------------------------------------------------------
-CORO_WL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro
+CORO_WL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro -Iinclude
 
 # $(call coro_prog,OUT,SOURCES,LIB,CC,CFLAGS,LIBS): a program statically
 # linked with one flavour of the library (so that USDT consumers find the

@@ -12,4 +12,7 @@ int cli_help(const char *text);
 int cli_usage(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* --coro-ring=MODE: an enum ss_ring_mode, or -1. */
+int cli_ring_mode(const char *s);
+
 #endif

@@ -32,6 +32,11 @@ static const char help[] =
 "      --usdt PATH        attach the coro:* probes of PATH (also found by\n"
 "                         themselves in traced executables and libraries)\n"
 "      --no-coro          do not attach coroutine probes\n"
+"      --coro-ring=MODE   how runtimes that write a trace ring (ours does)\n"
+"                         report their hot events: auto (default: the ring,\n"
+"                         timestamped with the CPU counter when the kernel's\n"
+"                         clock runs on it), counter, monotonic, or off (every\n"
+"                         event through its USDT probe: a kernel entry each)\n"
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this text\n"
 "\n"
@@ -78,6 +83,7 @@ int cmd_record(int argc, char **argv)
 		{ "wakeup", no_argument, NULL, 'W' },
 		{ "usdt", required_argument, NULL, 'U' },
 		{ "no-coro", no_argument, NULL, 'N' },
+		{ "coro-ring", required_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -129,6 +135,12 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'N':
 			o.no_coro = 1;
+			break;
+		case 'R':
+			o.coro_ring = cli_ring_mode(optarg);
+			if (o.coro_ring < 0)
+				return cli_usage("record", "bad --coro-ring '%s' (auto, counter, "
+						 "monotonic or off)", optarg);
 			break;
 		case 'q':
 			o.quiet = 1;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ring_read.h"
 #include "ss.h"
 
 struct command {
@@ -57,6 +58,19 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n(see 'switchscope %s --help')\n", cmd);
 	return SS_EXIT_USAGE;
+}
+
+int cli_ring_mode(const char *s)
+{
+	static const char *const names[] = {
+		[SS_RING_AUTO] = "auto", [SS_RING_OFF] = "off",
+		[SS_RING_COUNTER] = "counter", [SS_RING_MONOTONIC] = "monotonic",
+	};
+
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
 }
 
 int main(int argc, char **argv)

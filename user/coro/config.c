@@ -15,6 +15,7 @@ struct coro_config coro_cfg = {
 	.backend = CORO_DEFAULT_BACKEND,
 	.stack_size = CORO_STACK_DEFAULT,
 	.stats_every = CORO_STATS_EVERY_DEFAULT,
+	.ring_slots = CORO_RING_SLOTS_DEFAULT,
 };
 unsigned int coro_hooks;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -62,6 +63,16 @@ static void load(void)
 		coro_cfg.stack_flags |= CORO_F_PREFAULT;
 	if (cache && strcmp(cache, "0") == 0)
 		coro_cfg.stack_flags |= CORO_F_FRESH_STACK;
+	coro_cfg.ring_slots = env_num("CORO_RING_SLOTS", CORO_RING_SLOTS_DEFAULT,
+				      CORO_RING_SLOTS_MIN, CORO_RING_SLOTS_MAX);
+	if (coro_cfg.ring_slots & (coro_cfg.ring_slots - 1)) {
+		fprintf(stderr, "coro: ignoring CORO_RING_SLOTS=%u (not a power of two)\n",
+			coro_cfg.ring_slots);
+		coro_cfg.ring_slots = CORO_RING_SLOTS_DEFAULT;
+	}
+	if (getenv("CORO_RING") && strcmp(getenv("CORO_RING"), "0") == 0)
+		coro_cfg.ring_slots = 0;
+	coro_ring_atfork();
 	if (env_on("CORO_TEST_SWITCH_SYSCALL"))
 		coro_hooks |= CORO_TEST_SWITCH_SYSCALL;
 }

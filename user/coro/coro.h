@@ -60,6 +60,12 @@
  *   CORO_STATS_EVERY=N          fire coro:stats every N switches (default
  *                               CORO_STATS_EVERY_DEFAULT) and when a thread
  *                               goes idle
+ *   CORO_RING=0                 never write the shared-memory trace ring:
+ *                               a recorder gets every event through the
+ *                               USDT probes (one kernel entry each)
+ *   CORO_RING_SLOTS=N           records per thread's trace ring, a power of
+ *                               two (default 524288: 16 MiB of address
+ *                               space, resident only as far as written)
  *   CORO_TEST_SWITCH_SYSCALL=1  test hook for `switchscope verify`: every
  *                               switch calls getppid() inside its measured
  *                               window (between the start timestamp and the

@@ -10,6 +10,7 @@
 #include <ucontext.h>
 
 #include "coro.h"
+#include "coro_ring.h"
 #include "frame.h"
 #include "probes.h"
 
@@ -120,6 +121,11 @@ struct sched {
 	uint64_t sw_t0;		/* start of the switch in flight (0: untimed) */
 	uint64_t sw_from;	/* its from id */
 	struct coro *sw_prev;	/* context it left (sanitizer annotations) */
+	unsigned int sw_park;	/* ring: park reason to record at switch start */
+
+	/* the trace ring (include/coro_ring.h): written while ring.clock != 0 */
+	struct coro_ring_writer ring;
+	unsigned short ring_sem;	/* coro:ring semaphore last acted on */
 
 	uint64_t created;
 	uint64_t alive;
@@ -157,6 +163,7 @@ struct coro_config {
 	size_t stack_size;
 	unsigned int stats_every;
 	unsigned int stack_flags;	/* CORO_F_PREFAULT | CORO_F_FRESH_STACK */
+	unsigned int ring_slots;	/* 0: no trace ring (CORO_RING=0) */
 };
 extern struct coro_config coro_cfg;
 extern unsigned int coro_hooks;
@@ -179,6 +186,19 @@ void coro_drain_remote(struct sched *s);
 /* coro:stats when the thread goes idle (if anyone listens). */
 void coro_fire_stats_idle(struct sched *s);
 uint64_t coro_cur_id(void);
+
+/* ring.c: the trace ring's low-rate half (the hot half is in sched.c). */
+void coro_ring_poll(struct sched *s);
+/* A child of fork() forgets its parent's rings (once, at config load). */
+void coro_ring_atfork(void);
+/* Called every few dozen switches and in the scheduler loop: a load and
+ * a compare unless a recorder came, left, or mapped the ring. */
+static inline void coro_ring_tick(struct sched *s)
+{
+	if (unlikely(CORO_PROBE_SEM(ring) != s->ring_sem ||
+		     (s->ring.hdr && !s->ring.clock)))
+		coro_ring_poll(s);
+}
 
 /* stack.c */
 int coro_stack_get(struct sched *s, struct coro_stack *st, size_t size,

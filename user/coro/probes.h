@@ -24,7 +24,7 @@
 
 #define CORO_SEMAPHORE(name)	coro_##name##_semaphore
 
-#define CORO_SEMAPHORES(X) X(create) X(switch) X(park) X(ready) X(exit) X(stats)
+#define CORO_SEMAPHORES(X) X(create) X(switch) X(park) X(ready) X(exit) X(stats) X(ring)
 #define CORO_SEM_DECLARE(name) \
 	extern unsigned short CORO_SEMAPHORE(name) __attribute__((visibility("hidden")));
 CORO_SEMAPHORES(CORO_SEM_DECLARE)
@@ -33,6 +33,7 @@ CORO_SEMAPHORES(CORO_SEM_DECLARE)
 #ifdef CORO_NO_PROBES
 
 #define CORO_PROBE_ON(name)	0
+#define CORO_PROBE_SEM(name)	0
 #define CORO_PROBE1(name, a)		do { (void)(a); } while (0)
 #define CORO_PROBE2(name, a, b)		do { (void)(a); (void)(b); } while (0)
 #define CORO_PROBE3(name, a, b, c)	do { (void)(a); (void)(b); (void)(c); } while (0)
@@ -63,6 +64,8 @@ CORO_SEMAPHORES(CORO_SEM_DECLARE)
 /* The kernel writes the semaphore behind the compiler's back. */
 #define CORO_PROBE_ON(name) \
 	__builtin_expect(*(volatile unsigned short *)&CORO_SEMAPHORE(name) != 0, 0)
+/* The semaphore's value: how many consumers are attached. */
+#define CORO_PROBE_SEM(name)	(*(volatile unsigned short *)&CORO_SEMAPHORE(name))
 
 #define CORO_PROBE1(name, a)		STAP_PROBE1(coro, name, a)
 #define CORO_PROBE2(name, a, b)		STAP_PROBE2(coro, name, a, b)

@@ -97,10 +97,11 @@ static inline void asan_leave(struct sched *s, struct coro *from, struct coro *t
 static inline void asan_enter(struct sched *s, struct coro *self) { }
 #endif
 
-/* Anyone listening? Three loads and one branch when not. */
-static inline int switch_timed(void)
+/* Anyone listening? Four loads and one branch when not. */
+static inline int switch_timed(struct sched *s)
 {
-	return CORO_PROBE_ON(switch) | CORO_PROBE_ON(stats) | (coro_hooks != 0);
+	return CORO_PROBE_ON(switch) | CORO_PROBE_ON(stats) | (coro_hooks != 0) |
+	       (s->ring.clock != 0);
 }
 
 static void fire_stats(struct sched *s)
@@ -117,7 +118,16 @@ static void fire_stats(struct sched *s)
 static __attribute__((noinline, cold)) void switch_begin(struct sched *s, struct coro *from)
 {
 	s->sw_from = from->id;
-	s->sw_t0 = coro_now_ns();
+	if (s->ring.clock) {
+		s->sw_t0 = coro_ring_now(&s->ring);
+		/* a park is the instant its switch begins: one clock read */
+		if (s->sw_park)
+			coro_ring_put(&s->ring, CORO_RING_PARK, s->sw_t0, from->id,
+				      s->sw_park, 0);
+		s->sw_park = 0;
+	} else {
+		s->sw_t0 = coro_now_ns();
+	}
 	if (coro_hooks & CORO_TEST_SWITCH_SYSCALL)
 		(void)getppid();
 }
@@ -126,9 +136,19 @@ static __attribute__((noinline, cold)) void switch_begin(struct sched *s, struct
  * after the second timestamp, so its own cost is outside dur. */
 static __attribute__((noinline, cold)) void switch_end(struct sched *s, struct coro *self)
 {
-	uint64_t t0 = s->sw_t0, dur = coro_now_ns() - t0;
+	uint64_t t0 = s->sw_t0, dur;
 
 	s->sw_t0 = 0;
+	if (s->ring.clock) {
+		/* the ring replaces the probes; periodic coro:stats too (each
+		 * would be a kernel entry, and the ring has every switch) */
+		dur = coro_ring_now(&s->ring) - t0;
+		coro_ring_put(&s->ring, CORO_RING_SWITCH, t0, s->sw_from, self->id, dur);
+		s->switch_ns += coro_ring_to_ns(&s->ring, dur);
+		s->stats_mark = s->switches;
+		return;
+	}
+	dur = coro_now_ns() - t0;
 	s->switch_ns += dur;
 	if (CORO_PROBE_ON(switch)) {
 		uint64_t from = s->sw_from, to = self->id;
@@ -149,7 +169,7 @@ static __attribute__((noinline)) void switch_to(struct sched *s, struct coro *fr
 	s->cur = to;
 	to->state = CORO_RUNNING;
 	s->switches++;
-	if (unlikely(switch_timed()))
+	if (unlikely(switch_timed(s)))
 		switch_begin(s, from);
 	asan_leave(s, from, to);
 	if (likely(s->backend == CORO_BACKEND_ASM))
@@ -198,6 +218,7 @@ static inline struct coro *next_runnable(struct sched *s)
 {
 	if (unlikely(++s->ticks >= POLL_EVERY)) {
 		s->ticks = 0;
+		coro_ring_tick(s);
 		if (pollable(s)) {
 			s->poll_due = 1;
 			return &s->main;
@@ -210,9 +231,13 @@ static inline struct coro *next_runnable(struct sched *s)
 
 void coro_ready(struct coro *c, uint64_t by)
 {
-	struct sched *s = c->sched;
+	struct sched *s = c->sched, *me = coro_tls_sched;
 
-	if (CORO_PROBE_ON(ready)) {
+	/* recorded on the waker's thread, like the probe */
+	if (me && me->ring.clock) {
+		coro_ring_put(&me->ring, CORO_RING_READY, coro_ring_now(&me->ring), c->id,
+			      by, 0);
+	} else if (CORO_PROBE_ON(ready)) {
 		uint64_t id = c->id;
 
 		CORO_PROBE2(ready, id, by);
@@ -269,7 +294,9 @@ void coro_park(struct sched *s, enum coro_park_reason why)
 	struct coro *self = s->cur;
 
 	self->state = CORO_PARKED;
-	if (CORO_PROBE_ON(park)) {
+	if (s->ring.clock) {
+		s->sw_park = why;
+	} else if (CORO_PROBE_ON(park)) {
 		uint64_t id = self->id;
 		uint32_t reason = why;
 
@@ -384,7 +411,9 @@ void coro_exit(void *result)
 	self->result = result;
 	self->state = CORO_DEAD;
 	s->alive--;
-	if (CORO_PROBE_ON(exit)) {
+	if (s->ring.clock) {
+		coro_ring_put(&s->ring, CORO_RING_EXIT, coro_ring_now(&s->ring), self->id, 0, 0);
+	} else if (CORO_PROBE_ON(exit)) {
 		uint64_t id = self->id;
 
 		CORO_PROBE1(exit, id);
@@ -432,7 +461,10 @@ struct coro *coro_create(coro_fn fn, void *arg, const struct coro_attr *attr)
 	c->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
 	s->created++;
 	s->alive++;
-	if (CORO_PROBE_ON(create)) {
+	if (s->ring.clock) {
+		coro_ring_put(&s->ring, CORO_RING_CREATE, coro_ring_now(&s->ring), c->id,
+			      (uintptr_t)fn, (uint64_t)(c->stack.hi - c->stack.lo));
+	} else if (CORO_PROBE_ON(create)) {
 		uint64_t id = c->id, entry = (uintptr_t)fn;
 		uint64_t ssize = (uint64_t)(c->stack.hi - c->stack.lo);
 
@@ -529,6 +561,7 @@ void coro_fire_stats_idle(struct sched *s)
 static void sched_loop(struct sched *s)
 {
 	for (;;) {
+		coro_ring_tick(s);
 		if (s->dead)
 			reap(s);
 		if (!s->rq_head || s->poll_due) {
@@ -556,6 +589,7 @@ static void sched_free(struct sched *s)
 		s->free_coros = c->next;
 		free(c);
 	}
+	coro_ring_destroy(&s->ring);
 	coro_stack_cache_drain(s);
 	coro_timer_fini(&s->timers);
 	coro_io_fini(s);
@@ -587,6 +621,7 @@ int coro_run(coro_fn fn, void *arg, void **result)
 	s->main.magic = CORO_MAGIC;
 	s->cur = &s->main;
 	s->epfd = s->evfd = -1;
+	s->ring.fd = -1;
 	rc = coro_io_init(s);
 	if (!rc)
 		rc = coro_ctx_main_init(s);
@@ -598,6 +633,7 @@ int coro_run(coro_fn fn, void *arg, void **result)
 	}
 	coro_tls_sched = s;
 	atomic_fetch_add(&nsched, 1);
+	coro_ring_tick(s);
 	c = coro_create(fn, arg, NULL);
 	if (!c) {
 		rc = -errno;

@@ -27,6 +27,7 @@ struct ss_coro {
 	struct bin *bins;	/* binaries looked at (attached or not) */
 	size_t nbins;
 	unsigned int attached;	/* binaries with probes attached */
+	int ring;		/* attach coro:ring */
 	struct bpf_link **links;
 	size_t nlinks;
 	unsigned int ncpu;
@@ -38,6 +39,7 @@ static struct bpf_program *prog_for(struct coro_bpf *s, unsigned int i)
 	struct bpf_program *p[] = {
 		s->progs.on_coro_create, s->progs.on_coro_switch, s->progs.on_coro_park,
 		s->progs.on_coro_ready, s->progs.on_coro_exit, s->progs.on_coro_stats,
+		s->progs.on_coro_ring,
 	};
 	return i < sizeof(p) / sizeof(p[0]) ? p[i] : NULL;
 }
@@ -126,7 +128,7 @@ int ss_coro_attach(struct ss_coro *c, const char *path)
 	for (unsigned int i = 0; i < ss_coro_nprobes; i++) {
 		struct bpf_link *l, **nl;
 
-		if (!(probes & (1u << i)))
+		if (!(probes & (1u << i)) || (i == SS_CORO_PROBE_RING && !c->ring))
 			continue;
 		/* Every process mapping the file: the program filters by
 		 * tgid, and processes started later are covered. */
@@ -148,6 +150,11 @@ int ss_coro_attach(struct ss_coro *c, const char *path)
 	if (n)
 		c->attached++;
 	return n ? (int)n : err;
+}
+
+void ss_coro_set_ring(struct ss_coro *c, int on)
+{
+	c->ring = on;
 }
 
 int ss_coro_add_tgid(struct ss_coro *c, uint32_t tgid)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "rec_coro.h"
+#include "ring_read.h"
 #include "ss.h"
 #include "usdt.h"
 
@@ -46,6 +47,8 @@ struct rec_coro *rec_coro_open(const struct ss_record_opts *o,
 	if (ops->bpf_maps && ops->bpf_maps(be, &maps) == 0)
 		shared = &maps;
 	*code = ss_coro_open(&rc->c, shared, o->system_wide, err, sizeof(err));
+	if (!*code)
+		ss_coro_set_ring(rc->c, o->coro_ring != SS_RING_OFF);
 	if (*code) {
 		free(rc);
 		if (!o->nusdt) {

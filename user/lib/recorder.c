@@ -14,10 +14,13 @@
 #include "backend.h"
 #include "rec_coro.h"
 #include "recorder.h"
+#include "ring_read.h"
 #include "sink.h"
 #include "ss.h"
 
 #define POLL_MS		10
+/* While a coroutine trace ring fills fast: read again this soon. */
+#define POLL_BUSY_MS	1
 /* A process's tgid leaves the filter this long after its last thread
  * exited, once its final switches are in. */
 #define FORGET_NS	(200ull * 1000000)
@@ -42,6 +45,7 @@ struct rec {
 	unsigned int ncpu;
 	struct ss_cpu_lost *lost_seen, *lost_now, *coro_seen;
 	struct rec_coro *coro;
+	struct ss_rings *rings;		/* coroutine trace rings (NULL: off) */
 	struct dead *dead;
 	size_t ndead, cap_dead;
 	int *pidfds;
@@ -83,6 +87,11 @@ static void on_record(void *ctx, const struct ss_hdr *h)
 {
 	struct rec *r = ctx;
 
+	if (h->type == SS_EV_CORO_RING) {
+		if (r->rings && h->size >= sizeof(struct ss_coro_ring))
+			ss_rings_announce(r->rings, (const struct ss_coro_ring *)h);
+		return;
+	}
 	ss_sink_add(r->sink, h);
 	rec_coro_record(r->coro, h);
 	if (h->type == SS_EV_EXEC && (((const struct ss_exec *)h)->flags & SS_EXEC_STOPPED))
@@ -265,6 +274,16 @@ static int targets_alive(struct rec *r)
 	return alive > 0;
 }
 
+static void ring_lost(void *ctx, const struct ss_lost *l)
+{
+	ss_sink_add_lost(((struct rec *)ctx)->sink, l);
+}
+
+static void ring_cpu(void *ctx, uint32_t tid, uint32_t cpu)
+{
+	ss_sink_cpu_hint(((struct rec *)ctx)->sink, tid, cpu);
+}
+
 static int drain(struct rec *r)
 {
 	int n, total = 0;
@@ -295,7 +314,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 	uint64_t start = 0, deadline = 0, end;
 	struct ss_writer *w;
 	char err[512] = "";
-	int code = SS_OK, rc, reaped = 0;
+	int code = SS_OK, rc, reaped = 0, busy = 0;
 
 	memset(res, 0, sizeof(*res));
 	r.ops = ss_backend_find(o->backend ? o->backend : "bpf");
@@ -332,6 +351,14 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		ss_err("out of memory");
 		code = SS_EXIT_INTERNAL;
 		goto out_backend;
+	}
+	if (!o->no_coro && o->coro_ring != SS_RING_OFF) {
+		r.rings = ss_rings_new(o->coro_ring, ss_now_ns(), ring_lost, ring_cpu, &r);
+		if (!r.rings) {
+			ss_err("out of memory");
+			code = SS_EXIT_INTERNAL;
+			goto out_backend;
+		}
 	}
 	r.coro = rec_coro_open(o, r.ops, r.be, &code);
 	if (code)
@@ -399,7 +426,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 	}
 
 	while (!stop_signal && code == SS_OK) {
-		rc = r.ops->poll(r.be, POLL_MS, on_record, &r);
+		rc = r.ops->poll(r.be, busy ? POLL_BUSY_MS : POLL_MS, on_record, &r);
 		if (rc < 0 && rc != -EINTR) {
 			ss_err("reading events failed: %s", strerror(-rc));
 			code = SS_EXIT_INTERNAL;
@@ -407,6 +434,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		}
 		stopped_release(&r);
 		rec_coro_tick(r.coro, ss_now_ns(), on_record, &r);
+		busy = r.rings && ss_rings_poll(r.rings, UINT64_MAX, on_record, &r);
 		check_lost(&r);
 		ss_sink_flush(r.sink, 0);
 		rc = ss_sink_error(r.sink);
@@ -430,8 +458,11 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 			break;
 	}
 out_stop:
+	end = ss_now_ns();
 	r.ops->stop(r.be);
 	drain(&r);
+	if (r.rings)
+		ss_rings_poll(r.rings, end, on_record, &r);
 	stopped_release(&r);
 	check_lost(&r);
 out_child:
@@ -455,6 +486,18 @@ out_signals:
 	sigaction(SIGTERM, &old_term, NULL);
 out_backend:
 	end = ss_now_ns();
+	if (r.rings) {
+		struct ss_rings_stats st;
+
+		ss_rings_stats(r.rings, &st);
+		res->rings = st.rings;
+		res->ring_records = st.records;
+		res->ring_lost = st.lost + st.invalid;
+		res->ring_counter = st.counter;
+		res->ring_clock_err_ns = st.clock_err_ns;
+		/* what is still in the rings is after the end: not recorded */
+		ss_rings_free(r.rings);
+	}
 	if (r.sink) {
 		int werr = ss_writer_error(w);
 
@@ -499,6 +542,13 @@ void ss_record_summary(const struct ss_record_result *res, const char *output)
 			(unsigned long long)res->count[t]);
 		first = 0;
 	}
-	fprintf(stderr, "), %llu lost, %.2f MB written to %s ]\n",
-		(unsigned long long)res->lost, res->bytes / 1e6, output);
+	fprintf(stderr, "), %llu lost, %.2f MB written to %s", (unsigned long long)res->lost,
+		res->bytes / 1e6, output);
+	if (res->rings)
+		fprintf(stderr, "; %llu coroutine records from %llu trace rings "
+			"(%llu of theirs lost; clock: %s)",
+			(unsigned long long)res->ring_records, (unsigned long long)res->rings,
+			(unsigned long long)res->ring_lost,
+			res->ring_counter ? "CPU counter, converted" : "CLOCK_MONOTONIC");
+	fputs(" ]\n", stderr);
 }

@@ -22,6 +22,7 @@ struct ss_record_opts {
 	int wakeup;			/* record sched_wakeup too */
 	int quiet;			/* no summary line */
 	int no_coro;			/* do not attach the coro:* probes */
+	int coro_ring;			/* enum ss_ring_mode (0: auto) */
 	const char *const *usdt;	/* binaries to attach coro probes to */
 	size_t nusdt;
 };
@@ -35,6 +36,11 @@ struct ss_record_result {
 	uint64_t duration_ns;		/* recording time */
 	uint64_t count[SS_EV_MAX];	/* per type */
 	unsigned int coro_binaries;	/* binaries with coro probes attached */
+	uint64_t rings;			/* coroutine trace rings read */
+	uint64_t ring_records;		/* records that came through them */
+	uint64_t ring_lost;		/* of theirs lost (lapped or invalid) */
+	int ring_counter;		/* their clock was the CPU counter */
+	uint64_t ring_clock_err_ns;	/* widest error of a clock point */
 };
 
 /* Record until the command ends, the -p processes are gone, the duration

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idmap.h"
 #include "sink.h"
 #include "ss.h"
 
@@ -52,6 +53,7 @@ struct ss_sink {
 	uint64_t records;
 	uint64_t lost;
 	uint64_t lost_write;
+	struct ss_idmap *cpu_of;	/* tid -> CPU it runs on, in emit order */
 	int oom;
 };
 
@@ -65,7 +67,9 @@ struct ss_sink *ss_sink_new(struct ss_writer *w, unsigned int ncpu)
 	s->ncpu = ncpu;
 	s->chunk = malloc(CHUNK_BYTES);
 	s->lost_cpu = calloc(ncpu, sizeof(uint64_t));
-	if (!s->chunk || !s->lost_cpu) {
+	s->cpu_of = ss_idmap_new();
+	if (!s->chunk || !s->lost_cpu || !s->cpu_of) {
+		ss_idmap_free(s->cpu_of);
 		free(s->chunk);
 		free(s->lost_cpu);
 		free(s);
@@ -115,6 +119,14 @@ void ss_sink_add(struct ss_sink *s, const struct ss_hdr *rec)
 		s->newest = rec->ts;
 }
 
+void ss_sink_add_lost(struct ss_sink *s, const struct ss_lost *l)
+{
+	if (l->hdr.cpu < s->ncpu)
+		s->lost_cpu[l->hdr.cpu] += l->count;
+	s->lost += l->count;
+	ss_sink_add(s, &l->hdr);
+}
+
 void ss_sink_lost(struct ss_sink *s, unsigned int cpu, uint64_t count,
 		  uint64_t ts, uint32_t source)
 {
@@ -124,10 +136,40 @@ void ss_sink_lost(struct ss_sink *s, unsigned int cpu, uint64_t count,
 		.source = source,
 	};
 
-	if (cpu < s->ncpu)
-		s->lost_cpu[cpu] += count;
-	s->lost += count;
-	ss_sink_add(s, &l.hdr);
+	ss_sink_add_lost(s, &l);
+}
+
+void ss_sink_cpu_hint(struct ss_sink *s, uint32_t tid, uint32_t cpu)
+{
+	if (ss_idmap_get(s->cpu_of, tid) < 0 && cpu < s->ncpu)
+		ss_idmap_put(s->cpu_of, tid, cpu);
+}
+
+/* Records from user space do not know their CPU: the thread's, as the
+ * switches written before them say. Every such record has its tid at
+ * offset 16 (the coroutine records), or is a ring's loss record. */
+static void fix_cpu(struct ss_sink *s, struct ss_hdr *h)
+{
+	uint32_t tid;
+	int64_t cpu;
+
+	if (h->type == SS_EV_SWITCH) {
+		const struct ss_switch *sw = (const void *)h;
+
+		if (sw->next_tid && h->cpu < s->ncpu)
+			ss_idmap_put(s->cpu_of, sw->next_tid, h->cpu);
+		return;
+	}
+	if (h->cpu != SS_CPU_UNKNOWN)
+		return;
+	if (h->type == SS_EV_LOST)
+		tid = ((const struct ss_lost *)h)->tid;
+	else
+		memcpy(&tid, (const char *)h + sizeof(*h), sizeof(tid));
+	cpu = ss_idmap_get(s->cpu_of, tid);
+	/* a thread never switched in while traced: CPU 0 rather than an
+	 * index no reader can use; the loss accounting stays in the total */
+	h->cpu = cpu < 0 ? 0 : (uint32_t)cpu;
 }
 
 static int before(const struct pend *x, const struct pend *y)
@@ -168,6 +210,7 @@ static void emit(struct ss_sink *s, const struct ss_hdr *h)
 	if (!s->clen)
 		s->chunk_born = h->ts;
 	memcpy(s->chunk + s->clen, h, h->size);
+	fix_cpu(s, (struct ss_hdr *)(s->chunk + s->clen));
 	s->clen += h->size;
 	s->records++;
 	if (h->type < SS_EV_MAX)
@@ -272,6 +315,7 @@ int ss_sink_close(struct ss_sink *s, uint64_t end_ns, uint64_t *records,
 		free_run(s->runs[i]);
 	free(s->chunk);
 	free(s->lost_cpu);
+	ss_idmap_free(s->cpu_of);
 	free(s);
 	return werr ? -werr : err;
 }

@@ -18,6 +18,11 @@ void ss_sink_add(struct ss_sink *s, const struct ss_hdr *rec);
 /* Count records lost before they reached us (adds an inline ss_lost). */
 void ss_sink_lost(struct ss_sink *s, unsigned int cpu, uint64_t count,
 		  uint64_t ts, uint32_t source);
+/* The same with the whole record given (a ring's loss names its thread). */
+void ss_sink_add_lost(struct ss_sink *s, const struct ss_lost *l);
+/* The CPU a thread is on, for its records from user space until a switch
+ * says otherwise (e.g. read from /proc when its ring is mapped). */
+void ss_sink_cpu_hint(struct ss_sink *s, uint32_t tid, uint32_t cpu);
 /* Write what is older than the reorder window (all: everything). */
 void ss_sink_flush(struct ss_sink *s, int all);
 /* Write the trailer, close the writer, free. Returns 0 or -errno of the

@@ -16,7 +16,7 @@
 #define NT_STAPSDT 3
 
 const char *const ss_coro_probe_names[] = {
-	"create", "switch", "park", "ready", "exit", "stats",
+	"create", "switch", "park", "ready", "exit", "stats", "ring",
 };
 const unsigned int ss_coro_nprobes =
 	sizeof(ss_coro_probe_names) / sizeof(ss_coro_probe_names[0]);

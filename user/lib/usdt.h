@@ -10,6 +10,7 @@
 #include "backend.h"
 
 #define SS_CORO_PROVIDER "coro"
+#define SS_CORO_PROBE_RING 6	/* index of "ring" in ss_coro_probe_names */
 
 /* Probe names of provider "coro" the ELF file at path has (a bit per entry
  * of ss_coro_probe_names), 0 if none or not an ELF file. */
@@ -40,6 +41,8 @@ int ss_coro_open(struct ss_coro **out, const struct ss_bpf_maps *shared,
  * Returns the number of probes attached (0: none in it) or -errno. */
 int ss_coro_attach(struct ss_coro *c, const char *path);
 int ss_coro_add_tgid(struct ss_coro *c, uint32_t tgid);
+/* Attach coro:ring from now on (off: runtimes never start a trace ring). */
+void ss_coro_set_ring(struct ss_coro *c, int on);
 /* Own ring buffer only (no shared maps): deliver records. */
 int ss_coro_poll(struct ss_coro *c, ss_record_cb cb, void *ctx);
 int ss_coro_lost(struct ss_coro *c, struct ss_cpu_lost *lost, unsigned int ncpu);
