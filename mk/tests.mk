@@ -52,3 +52,4 @@ $(B)/tests/hand-probes: tests/usdt/hand_probes.c
 	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) $< -o $@
 check-prereqs: $(B)/tests/hand-probes
 DEPS_PKGS += systemtap-sdt-dev
+

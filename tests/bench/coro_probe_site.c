@@ -1,5 +1,5 @@
-/* One USDT probe site of provider coro_test, on the 5-byte nop or, with
- * CORO_PROBE_NOP1, on sys/sdt.h's 1-byte nop: built twice (SITE p5, p1)
+/* One USDT probe site of provider coro_test, on sys/sdt.h's 1-byte nop or,
+ * with CORO_PROBE_NOP5, on the 5-byte nop: built twice (SITE p1, p5)
  * for the probe-hit loop of the traced benchmark. */
 #include "probes.h"
 

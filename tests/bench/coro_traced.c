@@ -109,8 +109,8 @@ int main(void)
 	struct usdt_session *u;
 	char path5[4096], path1[4096];
 
-	snprintf(path5, sizeof(path5), "%s", bench_path("bin/coro-pingpong"));
-	snprintf(path1, sizeof(path1), "%s", bench_path("tests/coro/coro-pingpong-nop1"));
+	snprintf(path5, sizeof(path5), "%s", bench_path("tests/coro/coro-pingpong-nop5"));
+	snprintf(path1, sizeof(path1), "%s", bench_path("bin/coro-pingpong"));
 	nop5_bin = path5;
 	nop1_bin = path1;
 

@@ -9,13 +9,17 @@
  * probe costs a load and a not-taken branch.
  *
  * The probe site itself: plain sys/sdt.h emits a 1-byte nop, which the
- * kernel can only turn into an int3 trap. On x86_64 this header emits the
- * 5-byte nop 0f 1f 44 00 00 instead; Linux 6.18+ rewrites a uprobe on such
- * a nop into a call to a trampoline, about twice as cheap per hit. That
- * call pushes a return address below the stack pointer, into the red
- * zone, so every file with a probe site is compiled with -mno-red-zone
- * (mk/coro.mk). CORO_PROBE_NOP1 keeps the 1-byte nop (benchmarks compare
- * both); CORO_NO_PROBES compiles the probes out (benchmark baseline).
+ * kernel can only turn into an int3 trap. With CORO_PROBE_NOP5 (x86_64)
+ * this header emits the 5-byte nop 0f 1f 44 00 00 instead; Linux 6.18+
+ * rewrites a uprobe on such a nop into a call to a trampoline, about twice
+ * as cheap per hit. It is not the default: on Linux 6.18 the trampoline's
+ * mapping ([uprobes-trampoline]) is not inherited by a child of fork()
+ * while the calls into it are, so the child dies of SIGSEGV at its first
+ * probe hit (docs/PROBES.md). The hot events go through the trace ring
+ * anyway, not the probes. The call pushes a return address below the
+ * stack pointer, into the red zone, so every file with a probe site is
+ * compiled with -mno-red-zone (mk/coro.mk). CORO_NO_PROBES compiles the
+ * probes out (benchmark baseline).
  */
 #ifndef CORO_PROBES_H
 #define CORO_PROBES_H
@@ -51,7 +55,7 @@ CORO_SEMAPHORES(CORO_SEM_DECLARE)
 #define STAP_SDT_ARG_CONSTRAINT nr
 #include <sys/sdt.h>
 
-#if defined(__x86_64__) && !defined(CORO_PROBE_NOP1)
+#if defined(__x86_64__) && defined(CORO_PROBE_NOP5)
 /* The 5-byte nop 0f 1f 44 00 00; the stapsdt note still records the
  * address of its first byte, so any USDT consumer attaches there unchanged.
  * {disp8} keeps the assembler from dropping the zero displacement (which

@@ -119,20 +119,9 @@ static void refuse(struct ss_rings *r, const struct ss_coro_ring *a, const char 
 /* The CPU the thread is on now (field 39 of /proc/PID/task/TID/stat). */
 static int task_cpu(uint32_t tgid, uint32_t tid)
 {
-	char path[64], buf[1024], *p;
-	int fd, cpu = -1, field = 2;
-	ssize_t n;
+	char buf[1024], *p = ss_proc_stat(tgid, tid, buf, sizeof(buf));
+	int cpu = -1, field = 2;
 
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", tgid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strrchr(buf, ')');	/* the name may hold spaces */
 	for (; p && *p; p++)
 		if (*p == ' ' && ++field == 39) {
 			cpu = atoi(p + 1);

@@ -58,6 +58,10 @@ void ss_json_str(FILE *f, const char *s);
  * built next to it; returns 0, or -1 with errno set. */
 int ss_exe_dir(char *buf, size_t len);
 
+/* Read /proc/TGID/task/TID/stat into buf; returns the ')' that ends the
+ * task's name (the fields follow it), or NULL. */
+char *ss_proc_stat(uint32_t tgid, uint32_t tid, char *buf, size_t len);
+
 /* Parse a non-negative decimal; returns 0 on success. */
 int ss_parse_u64(const char *s, uint64_t *out);
 

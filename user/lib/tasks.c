@@ -8,29 +8,21 @@
 #include <unistd.h>
 
 #include "recorder.h"
+#include "ss.h"
 
 #define PF_KTHREAD 0x00200000
 
 /* /proc/PID/task/TID/stat: "tid (comm) state ppid ... flags(9th) ..." */
 static int read_stat(int tgid, int tid, struct ss_task *t)
 {
-	char path[64], buf[1024], *lp, *rp;
+	char buf[1024], *lp, *rp;
 	unsigned long flags = 0;
-	int fd, ppid = 0;
+	int ppid = 0;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", tgid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	lp = strchr(buf, '(');
-	rp = strrchr(buf, ')');
-	if (!lp || !rp || rp < lp)
+	rp = ss_proc_stat(tgid, tid, buf, sizeof(buf));
+	lp = rp ? strchr(buf, '(') : NULL;
+	if (!lp)
 		return -1;
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;

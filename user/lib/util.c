@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -268,4 +269,23 @@ int ss_exe_dir(char *buf, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+char *ss_proc_stat(uint32_t tgid, uint32_t tid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", tgid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	/* the name may hold spaces and parentheses: the last ')' ends it */
+	return strrchr(buf, ')');
 }
