@@ -136,12 +136,12 @@ static void *fork_main(void *arg)
 	return NULL;
 }
 
-/* About a microsecond of work per switch: a rate any recorder keeps up
+/* About five microseconds of work per switch: a rate any recorder keeps up
  * with, so that nothing may be lost. */
 static void *endless(void *arg)
 {
 	for (;;) {
-		for (volatile int i = 0; i < 300; i++)
+		for (volatile int i = 0; i < 1500; i++)
 			;
 		coro_yield();
 		atomic_store_explicit(&live_switches, atomic_load_explicit(&live_switches,

@@ -287,7 +287,9 @@ TEST(sigkill_keeps_every_switch_reported_before_the_kill)
 	rc = record(trace, &out, &err, NULL, 0,
 		    (char *const[]){ tbin("ring-target"), "kill", NULL });
 	CHECK_EQ(rc, 128 + SIGKILL);
-	REQUIRE(out && sscanf(out, "reported=%llu", &reported) == 1, "out: %s", out);
+	if (out)
+		sscanf(out, "reported=%llu", &reported);
+	REQUIRE(reported > 0, "out: %s", out);
 	REQUIRE(reported > 10000, "only %llu switches before the kill", reported);
 	tu_each(trace, on_rec, &s);
 	all = s.other_switches;

@@ -435,6 +435,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		stopped_release(&r);
 		rec_coro_tick(r.coro, ss_now_ns(), on_record, &r);
 		busy = r.rings && ss_rings_poll(r.rings, UINT64_MAX, on_record, &r);
+		ss_sink_floor(r.sink, ss_rings_watermark(r.rings));
 		check_lost(&r);
 		ss_sink_flush(r.sink, 0);
 		rc = ss_sink_error(r.sink);

@@ -51,6 +51,7 @@ struct ring {
 	uint64_t tail;		/* next position to read */
 	uint64_t last_ts;	/* raw ts of the last record taken */
 	uint64_t pend_lost;	/* lost, not yet reported in the trace */
+	uint64_t drained_ns;	/* every record stamped before this was read */
 	uint64_t invalid;
 	char warned;
 };
@@ -218,6 +219,7 @@ static void start_ring(struct ss_rings *r, struct ring *g)
 {
 	uint32_t c = __atomic_load_n(&g->hdr->clock, __ATOMIC_ACQUIRE);
 
+	g->drained_ns = ss_now_ns();
 	g->tail = __atomic_load_n(&g->hdr->head, __ATOMIC_ACQUIRE);
 	if (c == CORO_RING_CLOCK_NONE) {
 		c = r->cm ? CORO_RING_CLOCK_COUNTER : CORO_RING_CLOCK_MONOTONIC;
@@ -411,7 +413,7 @@ static uint64_t head_of(const struct ring *g)
 static uint64_t read_ring(struct ss_rings *r, struct ring *g, uint64_t until_ns,
 			  ss_record_cb cb, void *ctx)
 {
-	uint64_t h = head_of(g), start = g->tail;
+	uint64_t t0 = ss_now_ns(), h = head_of(g), start = g->tail;
 	uint64_t now_raw = g->clock == CORO_RING_CLOCK_COUNTER ? coro_ring_counter() : ss_now_ns();
 
 	if (h < g->tail || h - g->tail > JUMP_MAX) {
@@ -455,6 +457,7 @@ static uint64_t read_ring(struct ss_rings *r, struct ring *g, uint64_t until_ns,
 			g->tail = valid_from;
 		}
 	}
+	g->drained_ns = t0;
 	return h - start;
 }
 
@@ -514,6 +517,16 @@ int ss_rings_poll(struct ss_rings *r, uint64_t until_ns, ss_record_cb cb, void *
 		r->last_sample = ss_now_ns();
 	}
 	return busy;
+}
+
+uint64_t ss_rings_watermark(const struct ss_rings *r)
+{
+	uint64_t w = UINT64_MAX;
+
+	for (size_t i = 0; r && i < r->n; i++)
+		if (!r->v[i]->done && r->v[i]->drained_ns < w)
+			w = r->v[i]->drained_ns;
+	return w;
 }
 
 void ss_rings_stats(const struct ss_rings *r, struct ss_rings_stats *st)

@@ -43,6 +43,9 @@ void ss_rings_announce(struct ss_rings *r, const struct ss_coro_ring *a);
  * of the recording). Returns 1 when a ring was filling fast: poll again
  * soon. */
 int ss_rings_poll(struct ss_rings *r, uint64_t until_ns, ss_record_cb cb, void *ctx);
+/* Every record stamped before this time has been handed on (UINT64_MAX:
+ * no ring open): the sink must hold newer kernel records back. */
+uint64_t ss_rings_watermark(const struct ss_rings *r);
 void ss_rings_stats(const struct ss_rings *r, struct ss_rings_stats *st);
 void ss_rings_free(struct ss_rings *r);
 

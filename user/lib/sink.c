@@ -54,6 +54,7 @@ struct ss_sink {
 	uint64_t lost;
 	uint64_t lost_write;
 	struct ss_idmap *cpu_of;	/* tid -> CPU it runs on, in emit order */
+	uint64_t floor;			/* ss_sink_floor() */
 	int oom;
 };
 
@@ -65,6 +66,7 @@ struct ss_sink *ss_sink_new(struct ss_writer *w, unsigned int ncpu)
 		return NULL;
 	s->w = w;
 	s->ncpu = ncpu;
+	s->floor = UINT64_MAX;
 	s->chunk = malloc(CHUNK_BYTES);
 	s->lost_cpu = calloc(ncpu, sizeof(uint64_t));
 	s->cpu_of = ss_idmap_new();
@@ -273,9 +275,15 @@ static void merge_out(struct ss_sink *s, int all, uint64_t horizon)
 	}
 }
 
+void ss_sink_floor(struct ss_sink *s, uint64_t ts)
+{
+	s->floor = ts;
+}
+
 void ss_sink_flush(struct ss_sink *s, int all)
 {
-	uint64_t horizon = s->newest > REORDER_NS ? s->newest - REORDER_NS : 0;
+	uint64_t last = s->newest < s->floor ? s->newest : s->floor;
+	uint64_t horizon = last > REORDER_NS ? last - REORDER_NS : 0;
 
 	do {
 		seal(s, all);

@@ -23,6 +23,9 @@ void ss_sink_add_lost(struct ss_sink *s, const struct ss_lost *l);
 /* The CPU a thread is on, for its records from user space until a switch
  * says otherwise (e.g. read from /proc when its ring is mapped). */
 void ss_sink_cpu_hint(struct ss_sink *s, uint32_t tid, uint32_t cpu);
+/* Records from another source are complete only up to ts: hold back what
+ * is newer, whatever the kernel records say (UINT64_MAX: no such source). */
+void ss_sink_floor(struct ss_sink *s, uint64_t ts);
 /* Write what is older than the reorder window (all: everything). */
 void ss_sink_flush(struct ss_sink *s, int all);
 /* Write the trailer, close the writer, free. Returns 0 or -errno of the
