@@ -16,3 +16,5 @@ $(B)/tests/test_ring: tests/integration/test_ring.c tests/testutil.c $(LIBSS) | 
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
 TEST_SUITES += $(B)/tests/test_ring
+BENCHES += tests/bench/bench_coro_ring.sh
+tests/bench/bench_coro_ring.sh: $(B)/tests/test_ring

@@ -65,6 +65,7 @@ void ss_clockmap_sample(struct ss_clockmap *m)
 	if (m->n == SS_CLOCKMAP_POINTS) {
 		m->first = (m->first + 1) % SS_CLOCKMAP_POINTS;
 		m->n--;
+		m->hint = 0;
 	}
 	m->p[(m->first + m->n) % SS_CLOCKMAP_POINTS] = best;
 	m->n++;
@@ -84,7 +85,7 @@ static uint64_t line(const struct ss_clock_point *a, const struct ss_clock_point
 	return a->ns + (int64_t)d;
 }
 
-uint64_t ss_clockmap_ns(const struct ss_clockmap *m, uint64_t c)
+uint64_t ss_clockmap_ns(struct ss_clockmap *m, uint64_t c)
 {
 	unsigned int lo = 0, hi;
 
@@ -95,6 +96,10 @@ uint64_t ss_clockmap_ns(const struct ss_clockmap *m, uint64_t c)
 	hi = m->n - 1;
 	if (c >= at(m, hi)->counter)
 		return line(at(m, hi - 1), at(m, hi), c);
+	lo = m->hint < hi ? m->hint : 0;
+	if (at(m, lo)->counter <= c && c < at(m, lo + 1)->counter)
+		return line(at(m, lo), at(m, lo + 1), c);
+	lo = 0;
 	/* the segment [lo, lo + 1] that holds c */
 	while (hi - lo > 1) {
 		unsigned int mid = lo + (hi - lo) / 2;
@@ -104,6 +109,7 @@ uint64_t ss_clockmap_ns(const struct ss_clockmap *m, uint64_t c)
 		else
 			hi = mid;
 	}
+	m->hint = lo;
 	return line(at(m, lo), at(m, lo + 1), c);
 }
 

@@ -19,6 +19,8 @@ struct ss_clockmap {
 	unsigned int first, n;
 	uint64_t worst_ns;	/* widest uncertainty of a point kept (half the
 				 * clock_gettime pair around its counter read) */
+	unsigned int hint;	/* segment of the last lookup: records come in
+				 * time order, mostly */
 };
 
 /* 1 when the kernel keeps CLOCK_MONOTONIC on this counter (clocksource
@@ -28,7 +30,7 @@ int ss_clockmap_counter_usable(void);
 void ss_clockmap_init(struct ss_clockmap *m);
 /* Take a point now (the best of a few tries). */
 void ss_clockmap_sample(struct ss_clockmap *m);
-uint64_t ss_clockmap_ns(const struct ss_clockmap *m, uint64_t counter);
+uint64_t ss_clockmap_ns(struct ss_clockmap *m, uint64_t counter);
 /* Fixed-point scale ns = ticks * mult >> shift of the newest fit. */
 void ss_clockmap_scale(const struct ss_clockmap *m, uint64_t *mult, uint32_t *shift);
 

@@ -288,7 +288,7 @@ void ss_rings_announce(struct ss_rings *r, const struct ss_coro_ring *a)
 	r->st.rings++;
 }
 
-static uint64_t to_ns(const struct ss_rings *r, const struct ring *g, uint64_t ts)
+static uint64_t to_ns(struct ss_rings *r, const struct ring *g, uint64_t ts)
 {
 	return g->clock == CORO_RING_CLOCK_COUNTER ? ss_clockmap_ns(r->cm, ts) : ts;
 }

@@ -15,6 +15,10 @@
  * Modes: yield (the token is a shared word, each pass is one coro_yield:
  * one switch) or chan (two unbuffered channels: two switches per round
  * trip, with park and ready on each).
+ *
+ * --rate R paces a yield pair to R switches per second (it spins until
+ * each batch of 64 passes is due): the recorder's sustained rate is
+ * measured with it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,6 +51,7 @@ struct thread_result {
 };
 
 static int mode_chan;
+static uint64_t rate;		/* switches per second per pair (0: flat out) */
 static unsigned int npairs = 1;
 static uint64_t nswitches = 1000000;
 static pthread_barrier_t start_barrier;
@@ -63,11 +68,16 @@ static void *yield_side(void *arg)
 {
 	struct side *s = arg;
 	struct pair *p = s->p;
+	uint64_t t0 = rate ? clock_ns(CLOCK_MONOTONIC) : 0;
 
 	for (uint64_t i = 0; i < p->passes;) {
 		if (p->turn == s->me) {
 			p->turn = !s->me;
 			i++;
+			/* both sides pass: 2 switches per i of each side */
+			if (rate && !(i & 63))
+				while (clock_ns(CLOCK_MONOTONIC) - t0 < i * 2000000000ull / rate)
+					;
 		}
 		coro_yield();
 	}
@@ -168,9 +178,10 @@ static void *thread_run(void *arg)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: coro-pingpong [--backend asm|ucontext] [--threads T] "
-		"[--switches N] [--pairs P] [--mode yield|chan]\n"
+		"[--switches N] [--pairs P] [--mode yield|chan] [--rate R]\n"
 		"  N switches per pair (default 1000000), P pairs per thread (1),\n"
-		"  T threads each running a scheduler (1).\n");
+		"  T threads each running a scheduler (1), R switches per second\n"
+		"  per pair (yield mode; default: as fast as it goes).\n");
 }
 
 static int parse_num(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -194,6 +205,7 @@ int main(int argc, char **argv)
 		{ "switches", required_argument, NULL, 'n' },
 		{ "pairs", required_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "rate", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -203,7 +215,7 @@ int main(int argc, char **argv)
 	pthread_t *tids;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "b:t:n:p:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:t:n:p:m:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			if (strcmp(optarg, "asm") == 0)
@@ -230,6 +242,10 @@ int main(int argc, char **argv)
 			if (strcmp(optarg, "chan") == 0)
 				mode_chan = 1;
 			else if (strcmp(optarg, "yield") != 0)
+				goto bad;
+			break;
+		case 'r':
+			if (parse_num(optarg, 1, 10000000000ull, &rate))
 				goto bad;
 			break;
 		case 'h':
