@@ -73,6 +73,23 @@ expect_eq "perfetto: coroutine track nested under its thread" \
 	"$(grep -c 'parent_uuid:' "$T/gen.txt")" 1
 expect_eq "perfetto: lost records shown" "$(grep -c 'name: "lost 17 records' "$T/gen.txt")" 1
 
+# The perfetto export under ASan and UBSan (build/asan/bin/switchscope, built
+# by `make build/asan/bin/switchscope`): the same bytes, no report.
+ASAN_SS=$B/asan/bin/switchscope
+asan_export() {	# TRACE OUT: export under the sanitizers, same bytes as $2
+	if ASAN_OPTIONS=abort_on_error=0:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$ASAN_SS export -q "$1" -f perfetto -o "$2.asan" 2> "$2.asan.err" && cmp -s "$2" "$2.asan"; then
+		pass "asan: perfetto export of $(basename "$1") is clean and the same"
+	else
+		fail "asan: perfetto export of $(basename "$1")" "$(grep -m3 -E 'ERROR|runtime error|SUMMARY|differ' "$2.asan.err")"
+	fi
+}
+if [ -x $ASAN_SS ]; then
+	asan_export "$T/gen.trace" "$T/gen.pftrace"
+else
+	fail "asan: perfetto export" "$ASAN_SS missing: make $ASAN_SS"
+fi
+
 check "json export of a synthetic trace" $SS export -q "$T/gen.trace" -f json -o "$T/gen.json"
 if node -e '
 	const fs = require("fs");
@@ -152,6 +169,7 @@ if $SS record -q -o "$T/real.trace" -- sh -c \
 		< "$T/real.pftrace" > "$T/real.txt" 2> /dev/null
 	expect_eq "real: perfetto sched_switch count" "$(count 'sched_switch {' "$T/real.txt")" "$sw"
 	expect_eq "real: perfetto sched_waking count" "$(count 'sched_waking {' "$T/real.txt")" "$wk"
+	[ -x $ASAN_SS ] && asan_export "$T/real.trace" "$T/real.pftrace"
 	check "real: json export" $SS export -q "$T/real.trace" -f json -o "$T/real.json"
 	check "real: json is valid" node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$T/real.json"
 	check "real: html export" $SS export -q "$T/real.trace" -o "$T/real.html"

@@ -117,10 +117,14 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 	cb->n = 0;
 }
 
+/* src is a record's fixed-size field (maybe not terminated) or a string
+ * literal shorter than the field: read no further than its end. */
 static void copy_comm(char *dst, const char *src)
 {
-	memcpy(dst, src, SS_COMM_LEN);
-	dst[SS_COMM_LEN - 1] = 0;
+	size_t n = strnlen(src, SS_COMM_LEN - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = 0;
 }
 
 static const char *comm_of(struct xmodel *m, uint32_t tid, uint32_t tgid)
