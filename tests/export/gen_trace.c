@@ -114,29 +114,35 @@ static void sw(int c, int next, int pre)
 static int runnable_other(int c);
 static void coro_switch(int c);
 
-/* Traced task -> untraced A (recorded), A -> untraced B (not recorded: a
- * gap), B -> a traced task or idle (recorded). */
-static void gap(int c)
+/* The traced task on CPU c -> untraced u (recorded: prev is traced). */
+static void to_untraced(int c, uint32_t u)
 {
 	struct ss_switch *s = rec(SS_EV_SWITCH, sizeof(*s), c);
-	int prev = cur[c], next;
-	uint32_t a = UNTRACED(rnd(4)), b = UNTRACED(4 + rnd(4));
+	int prev = cur[c];
 
 	s->prev_tid = T[prev].tid;
 	s->prev_tgid = T[prev].tgid;
 	s->prev_prio = s->next_prio = 120;
 	s->flags = SS_SW_PREEMPT;
-	s->next_tid = a;
+	s->next_tid = u;
 	s->next_tgid = UNTRACED_TGID;
 	s->cls = SS_CLASS_PROCESS;
 	T[prev].state = 1;
 	preempt++;
-	next = runnable_other(c);
+	cur[c] = -2;	/* untraced */
+}
+
+/* Untraced u -> a runnable traced task or idle (recorded: next is traced,
+ * or prev was seen). */
+static void from_untraced(int c, uint32_t u, int to_idle)
+{
+	struct ss_switch *s;
+	int next = to_idle ? -1 : runnable_other(c);
+
 	if (next >= 0 && T[next].state == 2)
 		next = -1;
-	now += 5000;	/* a runs, then b: not in the trace */
 	s = rec(SS_EV_SWITCH, sizeof(*s), c);
-	s->prev_tid = b;
+	s->prev_tid = u;
 	s->prev_tgid = UNTRACED_TGID;
 	s->prev_prio = s->next_prio = 120;
 	s->prev_state = SS_TASK_INTERRUPTIBLE;
@@ -148,6 +154,27 @@ static void gap(int c)
 	}
 	s->cls = next < 0 ? SS_CLASS_TO_IDLE : SS_CLASS_PROCESS;
 	cur[c] = next;
+}
+
+/* Traced -> untraced a (recorded), a -> untraced b (not recorded: a gap),
+ * b -> a traced task or idle (recorded). With migrate, a shows up on the
+ * next CPU (a traced task there switches to it) before b leaves this one:
+ * this CPU's chain still has a when it runs there. */
+static void gap(int c, int migrate)
+{
+	uint32_t a = UNTRACED(rnd(4)), b = UNTRACED(4 + rnd(4));
+	int c2 = (c + 1) % ncpu;
+
+	if (migrate && (c2 == c || cur[c2] < 0 || cur[c2] == CORO_T))
+		migrate = 0;
+	to_untraced(c, a);
+	now += 5000;	/* a runs, then b: not in the trace */
+	if (migrate) {
+		to_untraced(c2, a);
+		from_untraced(c2, a, 1);
+		gaps++;	/* a leaves c, for idle, before it runs on c2 */
+	}
+	from_untraced(c, b, migrate);
 	gaps++;
 }
 
@@ -352,7 +379,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (gaps_on && t >= 0 && t != CORO_T && r >= 97) {
-			gap(c);
+			gap(c, r == 99);
 			continue;
 		}
 		if (t == CORO_T && r < 60) {

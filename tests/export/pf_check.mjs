@@ -5,12 +5,18 @@
 //   switches          sched_switch events
 //   gap_switches      of those, switches the export adds at a gap in a CPU's
 //                     chain: at the time of the CPU's next switch, whose
-//                     prev_pid they put on the CPU for 0 ns
+//                     prev_pid they put on the CPU for 0 ns; or to idle, 1 ns
+//                     before the task they take off switches in on another
+//                     CPU
 //   mismatched        switches whose prev_pid is not the previous switch's
 //                     next_pid on that CPU: trace_processor then leaves the
 //                     earlier CPU slice open (dur -1) and the task Running to
 //                     the end (FtraceSchedEventTracker::PushSchedSwitch counts
 //                     them as mismatched_sched_switch_tids)
+//   overlaps          CPU slices of a task that overlap another of its CPU
+//                     slices (it would run on two CPUs at once; the
+//                     thread state after that is wrong: trace_processor's
+//                     ThreadStateTracker leaves a state open to the end)
 //   coro_slices       coroutine slices (track events on a thread's child track)
 //   coro_after_exit   of those, slices that end after their thread's
 //                     sched_process_exit; coro_past_exit_max_ns: by how much
@@ -94,10 +100,16 @@ for (const pk of all(tr, "packet")) {
 // trace_processor sorts by timestamp, then by position in the file.
 const byTime = (a, b) => a.ts - b.ts || a.idx - b.idx;
 let switches = 0, mismatched = 0, gapSwitches = 0;
+const slices = new Map();	// tid -> [[start, end]] on the CPU tracks
+const switchIns = new Map();	// "tid@ts" -> cpu, for take-offs
+const lastTs = new Map();	// cpu -> ts of its last event
+const addSlice = (tid, t0, t1) => {
+  if (tid) (slices.get(tid) || slices.set(tid, []).get(tid)).push([t0, t1]);
+};
 const use = (tid) => { if (tid) used.add(tid); };
-for (const evs of percpu.values()) {
+for (const [cpu, evs] of percpu) {
   evs.sort(byTime);
-  let last, lastSw;
+  let last, lastSw, since;
   for (const { ts, e } of evs) {
     use(one(e, "pid"));
     const sw = one(e, "sched_switch");
@@ -105,8 +117,15 @@ for (const evs of percpu.values()) {
       switches++;
       if (lastSw && lastSw.ts === ts && one(lastSw.sw, "next_pid") === one(sw, "prev_pid")) gapSwitches++;
       lastSw = { ts, sw };
-      if (last !== undefined && one(sw, "prev_pid") !== last) mismatched++;
+      if (last !== undefined) {
+        const chained = one(sw, "prev_pid") === last;
+
+        if (!chained) mismatched++;
+        // trace_processor leaves a slice it cannot close open (dur -1)
+        addSlice(last, since, chained ? ts : Infinity);
+      }
       last = one(sw, "next_pid");
+      since = ts;
       use(one(sw, "prev_pid"));
       use(one(sw, "next_pid"));
     }
@@ -118,6 +137,32 @@ for (const evs of percpu.values()) {
       if (!exits.has(one(x, "pid"))) exits.set(one(x, "pid"), ts);
     }
   }
+  if (last !== undefined) addSlice(last, since, Infinity);
+  if (evs.length) lastTs.set(cpu, evs[evs.length - 1].ts);
+}
+for (const [cpu, evs] of percpu)
+  for (const { ts, e } of evs)
+    for (const sw of all(e, "sched_switch"))
+      if (one(sw, "next_pid")) switchIns.set(one(sw, "next_pid") + "@" + ts, cpu);
+// A take-off: a switch to idle at ts written because the task switched in
+// on another CPU at ts + 1 (or ts).
+for (const [cpu, evs] of percpu)
+  for (const { ts, e } of evs)
+    for (const sw of all(e, "sched_switch")) {
+      if (one(sw, "next_pid") !== 0 || !one(sw, "prev_pid")) continue;
+      for (const t of [ts + 1, ts]) {
+        const c = switchIns.get(one(sw, "prev_pid") + "@" + t);
+        if (c !== undefined && c !== cpu) {
+          gapSwitches++;
+          break;
+        }
+      }
+    }
+// A task on two CPUs at once: its CPU slices overlap.
+let overlaps = 0;
+for (const sl of slices.values()) {
+  sl.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < sl.length; i++) if (sl[i][0] < sl[i - 1][1]) overlaps++;
 }
 
 // Coroutine slices: begin/end pairs on a track whose parent is a thread's.
@@ -148,7 +193,7 @@ const undescribed = [...used].filter((t) => !created.has(t) &&
 const names = {};
 for (const [tid, t] of threads) names[tid] = t.name ?? null;
 process.stdout.write(JSON.stringify({
-  switches, gap_switches: gapSwitches, mismatched, coro_slices: coroSlices, coro_after_exit: coroAfterExit,
+  switches, gap_switches: gapSwitches, mismatched, overlaps, coro_slices: coroSlices, coro_after_exit: coroAfterExit,
   coro_at_exit: coroAtExit, coro_past_exit_max_ns: coroPastMax, tasks: used.size, undescribed: undescribed.length,
   undescribed_list: undescribed.slice(0, 8), names,
 }) + "\n");

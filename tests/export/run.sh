@@ -28,6 +28,8 @@ pf_rules() {
 	fi
 	expect_eq "$1: every switch's prev_pid is the CPU's previous next_pid ($(pfget "$2" gap_switches) gaps closed)" \
 		"$(pfget "$2" mismatched)" 0
+	expect_eq "$1: no task on two CPUs at once (CPU slices of a task do not overlap)" \
+		"$(pfget "$2" overlaps)" 0
 	expect_eq "$1: one sched_switch per recorded switch, plus one per gap" \
 		$(( $(pfget "$2" switches) - $(pfget "$2" gap_switches) )) "$3"
 	expect_eq "$1: no coroutine slice ends after its thread's exit" "$(pfget "$2" coro_after_exit)" 0
@@ -113,8 +115,8 @@ fi
 
 # -- perfetto: trace_processor's import rules (tests/export/pf_check.mjs) --
 # The checker finds each violation in a hand-made trace: a CPU chain with a
-# gap, a coroutine slice ending 1 ms after its thread's exit, a tid (7)
-# without a descriptor.
+# gap (so 5 stays on CPU 0 while it runs on CPU 1 too), a coroutine slice
+# ending 1 ms after its thread's exit, a tid (7) without a descriptor.
 cat > "$T/bad.txt" <<'EOF'
 packet { process_tree { threads { tid: 5 tgid: 5 } threads { tid: 6 tgid: 5 } } }
 packet { track_descriptor { uuid: 1 thread { pid: 5 tid: 5 } } }
@@ -125,9 +127,12 @@ packet { ftrace_events { cpu: 0
   event { timestamp: 100 pid: 0 sched_switch { prev_pid: 0 next_pid: 5 } }
   event { timestamp: 200 pid: 5 sched_process_exit { pid: 5 tgid: 5 } }
   event { timestamp: 300 pid: 6 sched_switch { prev_pid: 6 next_pid: 7 } } } }
+packet { ftrace_events { cpu: 1
+  event { timestamp: 150 pid: 0 sched_switch { prev_pid: 0 next_pid: 5 } } } }
 EOF
 if pfcheck "$T/bad.txt"; then
 	expect_eq "pf_check finds a gap in a CPU chain" "$(pfget "$T/bad.txt" mismatched)" 1
+	expect_eq "pf_check finds a task on two CPUs at once" "$(pfget "$T/bad.txt" overlaps)" 1
 	expect_eq "pf_check finds a coroutine slice ending after its thread's exit" \
 		"$(pfget "$T/bad.txt" coro_after_exit)" 1
 	expect_eq "pf_check finds a task without a descriptor" "$(pfget "$T/bad.txt" undescribed_list)" 7
@@ -136,7 +141,8 @@ else
 fi
 
 # A synthetic process-tree recording (gen_trace -g): gaps in the CPU
-# chains, untraced tasks only in switches, the coroutine thread exiting
+# chains (some where the task a CPU's chain still has runs on another CPU
+# before the chain resumes), untraced tasks only in switches, the coroutine thread exiting
 # with a coroutine on it a quarter of the trace before the end.
 $B/tests/export_gen -g -o "$T/gap.trace" -n 20000 -s 7 > "$T/gap.expect"
 check "perfetto export of a synthetic trace with gaps" $SS export -q "$T/gap.trace" -f perfetto -o "$T/gap.pftrace"

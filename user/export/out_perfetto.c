@@ -31,6 +31,7 @@
 
 #define BATCH		256	/* ftrace events per bundle */
 #define PEND		64	/* tasks per ProcessTree written on the way */
+#define IDLE_PRIO	120	/* the idle task's prio in sched_switch */
 #define SEQ_FTRACE	1
 #define SEQ_TRACK	2
 #define CLOCK_MONO	PERFETTO__PROTOS__BUILTIN_CLOCK__BUILTIN_CLOCK_MONOTONIC
@@ -64,6 +65,7 @@ struct cpubuf {
 	struct pev ev[BATCH];
 	P(FtraceEvent) *ptr[BATCH];
 	size_t n;
+	uint64_t last_ts;	/* of the last event written for this CPU */
 	/* The task the last sched_switch written for this CPU put on it. */
 	uint8_t has_last;
 	uint32_t last_tid, last_tgid;
@@ -73,6 +75,7 @@ struct cpubuf {
 /* What the sink keeps per task; struct xthread.out_idx indexes it. */
 struct pf_task {
 	uint64_t exit_ts;	/* ns, absolute: its exit (UINT64_MAX: none seen) */
+	uint32_t on_cpu;	/* 1 + the CPU our switches put it on (0: none) */
 	uint8_t described;	/* a ProcessTree entry gives its tid and tgid */
 	uint8_t tracks;		/* its track descriptors were written */
 };
@@ -299,6 +302,7 @@ static struct pev *new_event(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	e->ev.has_pid = 1;
 	e->ev.pid = pid;
 	cb->ptr[cb->n++] = &e->ev;
+	cb->last_ts = ts;
 	p->s.items++;
 	return e;
 }
@@ -375,6 +379,34 @@ static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		   sw->prev_tid, sw->prev_tgid, prio(sw->prev_prio));
 }
 
+/* The other gap: a task switches in on this CPU while the chain of the CPU
+ * it was last put on still has it (switches not in the trace took it off
+ * there). Left so, trace_processor shows it on both CPUs, and the switch
+ * that later closes the old CPU's slice ends its Running state here and
+ * opens one that stays open (ThreadStateTracker::PushSchedSwitchEvent). So
+ * it leaves the old CPU first, 1 ns before it arrives here, for idle: what
+ * ran there after it is not in the trace (the CPU's next switch fills the
+ * chain from idle as above). */
+static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+		     uint32_t tid, uint32_t tgid)
+{
+	struct xthread *t = tid ? xmodel_thread(p->m, tid, tgid) : NULL;
+	struct pf_task *k = t ? task_of(p, t) : NULL;
+	struct cpubuf *old;
+
+	if (!k)
+		return;
+	if (k->on_cpu && k->on_cpu != cpu + 1) {
+		old = &p->cpu[k->on_cpu - 1];
+		if (old->has_last && old->last_tid == tid) {
+			put_switch(p, k->on_cpu - 1, ts - 1 > old->last_ts ? ts - 1 : old->last_ts,
+				   tid, tgid, old->last_prio, 0, 0, 0, IDLE_PRIO);
+			old->last_tid = old->last_tgid = 0;
+		}
+	}
+	k->on_cpu = cpu + 1;
+}
+
 /* The wakeup family shares one layout in Perfetto as in our records. */
 #define FILL_WAKE(x, w, name) do {					\
 	(x).comm = (name);						\
@@ -404,6 +436,7 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 			return;
 		if (cb->has_last && cb->last_tid != sw->prev_tid)
 			gap_switch(p, cpu, h->ts, sw);
+		take_off(p, cpu, h->ts, sw->next_tid, sw->next_tgid);
 		st = xs_report_state(sw->prev_state, sw->flags & SS_SW_PREEMPT);
 		put_switch(p, cpu, h->ts, sw->prev_tid, sw->prev_tgid, prio(sw->prev_prio),
 			   st, sw->next_tid, sw->next_tgid, prio(sw->next_prio));
