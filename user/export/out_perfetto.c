@@ -357,36 +357,14 @@ static void put_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	done_event(p, cpu);
 }
 
-/* A gap in the CPU's chain: the last switch written put last_tid on the CPU
- * but this one takes sw->prev_tid off it, because switches between tasks
- * not traced (or lost records) are not in the trace. trace_processor ends a
- * CPU slice only at a switch whose prev_pid is the next_pid of the CPU's
- * previous one (FtraceSchedEventTracker::PushSchedSwitch; otherwise it
- * counts mismatched_sched_switch_tids and leaves the slice, and the task's
- * Running thread state, open to the end of the trace). So we write the
- * switch the chain misses, last_tid -> prev_tid, at this switch's time and
- * before it in the bundle: equal timestamps keep their order in the file
- * (TraceSorter orders by ts, then position). The earlier task's slice ends
- * where the HTML viewer ends it ("taken off by a switch not in the trace"),
- * prev_tid's lasts 0 ns, and prev_state is R: the trace does not say that
- * the task blocked, so it shows as runnable until it runs again. */
-static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
-		       const struct ss_switch *sw)
-{
-	struct cpubuf *cb = &p->cpu[cpu];
-
-	put_switch(p, cpu, ts, cb->last_tid, cb->last_tgid, cb->last_prio, 0,
-		   sw->prev_tid, sw->prev_tgid, prio(sw->prev_prio));
-}
-
-/* The other gap: a task switches in on this CPU while the chain of the CPU
- * it was last put on still has it (switches not in the trace took it off
- * there). Left so, trace_processor shows it on both CPUs, and the switch
+/* The other gap: a task switches in on this CPU (by a switch in the trace
+ * or one added at a gap) while the chain of the CPU it was last put on
+ * still has it (switches not in the trace took it off there). Left so, trace_processor shows it on both CPUs, and the switch
  * that later closes the old CPU's slice ends its Running state here and
  * opens one that stays open (ThreadStateTracker::PushSchedSwitchEvent). So
  * it leaves the old CPU first, 1 ns before it arrives here, for idle: what
  * ran there after it is not in the trace (the CPU's next switch fills the
- * chain from idle as above). */
+ * chain from idle, as gap_switch does). */
 static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		     uint32_t tid, uint32_t tgid)
 {
@@ -405,6 +383,29 @@ static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		}
 	}
 	k->on_cpu = cpu + 1;
+}
+
+/* A gap in the CPU's chain: the last switch written put last_tid on the CPU
+ * but this one takes sw->prev_tid off it, because switches between tasks
+ * not traced (or lost records) are not in the trace. trace_processor ends a
+ * CPU slice only at a switch whose prev_pid is the next_pid of the CPU's
+ * previous one (FtraceSchedEventTracker::PushSchedSwitch; otherwise it
+ * counts mismatched_sched_switch_tids and leaves the slice, and the task's
+ * Running thread state, open to the end of the trace). So we write the
+ * switch the chain misses, last_tid -> prev_tid, at this switch's time and
+ * before it in the bundle: equal timestamps keep their order in the file
+ * (TraceSorter orders by ts, then position). The earlier task's slice ends
+ * where the HTML viewer ends it ("taken off by a switch not in the trace"),
+ * prev_tid's lasts 0 ns, and prev_state is R: the trace does not say that
+ * the task blocked, so it shows as runnable until it runs again. */
+static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+		       const struct ss_switch *sw)
+{
+	struct cpubuf *cb = &p->cpu[cpu];
+
+	take_off(p, cpu, ts, sw->prev_tid, sw->prev_tgid);
+	put_switch(p, cpu, ts, cb->last_tid, cb->last_tgid, cb->last_prio, 0,
+		   sw->prev_tid, sw->prev_tgid, prio(sw->prev_prio));
 }
 
 /* The wakeup family shares one layout in Perfetto as in our records. */
