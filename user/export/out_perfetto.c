@@ -32,6 +32,13 @@
 #define BATCH		256	/* ftrace events per bundle */
 #define PEND		64	/* tasks per ProcessTree written on the way */
 #define IDLE_PRIO	120	/* the idle task's prio in sched_switch */
+/* prev_state of a switch added at a gap, where the trace does not say what
+ * the task did: S. Its next event is then a wakeup, which trace_processor
+ * takes (S -> R -> Running), or a switch-in, which ends the S state. With R
+ * it would drop that wakeup (ThreadStateTracker::PushWakingEvent wakes only
+ * blocked threads) and show the whole sleep as run-queue wait; an invalid
+ * state counts as task_state_invalid, an import error. */
+#define GAP_STATE	SS_TASK_INTERRUPTIBLE
 #define SEQ_FTRACE	1
 #define SEQ_TRACK	2
 #define CLOCK_MONO	PERFETTO__PROTOS__BUILTIN_CLOCK__BUILTIN_CLOCK_MONOTONIC
@@ -359,26 +366,29 @@ static void put_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 
 /* The other gap: a task switches in on this CPU (by a switch in the trace
  * or one added at a gap) while the chain of the CPU it was last put on
- * still has it (switches not in the trace took it off there). Left so, trace_processor shows it on both CPUs, and the switch
- * that later closes the old CPU's slice ends its Running state here and
- * opens one that stays open (ThreadStateTracker::PushSchedSwitchEvent). So
- * it leaves the old CPU first, 1 ns before it arrives here, for idle: what
- * ran there after it is not in the trace (the CPU's next switch fills the
- * chain from idle, as gap_switch does). */
+ * still has it (switches not in the trace took it off there). Left so,
+ * trace_processor shows it on both CPUs, and the switch that later closes
+ * the old CPU's slice ends its Running state here and opens one that stays
+ * open (ThreadStateTracker::PushSchedSwitchEvent). So it leaves the old CPU
+ * first, 1 ns before it arrives here, for idle: what ran there after it is
+ * not in the trace (the CPU's next switch fills the chain from idle, as
+ * gap_switch does). */
 static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		     uint32_t tid, uint32_t tgid)
 {
 	struct xthread *t = tid ? xmodel_thread(p->m, tid, tgid) : NULL;
 	struct pf_task *k = t ? task_of(p, t) : NULL;
 	struct cpubuf *old;
+	uint64_t at;
 
 	if (!k)
 		return;
 	if (k->on_cpu && k->on_cpu != cpu + 1) {
 		old = &p->cpu[k->on_cpu - 1];
+		at = ts - 1 > old->last_ts ? ts - 1 : old->last_ts;
 		if (old->has_last && old->last_tid == tid) {
-			put_switch(p, k->on_cpu - 1, ts - 1 > old->last_ts ? ts - 1 : old->last_ts,
-				   tid, tgid, old->last_prio, 0, 0, 0, IDLE_PRIO);
+			put_switch(p, k->on_cpu - 1, at, tid, tgid, old->last_prio,
+				   GAP_STATE, 0, 0, IDLE_PRIO);
 			old->last_tid = old->last_tgid = 0;
 		}
 	}
@@ -390,21 +400,21 @@ static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
  * not traced (or lost records) are not in the trace. trace_processor ends a
  * CPU slice only at a switch whose prev_pid is the next_pid of the CPU's
  * previous one (FtraceSchedEventTracker::PushSchedSwitch; otherwise it
- * counts mismatched_sched_switch_tids and leaves the slice, and the task's
- * Running thread state, open to the end of the trace). So we write the
+ * counts mismatched_sched_switch_tids, an import error, and leaves the
+ * slice, and the task's Running thread state, open to the end of the
+ * trace). So we write the
  * switch the chain misses, last_tid -> prev_tid, at this switch's time and
  * before it in the bundle: equal timestamps keep their order in the file
  * (TraceSorter orders by ts, then position). The earlier task's slice ends
  * where the HTML viewer ends it ("taken off by a switch not in the trace"),
- * prev_tid's lasts 0 ns, and prev_state is R: the trace does not say that
- * the task blocked, so it shows as runnable until it runs again. */
+ * prev_tid's lasts 0 ns, and prev_state is GAP_STATE. */
 static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		       const struct ss_switch *sw)
 {
 	struct cpubuf *cb = &p->cpu[cpu];
 
 	take_off(p, cpu, ts, sw->prev_tid, sw->prev_tgid);
-	put_switch(p, cpu, ts, cb->last_tid, cb->last_tgid, cb->last_prio, 0,
+	put_switch(p, cpu, ts, cb->last_tid, cb->last_tgid, cb->last_prio, GAP_STATE,
 		   sw->prev_tid, sw->prev_tgid, prio(sw->prev_prio));
 }
 
