@@ -7,9 +7,11 @@
  * -g adds what a recording that follows a process tree has: gaps in each
  * CPU's switch chain (a traced task switches to an untraced one, which
  * hands the CPU to another untraced task by a switch that is not recorded,
- * which switches back to a traced task), untraced tasks that only appear in
- * switches (not in the snapshot), and the coroutine thread exiting while a
- * coroutine runs on it, well before the end of the recording.
+ * which switches back to a traced task; sometimes the first untraced task
+ * shows up on another CPU before this CPU's chain resumes), untraced tasks
+ * that only appear in switches (not in the snapshot), and the coroutine
+ * thread exiting while a coroutine runs on it, well before the end of the
+ * recording.
  *
  *   gen_trace -o FILE [-n RECORDS] [-c NCPU] [-s SEED] [-g] */
 #include <stdio.h>
