@@ -4,7 +4,16 @@
  * coroutines (coro:* records) while it is on a CPU. Deterministic for a
  * given seed. Prints what it wrote as JSON (the expected counts).
  *
- *   gen_trace -o FILE [-n RECORDS] [-c NCPU] [-s SEED] */
+ * -g adds what a recording that follows a process tree has: gaps in each
+ * CPU's switch chain (a traced task switches to an untraced one, which
+ * hands the CPU to another untraced task by a switch that is not recorded,
+ * which switches back to a traced task; sometimes the first untraced task
+ * shows up on another CPU before this CPU's chain resumes), untraced tasks
+ * that only appear in switches (not in the snapshot), and the coroutine
+ * thread exiting while a coroutine runs on it, well before the end of the
+ * recording.
+ *
+ *   gen_trace -o FILE [-n RECORDS] [-c NCPU] [-s SEED] [-g] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +51,11 @@ static uint32_t ncpu = 2;
 static int cur[64];	/* task index on each CPU, -1 idle */
 static uint64_t coro_cur;
 static unsigned int seed = 1;
+static uint64_t gaps;
+
+/* Untraced tasks (process 4000, not in the snapshot, never created). */
+#define UNTRACED_TGID	4000
+#define UNTRACED(i)	(4001 + (i))
 
 static unsigned int rnd(unsigned int n)
 {
@@ -97,6 +111,98 @@ static void sw(int c, int next, int pre)
 	s->cls = prev < 0 ? SS_CLASS_FROM_IDLE : next < 0 ? SS_CLASS_TO_IDLE :
 		 T[prev].tgid == T[next].tgid ? SS_CLASS_THREAD : SS_CLASS_PROCESS;
 	cur[c] = next;
+}
+
+static int runnable_other(int c);
+static void coro_switch(int c);
+
+/* The traced task on CPU c -> untraced u (recorded: prev is traced). */
+static void to_untraced(int c, uint32_t u)
+{
+	struct ss_switch *s = rec(SS_EV_SWITCH, sizeof(*s), c);
+	int prev = cur[c];
+
+	s->prev_tid = T[prev].tid;
+	s->prev_tgid = T[prev].tgid;
+	s->prev_prio = s->next_prio = 120;
+	s->flags = SS_SW_PREEMPT;
+	s->next_tid = u;
+	s->next_tgid = UNTRACED_TGID;
+	s->cls = SS_CLASS_PROCESS;
+	T[prev].state = 1;
+	preempt++;
+	cur[c] = -2;	/* untraced */
+}
+
+/* Untraced u -> a runnable traced task or idle (recorded: next is traced,
+ * or prev was seen). */
+static void from_untraced(int c, uint32_t u, int to_idle)
+{
+	struct ss_switch *s;
+	int next = to_idle ? -1 : runnable_other(c);
+
+	if (next >= 0 && T[next].state == 2)
+		next = -1;
+	s = rec(SS_EV_SWITCH, sizeof(*s), c);
+	s->prev_tid = u;
+	s->prev_tgid = UNTRACED_TGID;
+	s->prev_prio = s->next_prio = 120;
+	s->prev_state = SS_TASK_INTERRUPTIBLE;
+	if (next >= 0) {
+		s->next_tid = T[next].tid;
+		s->next_tgid = T[next].tgid;
+		T[next].state = 2;
+		T[next].cpu = c;
+	}
+	s->cls = next < 0 ? SS_CLASS_TO_IDLE : SS_CLASS_PROCESS;
+	cur[c] = next;
+}
+
+/* Traced -> untraced a (recorded), a -> untraced b (not recorded: a gap),
+ * b -> a traced task or idle (recorded). With migrate, a shows up on the
+ * next CPU (a traced task there switches to it) before b leaves this one:
+ * this CPU's chain still has a when it runs there. */
+static void gap(int c, int migrate)
+{
+	uint32_t a = UNTRACED(rnd(4)), b = UNTRACED(4 + rnd(4));
+	int c2 = (c + 1) % ncpu;
+
+	if (migrate && (c2 == c || cur[c2] < 0 || cur[c2] == CORO_T))
+		migrate = 0;
+	to_untraced(c, a);
+	now += 5000;	/* a runs, then b: not in the trace */
+	if (migrate) {
+		to_untraced(c2, a);
+		from_untraced(c2, a, 1);
+		gaps++;	/* a leaves c, for idle, before it runs on c2 */
+	}
+	from_untraced(c, b, migrate);
+	gaps++;
+}
+
+/* The coroutine thread exits while a coroutine runs on it: exit, then its
+ * last switch-out (dead), and it never runs again. */
+static void coro_thread_exit(void)
+{
+	int c = T[CORO_T].state == 2 ? T[CORO_T].cpu : 0;
+	struct ss_exit *x;
+	struct ss_switch *s;
+
+	if (T[CORO_T].state != 2)
+		sw(c, CORO_T, cur[c] >= 0);
+	coro_switch(c);
+	x = rec(SS_EV_EXIT, sizeof(*x), c);
+	x->tid = T[CORO_T].tid;
+	x->tgid = T[CORO_T].tgid;
+	s = rec(SS_EV_SWITCH, sizeof(*s), c);
+	s->prev_tid = T[CORO_T].tid;
+	s->prev_tgid = T[CORO_T].tgid;
+	s->prev_prio = 120;
+	s->prev_state = 0x80;	/* TASK_DEAD */
+	s->cls = SS_CLASS_TO_IDLE;
+	cur[c] = -1;
+	T[CORO_T].state = 3;	/* dead: neither woken nor run */
+	T[CORO_T].born = 0;
 }
 
 static void wake(int c, int t)
@@ -198,9 +304,9 @@ int main(int argc, char **argv)
 	struct ss_task tasks[2] = { 0 };
 	struct ss_trailer tr = { 0 };
 	uint64_t lost_cpu[64] = { 0 };
-	int opt;
+	int opt, gaps_on = 0, exited = 0;
 
-	while ((opt = getopt(argc, argv, "o:n:c:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "o:n:c:s:g")) != -1) {
 		if (opt == 'o')
 			out = optarg;
 		else if (opt == 'n')
@@ -209,9 +315,11 @@ int main(int argc, char **argv)
 			ncpu = atoi(optarg);
 		else if (opt == 's')
 			seed = atoi(optarg);
+		else if (opt == 'g')
+			gaps_on = 1;
 	}
 	if (!out || ncpu < 1 || ncpu > 64) {
-		fprintf(stderr, "usage: gen_trace -o FILE [-n RECORDS] [-c NCPU] [-s SEED]\n");
+		fprintf(stderr, "usage: gen_trace -o FILE [-n RECORDS] [-c NCPU] [-s SEED] [-g]\n");
 		return 2;
 	}
 	w = ss_writer_open(out);
@@ -267,6 +375,15 @@ int main(int argc, char **argv)
 			lost_cpu[c] += 17;
 			continue;
 		}
+		if (gaps_on && !exited && nrec >= target * 3 / 4) {
+			coro_thread_exit();
+			exited = 1;
+			continue;
+		}
+		if (gaps_on && t >= 0 && t != CORO_T && r >= 97) {
+			gap(c, r == 99);
+			continue;
+		}
 		if (t == CORO_T && r < 60) {
 			coro_switch(c);
 			if (r < 6)
@@ -317,11 +434,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("{\"records\":%llu,\"switches\":%llu,\"preempted\":%llu,\"wakeups\":%llu,"
-	       "\"coro_switches\":%llu,\"lost\":%llu,\"newtasks\":%llu,\"exits\":%llu}\n",
+	       "\"coro_switches\":%llu,\"lost\":%llu,\"newtasks\":%llu,\"exits\":%llu,"
+	       "\"gaps\":%llu}\n",
 	       (unsigned long long)nrec, (unsigned long long)count[SS_EV_SWITCH],
 	       (unsigned long long)preempt, (unsigned long long)count[SS_EV_WAKING],
 	       (unsigned long long)count[SS_EV_CORO_SWITCH], (unsigned long long)lost,
-	       (unsigned long long)count[SS_EV_NEWTASK], (unsigned long long)count[SS_EV_EXIT]);
+	       (unsigned long long)count[SS_EV_NEWTASK], (unsigned long long)count[SS_EV_EXIT],
+	       (unsigned long long)gaps);
 	free(buf);
 	return 0;
 }

@@ -13,6 +13,29 @@ trap 'rm -rf "$T"' EXIT
 ESLINT=tests/browser/node_modules/.bin/eslint
 
 count() { grep -c "$1" "$2"; }
+pfdecode() {	# PFTRACE TXT: protoc --decode with proto/
+	protoc --decode=perfetto.protos.Trace -Iproto proto/perfetto_trace.proto < "$1" > "$2" 2> "$2.err"
+}
+# pfcheck TXT: tests/export/pf_check.mjs's JSON into TXT.check; pfget TXT KEY
+pfcheck() { node tests/export/pf_check.mjs "$1" > "$1.check" 2> "$1.check.err"; }
+pfget() { node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync('$1.check','utf8'))['$2']))"; }
+# pf_rules NAME TXT SWITCHES: trace_processor's import rules on a decoded
+# export of a trace with SWITCHES recorded switches (-: not counted)
+pf_rules() {
+	if ! pfcheck "$2"; then
+		fail "$1: pf_check reads the export" "$(head -3 "$2.check.err")"
+		return
+	fi
+	expect_eq "$1: every switch's prev_pid is the CPU's previous next_pid ($(pfget "$2" gap_switches) gaps closed)" \
+		"$(pfget "$2" mismatched)" 0
+	expect_eq "$1: no task on two CPUs at once (CPU slices of a task do not overlap)" \
+		"$(pfget "$2" overlaps)" 0
+	[ "$3" = - ] || expect_eq "$1: one sched_switch per recorded switch, plus one per gap" \
+		$(( $(pfget "$2" switches) - $(pfget "$2" gap_switches) )) "$3"
+	expect_eq "$1: no coroutine slice ends after its thread's exit" "$(pfget "$2" coro_after_exit)" 0
+	expect_eq "$1: every task in a sched or task event has a descriptor ($(pfget "$2" tasks) tasks)" \
+		"$(pfget "$2" undescribed_list)" ""
+}
 
 # What the viewer must show: the counts of `switchscope report --json`,
 # with the CPUs and traced threads listed by tests/export/counts.c.
@@ -33,8 +56,8 @@ expected() {
 }
 
 # -- lint of the viewer --------------------------------------------------
-if out=$($ESLINT -c tests/browser/eslint.config.js web/ tests/browser/ tests/bench/ 2>&1); then
-	pass "eslint: web/*.js, tests/browser and tests/bench are clean"
+if out=$($ESLINT -c tests/browser/eslint.config.js web/ tests/browser/ tests/bench/ tests/export/pf_check.mjs 2>&1); then
+	pass "eslint: web/*.js, tests/browser, tests/bench and tests/export/pf_check.mjs are clean"
 else
 	fail "eslint: web/*.js and tests/browser are clean" "$out"
 fi
@@ -72,6 +95,76 @@ expect_eq "perfetto: thread vs process clone flags" \
 expect_eq "perfetto: coroutine track nested under its thread" \
 	"$(grep -c 'parent_uuid:' "$T/gen.txt")" 1
 expect_eq "perfetto: lost records shown" "$(grep -c 'name: "lost 17 records' "$T/gen.txt")" 1
+
+# The perfetto export under ASan and UBSan (build/asan/bin/switchscope, built
+# by `make build/asan/bin/switchscope`): the same bytes, no report.
+ASAN_SS=$B/asan/bin/switchscope
+asan_export() {	# TRACE OUT: export under the sanitizers, same bytes as $2
+	if ! ASAN_OPTIONS=abort_on_error=0:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$ASAN_SS export -q "$1" -f perfetto -o "$2.asan" 2> "$2.asan.err"; then
+		fail "asan: perfetto export of $(basename "$1")" "$(grep -m3 -E 'ERROR|runtime error|SUMMARY' "$2.asan.err")"
+	elif ! cmp -s "$2" "$2.asan"; then
+		fail "asan: perfetto export of $(basename "$1") is the same" \
+			"$ASAN_SS wrote other bytes than $SS (built from older sources?)"
+	else
+		pass "asan: perfetto export of $(basename "$1") is clean and the same"
+	fi
+}
+if [ -x $ASAN_SS ]; then
+	asan_export "$T/gen.trace" "$T/gen.pftrace"
+else
+	fail "asan: perfetto export" "$ASAN_SS missing: make $ASAN_SS"
+fi
+
+# -- perfetto: trace_processor's import rules (tests/export/pf_check.mjs) --
+# The checker finds each violation in a hand-made trace: a CPU chain with a
+# gap (so 5 stays on CPU 0 while it runs on CPU 1 too), a coroutine slice
+# ending 1 ms after its thread's exit, a tid (7) without a descriptor.
+cat > "$T/bad.txt" <<'EOF'
+packet { process_tree { threads { tid: 5 tgid: 5 } threads { tid: 6 tgid: 5 } } }
+packet { track_descriptor { uuid: 1 thread { pid: 5 tid: 5 } } }
+packet { track_descriptor { uuid: 2 parent_uuid: 1 } }
+packet { timestamp: 100 track_event { type: TYPE_SLICE_BEGIN track_uuid: 2 name: "coro 1" } }
+packet { timestamp: 1000300 track_event { type: TYPE_SLICE_END track_uuid: 2 } }
+packet { ftrace_events { cpu: 0
+  event { timestamp: 100 pid: 0 sched_switch { prev_pid: 0 next_pid: 5 } }
+  event { timestamp: 200 pid: 5 sched_process_exit { pid: 5 tgid: 5 } }
+  event { timestamp: 300 pid: 6 sched_switch { prev_pid: 6 next_pid: 7 } } } }
+packet { ftrace_events { cpu: 1
+  event { timestamp: 150 pid: 0 sched_switch { prev_pid: 0 next_pid: 5 } } } }
+EOF
+if pfcheck "$T/bad.txt"; then
+	expect_eq "pf_check finds a gap in a CPU chain" "$(pfget "$T/bad.txt" mismatched)" 1
+	expect_eq "pf_check finds a task on two CPUs at once" "$(pfget "$T/bad.txt" overlaps)" 1
+	expect_eq "pf_check finds a coroutine slice ending after its thread's exit" \
+		"$(pfget "$T/bad.txt" coro_after_exit)" 1
+	expect_eq "pf_check finds a task without a descriptor" "$(pfget "$T/bad.txt" undescribed_list)" 7
+else
+	fail "pf_check reads a hand-made trace" "$(head -3 "$T/bad.txt.check.err")"
+fi
+
+# A synthetic process-tree recording (gen_trace -g): gaps in the CPU
+# chains (some where the task a CPU's chain still has runs on another CPU
+# before the chain resumes), untraced tasks only in switches, the coroutine thread exiting
+# with a coroutine on it a quarter of the trace before the end.
+$B/tests/export_gen -g -o "$T/gap.trace" -n 20000 -s 7 > "$T/gap.expect"
+check "perfetto export of a synthetic trace with gaps" $SS export -q "$T/gap.trace" -f perfetto -o "$T/gap.pftrace"
+if pfdecode "$T/gap.pftrace" "$T/gap.txt"; then
+	pf_rules "gaps (synthetic)" "$T/gap.txt" "$(jget "$T/gap.expect" switches)"
+	expect_eq "gaps (synthetic): one added switch per gap" \
+		"$(pfget "$T/gap.txt" gap_switches)" "$(jget "$T/gap.expect" gaps)"
+	expect_eq "gaps (synthetic): the open coroutine slice ends at its thread's exit" \
+		"$(pfget "$T/gap.txt" coro_at_exit)" 1
+	expect_eq "gaps (synthetic): a rename outlives the snapshot's ProcessTree name" \
+		"$(node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync('$T/gap.txt.check','utf8')).names['1001']))")" server-io
+else
+	fail "gaps (synthetic): protoc --decode" "$(head -3 "$T/gap.txt.err")"
+fi
+[ -x $ASAN_SS ] && asan_export "$T/gap.trace" "$T/gap.pftrace"
+# --pid leaves out more switches: more gaps, of both kinds.
+check "perfetto export --pid of a synthetic trace with gaps" \
+	$SS export -q "$T/gap.trace" -f perfetto --pid 3000 -o "$T/gap-pid.pftrace"
+pfdecode "$T/gap-pid.pftrace" "$T/gap-pid.txt" && pf_rules "gaps, --pid 3000" "$T/gap-pid.txt" -
 
 check "json export of a synthetic trace" $SS export -q "$T/gen.trace" -f json -o "$T/gen.json"
 if node -e '
@@ -148,10 +241,10 @@ if $SS record -q -o "$T/real.trace" -- sh -c \
 	sw=$(jget "$T/real.want" switches)
 	wk=$(jget "$T/real.want" wakeups)
 	check "real: perfetto export" $SS export -q "$T/real.trace" -f perfetto -o "$T/real.pftrace"
-	protoc --decode=perfetto.protos.Trace -Iproto proto/perfetto_trace.proto \
-		< "$T/real.pftrace" > "$T/real.txt" 2> /dev/null
-	expect_eq "real: perfetto sched_switch count" "$(count 'sched_switch {' "$T/real.txt")" "$sw"
+	pfdecode "$T/real.pftrace" "$T/real.txt"
+	pf_rules "real" "$T/real.txt" "$sw"
 	expect_eq "real: perfetto sched_waking count" "$(count 'sched_waking {' "$T/real.txt")" "$wk"
+	[ -x $ASAN_SS ] && asan_export "$T/real.trace" "$T/real.pftrace"
 	check "real: json export" $SS export -q "$T/real.trace" -f json -o "$T/real.json"
 	check "real: json is valid" node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$T/real.json"
 	check "real: html export" $SS export -q "$T/real.trace" -o "$T/real.html"
@@ -166,5 +259,37 @@ if $SS record -q -o "$T/real.trace" -- sh -c \
 		fail "browser: real trace" "$(tail -5 "$T/browser.out")"
 else
 	fail "record a real trace" "$(tail -3 "$T/rec.out")"
+fi
+# -- real recordings against trace_processor's rules ------------------------
+# A parent that forks children: the recording follows the process tree, so
+# switches between tasks it does not trace leave gaps in the CPU chains.
+# Then coroutine threads that exit while a coroutine slice is open.
+pf_real() {	# NAME TRACE: export, decode, check the rules
+	local sw
+	sw=$($SS report --json "$2" 2> /dev/null | node -e \
+		'process.stdout.write(String(JSON.parse(require("fs").readFileSync(0, "utf8")).switches.total))')
+	check "$1: perfetto export" $SS export -q "$2" -f perfetto -o "$2.pftrace"
+	if pfdecode "$2.pftrace" "$2.txt"; then
+		pf_rules "$1" "$2.txt" "$sw"
+	else
+		fail "$1: protoc --decode" "$(head -3 "$2.txt.err")"
+	fi
+	[ -x $ASAN_SS ] && asan_export "$2" "$2.pftrace"
+}
+if $SS record -q -o "$T/tree.trace" -- sh -c \
+	'for i in 1 2 3 4 5 6; do (ls / > /dev/null; sleep 0.002) & sleep 0.001; done; wait' > "$T/rec.out" 2>&1; then
+	pf_real "real process tree" "$T/tree.trace"
+else
+	fail "record a process tree" "$(tail -3 "$T/rec.out")"
+fi
+if $SS record -q -o "$T/coro.trace" -- $B/bin/coro-pingpong --threads 2 --switches 2000 > "$T/rec.out" 2>&1; then
+	pf_real "real coroutines" "$T/coro.trace"
+	if [ "$(pfget "$T/coro.trace.txt" coro_at_exit)" -gt 0 ] 2> /dev/null; then
+		pass "real coroutines: slices open at a thread's exit end there ($(pfget "$T/coro.trace.txt" coro_at_exit))"
+	else
+		fail "real coroutines: slices open at a thread's exit end there" "none ended at an exit"
+	fi
+else
+	fail "record coroutine threads" "$(tail -3 "$T/rec.out")"
 fi
 summary

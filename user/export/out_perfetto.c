@@ -8,8 +8,11 @@
  * kernel's tracepoints would have said: prev_state in the TASK_REPORT
  * encoding of the running kernel (SystemInfo names it: Perfetto decodes
  * prev_state by kernel version), and task_newtask clone flags (without
- * CLONE_THREAD a new process). Coroutine slices are TrackEvents on one track
- * per thread, a child of that thread's track.
+ * CLONE_THREAD a new process). Where a CPU's chain of switches has a gap,
+ * the switch it misses is added (gap_switch). Every task an event names has
+ * a ProcessTree entry (its tid, process and name), written before the
+ * bundle that names it. Coroutine slices are TrackEvents on one track per
+ * thread, a child of that thread's track, and end at the thread's exit.
  *
  * Clocks: our timestamps are CLOCK_MONOTONIC. Ftrace events are read as
  * BOOTTIME by Perfetto, so a ClockSnapshot gives both clocks the same value
@@ -27,6 +30,15 @@
 #define P(x) Perfetto__Protos__##x
 
 #define BATCH		256	/* ftrace events per bundle */
+#define PEND		64	/* tasks per ProcessTree written on the way */
+#define IDLE_PRIO	120	/* the idle task's prio in sched_switch */
+/* prev_state of a switch added at a gap, where the trace does not say what
+ * the task did: S. Its next event is then a wakeup, which trace_processor
+ * takes (S -> R -> Running), or a switch-in, which ends the S state. With R
+ * it would drop that wakeup (ThreadStateTracker::PushWakingEvent wakes only
+ * blocked threads) and show the whole sleep as run-queue wait; an invalid
+ * state counts as task_state_invalid, an import error. */
+#define GAP_STATE	SS_TASK_INTERRUPTIBLE
 #define SEQ_FTRACE	1
 #define SEQ_TRACK	2
 #define CLOCK_MONO	PERFETTO__PROTOS__BUILTIN_CLOCK__BUILTIN_CLOCK_MONOTONIC
@@ -36,6 +48,9 @@
 #define UUID_THREAD(t)	(UUID_TAG | (uint64_t)(t))
 #define UUID_CORO(t)	(UUID_TAG | 1ull << 32 | (uint64_t)(t))
 #define UUID_LOST	(UUID_TAG | 2ull << 32)
+/* sched_switch prev_state bits of a dying task (TASK_REPORT). */
+#define KS_R_DEAD	0x10
+#define KS_R_ZOMBIE	0x20
 
 struct pev {
 	P(FtraceEvent) ev;
@@ -57,6 +72,26 @@ struct cpubuf {
 	struct pev ev[BATCH];
 	P(FtraceEvent) *ptr[BATCH];
 	size_t n;
+	uint64_t last_ts;	/* of the last event written for this CPU */
+	/* The task the last sched_switch written for this CPU put on it. */
+	uint8_t has_last;
+	uint32_t last_tid, last_tgid;
+	int32_t last_prio;
+};
+
+/* What the sink keeps per task; struct xthread.out_idx indexes it. */
+struct pf_task {
+	uint64_t exit_ts;	/* ns, absolute: its exit (UINT64_MAX: none seen) */
+	uint32_t on_cpu;	/* 1 + the CPU our switches put it on (0: none) */
+	uint8_t described;	/* a ProcessTree entry gives its tid and tgid */
+	uint8_t tracks;		/* its track descriptors were written */
+};
+
+/* A ProcessTree entry waiting to be written. */
+struct pf_desc {
+	uint32_t tid, tgid;
+	uint8_t process;	/* also a Process entry (the leader), named comm */
+	char comm[SS_COMM_LEN];
 };
 
 struct pf_sink {
@@ -68,6 +103,11 @@ struct pf_sink {
 	int track_seq_started;
 	int lost_track;
 	int nomem;
+	struct pf_task *task;
+	size_t ntask, task_cap;
+	struct pf_desc pend[PEND];
+	size_t npend;
+	uint64_t pend_ts;	/* when the first pending task was seen */
 };
 
 /* One `packet` field of Trace: tag, length, then the packet. */
@@ -96,6 +136,50 @@ static void put_packet(struct pf_sink *p, P(TracePacket) *pk)
 	fwrite(p->buf, 1, n, p->s.out);
 }
 
+/* The pending ProcessTree entries, as of when the first was seen. A
+ * Process entry needs a cmdline (trace_processor skips it otherwise): its
+ * first element is the name shown, the leader's comm. */
+static void flush_pend(struct pf_sink *p)
+{
+	P(TracePacket) pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
+	P(ProcessTree) tree = PERFETTO__PROTOS__PROCESS_TREE__INIT;
+	P(ProcessTree__Process) pr[PEND], *prp[PEND];
+	P(ProcessTree__Thread) th[PEND], *thp[PEND];
+	char *cmd[PEND];
+
+	if (!p->npend)
+		return;
+	for (size_t i = 0; i < p->npend; i++) {
+		struct pf_desc *d = &p->pend[i];
+
+		th[i] = (P(ProcessTree__Thread))PERFETTO__PROTOS__PROCESS_TREE__THREAD__INIT;
+		th[i].has_tid = th[i].has_tgid = 1;
+		th[i].tid = d->tid;
+		th[i].tgid = d->tgid;
+		th[i].name = d->comm[0] ? d->comm : NULL;
+		thp[i] = &th[i];
+		if (!d->process)
+			continue;
+		pr[tree.n_processes] = (P(ProcessTree__Process))PERFETTO__PROTOS__PROCESS_TREE__PROCESS__INIT;
+		pr[tree.n_processes].has_pid = 1;
+		pr[tree.n_processes].pid = d->tgid;
+		cmd[tree.n_processes] = d->comm;
+		pr[tree.n_processes].n_cmdline = 1;
+		pr[tree.n_processes].cmdline = &cmd[tree.n_processes];
+		prp[tree.n_processes] = &pr[tree.n_processes];
+		tree.n_processes++;
+	}
+	tree.processes = prp;
+	tree.n_threads = p->npend;
+	tree.threads = thp;
+	pk.has_timestamp = 1;
+	pk.timestamp = p->pend_ts;
+	pk.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE;
+	pk.process_tree = &tree;
+	put_packet(p, &pk);
+	p->npend = 0;
+}
+
 static void flush_cpu(struct pf_sink *p, uint32_t c)
 {
 	struct cpubuf *cb = &p->cpu[c];
@@ -104,6 +188,8 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 
 	if (!cb->n)
 		return;
+	/* The tasks the bundle names are described before it in the file. */
+	flush_pend(p);
 	b.has_cpu = 1;
 	b.cpu = c;
 	b.n_event = cb->n;
@@ -117,20 +203,98 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 	cb->n = 0;
 }
 
+/* src is a record's fixed-size field (maybe not terminated) or a string
+ * literal shorter than the field: read no further than its end. */
 static void copy_comm(char *dst, const char *src)
 {
-	memcpy(dst, src, SS_COMM_LEN);
-	dst[SS_COMM_LEN - 1] = 0;
+	size_t n = strnlen(src, SS_COMM_LEN - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = 0;
 }
 
-static const char *comm_of(struct xmodel *m, uint32_t tid, uint32_t tgid)
+static struct pf_task *task_of(struct pf_sink *p, struct xthread *t)
+{
+	if (t->out_idx < 0) {
+		if (p->ntask == p->task_cap) {
+			size_t cap = p->task_cap ? p->task_cap * 2 : 256;
+			struct pf_task *n = realloc(p->task, cap * sizeof(*n));
+
+			if (!n) {
+				p->nomem = 1;
+				return NULL;
+			}
+			p->task = n;
+			p->task_cap = cap;
+		}
+		p->task[p->ntask] = (struct pf_task){ .exit_ts = UINT64_MAX };
+		t->out_idx = p->ntask++;
+	}
+	return &p->task[t->out_idx];
+}
+
+/* Queue a ProcessTree entry for tid: its process, its name (if known) and,
+ * for a leader, the Process entry that names the process. */
+static void pend(struct pf_sink *p, uint32_t tid, uint32_t tgid,
+		 const char *comm, int process, uint64_t ts)
+{
+	struct pf_desc *d = NULL;
+
+	/* A newer name for a task already pending replaces the older one. */
+	for (size_t i = 0; i < p->npend && !d; i++)
+		if (p->pend[i].tid == tid && p->pend[i].tgid == tgid)
+			d = &p->pend[i];
+	if (!d) {
+		if (p->npend == PEND)
+			flush_pend(p);
+		if (!p->npend)
+			p->pend_ts = ts;
+		d = &p->pend[p->npend++];
+	}
+	d->tid = tid;
+	d->tgid = tgid;
+	copy_comm(d->comm, comm);
+	d->process = process && d->comm[0];
+}
+
+/* Every task an event names gets a ProcessTree entry, once: without it
+ * trace_processor knows an untraced task by its tid alone (no process, and
+ * no name but the comm of the switches we write, which we may not know). */
+static struct xthread *task_seen(struct pf_sink *p, uint32_t tid, uint32_t tgid,
+				 uint64_t ts)
+{
+	struct xthread *t;
+	struct pf_task *k;
+
+	if (!tid)
+		return NULL;
+	t = xmodel_thread(p->m, tid, tgid);
+	if (!t || !(k = task_of(p, t)) || k->described)
+		return t;
+	k->described = 1;
+	pend(p, t->tid, t->tgid, t->comm, t->tid == t->tgid, ts);
+	return t;
+}
+
+static const char *comm_of(struct pf_sink *p, uint32_t tid, uint32_t tgid,
+			   uint64_t ts)
 {
 	struct xthread *t;
 
 	if (!tid)
 		return "swapper";
-	t = xmodel_thread(m, tid, tgid);
+	t = task_seen(p, tid, tgid, ts);
 	return t ? t->comm : "";
+}
+
+/* The task died at ts (its exit, or a switch-out as dead). */
+static void task_exit(struct pf_sink *p, uint32_t tid, uint32_t tgid, uint64_t ts)
+{
+	struct xthread *t = task_seen(p, tid, tgid, ts);
+	struct pf_task *k = t ? task_of(p, t) : NULL;
+
+	if (k && ts < k->exit_ts)
+		k->exit_ts = ts;
 }
 
 static struct pev *new_event(struct pf_sink *p, uint32_t cpu, uint64_t ts,
@@ -145,6 +309,7 @@ static struct pev *new_event(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	e->ev.has_pid = 1;
 	e->ev.pid = pid;
 	cb->ptr[cb->n++] = &e->ev;
+	cb->last_ts = ts;
 	p->s.items++;
 	return e;
 }
@@ -173,6 +338,86 @@ static int want(struct pf_sink *p, uint32_t tgid)
 	return 0;
 }
 
+/* One sched_switch; the caller makes it follow the CPU's last one. */
+static void put_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+		       uint32_t prev_tid, uint32_t prev_tgid, int32_t prev_prio,
+		       uint64_t prev_state, uint32_t next_tid, uint32_t next_tgid,
+		       int32_t next_prio)
+{
+	struct pev *e = new_event(p, cpu, ts, prev_tid);
+	P(SchedSwitchFtraceEvent) *x = &e->u.sw;
+
+	*x = (P(SchedSwitchFtraceEvent))PERFETTO__PROTOS__SCHED_SWITCH_FTRACE_EVENT__INIT;
+	copy_comm(e->s1, comm_of(p, prev_tid, prev_tgid, ts));
+	copy_comm(e->s2, comm_of(p, next_tid, next_tgid, ts));
+	x->prev_comm = e->s1;
+	x->next_comm = e->s2;
+	x->has_prev_pid = x->has_prev_prio = x->has_prev_state = 1;
+	x->has_next_pid = x->has_next_prio = 1;
+	x->prev_pid = prev_tid;
+	x->prev_prio = prev_prio;
+	x->prev_state = prev_state;
+	x->next_pid = next_tid;
+	x->next_prio = next_prio;
+	e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_SWITCH;
+	e->ev.sched_switch = x;
+	done_event(p, cpu);
+}
+
+/* The other gap: a task switches in on this CPU (by a switch in the trace
+ * or one added at a gap) while the chain of the CPU it was last put on
+ * still has it (switches not in the trace took it off there). Left so,
+ * trace_processor shows it on both CPUs, and the switch that later closes
+ * the old CPU's slice ends its Running state here and opens one that stays
+ * open (ThreadStateTracker::PushSchedSwitchEvent). So it leaves the old CPU
+ * first, 1 ns before it arrives here, for idle: what ran there after it is
+ * not in the trace (the CPU's next switch fills the chain from idle, as
+ * gap_switch does). */
+static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+		     uint32_t tid, uint32_t tgid)
+{
+	struct xthread *t = tid ? xmodel_thread(p->m, tid, tgid) : NULL;
+	struct pf_task *k = t ? task_of(p, t) : NULL;
+	struct cpubuf *old;
+	uint64_t at;
+
+	if (!k)
+		return;
+	if (k->on_cpu && k->on_cpu != cpu + 1) {
+		old = &p->cpu[k->on_cpu - 1];
+		at = ts - 1 > old->last_ts ? ts - 1 : old->last_ts;
+		if (old->has_last && old->last_tid == tid) {
+			put_switch(p, k->on_cpu - 1, at, tid, tgid, old->last_prio,
+				   GAP_STATE, 0, 0, IDLE_PRIO);
+			old->last_tid = old->last_tgid = 0;
+		}
+	}
+	k->on_cpu = cpu + 1;
+}
+
+/* A gap in the CPU's chain: the last switch written put last_tid on the CPU
+ * but this one takes sw->prev_tid off it, because switches between tasks
+ * not traced (or lost records) are not in the trace. trace_processor ends a
+ * CPU slice only at a switch whose prev_pid is the next_pid of the CPU's
+ * previous one (FtraceSchedEventTracker::PushSchedSwitch; otherwise it
+ * counts mismatched_sched_switch_tids, an import error, and leaves the
+ * slice, and the task's Running thread state, open to the end of the
+ * trace). So we write the
+ * switch the chain misses, last_tid -> prev_tid, at this switch's time and
+ * before it in the bundle: equal timestamps keep their order in the file
+ * (TraceSorter orders by ts, then position). The earlier task's slice ends
+ * where the HTML viewer ends it ("taken off by a switch not in the trace"),
+ * prev_tid's lasts 0 ns, and prev_state is GAP_STATE. */
+static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+		       const struct ss_switch *sw)
+{
+	struct cpubuf *cb = &p->cpu[cpu];
+
+	take_off(p, cpu, ts, sw->prev_tid, sw->prev_tgid);
+	put_switch(p, cpu, ts, cb->last_tid, cb->last_tgid, cb->last_prio, GAP_STATE,
+		   sw->prev_tid, sw->prev_tgid, prio(sw->prev_prio));
+}
+
 /* The wakeup family shares one layout in Perfetto as in our records. */
 #define FILL_WAKE(x, w, name) do {					\
 	(x).comm = (name);						\
@@ -195,28 +440,24 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 	switch (h->type) {
 	case SS_EV_SWITCH: {
 		const struct ss_switch *sw = (const void *)h;
-		P(SchedSwitchFtraceEvent) *x;
+		struct cpubuf *cb = &p->cpu[cpu];
+		uint64_t st;
 
 		if (!want(p, sw->prev_tgid) && !want(p, sw->next_tgid))
 			return;
-		e = new_event(p, cpu, h->ts, sw->prev_tid);
-		x = &e->u.sw;
-		*x = (P(SchedSwitchFtraceEvent))PERFETTO__PROTOS__SCHED_SWITCH_FTRACE_EVENT__INIT;
-		copy_comm(e->s1, comm_of(m, sw->prev_tid, sw->prev_tgid));
-		copy_comm(e->s2, comm_of(m, sw->next_tid, sw->next_tgid));
-		x->prev_comm = e->s1;
-		x->next_comm = e->s2;
-		x->has_prev_pid = x->has_prev_prio = x->has_prev_state = 1;
-		x->has_next_pid = x->has_next_prio = 1;
-		x->prev_pid = sw->prev_tid;
-		x->prev_prio = prio(sw->prev_prio);
-		x->prev_state = xs_report_state(sw->prev_state,
-						sw->flags & SS_SW_PREEMPT);
-		x->next_pid = sw->next_tid;
-		x->next_prio = prio(sw->next_prio);
-		e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_SWITCH;
-		e->ev.sched_switch = x;
-		break;
+		if (cb->has_last && cb->last_tid != sw->prev_tid)
+			gap_switch(p, cpu, h->ts, sw);
+		take_off(p, cpu, h->ts, sw->next_tid, sw->next_tgid);
+		st = xs_report_state(sw->prev_state, sw->flags & SS_SW_PREEMPT);
+		put_switch(p, cpu, h->ts, sw->prev_tid, sw->prev_tgid, prio(sw->prev_prio),
+			   st, sw->next_tid, sw->next_tgid, prio(sw->next_prio));
+		if (st & (KS_R_DEAD | KS_R_ZOMBIE))
+			task_exit(p, sw->prev_tid, sw->prev_tgid, h->ts);
+		cb->has_last = 1;
+		cb->last_tid = sw->next_tid;
+		cb->last_tgid = sw->next_tgid;
+		cb->last_prio = prio(sw->next_prio);
+		return;
 	}
 	case SS_EV_WAKING:
 	case SS_EV_WAKEUP:
@@ -225,8 +466,9 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 
 		if (!want(p, w->tgid))
 			return;
+		task_seen(p, w->waker_tid, w->waker_tgid, h->ts);
 		e = new_event(p, cpu, h->ts, w->waker_tid);
-		copy_comm(e->s1, comm_of(m, w->tid, w->tgid));
+		copy_comm(e->s1, comm_of(p, w->tid, w->tgid, h->ts));
 		if (h->type == SS_EV_WAKING) {
 			e->u.waking = (P(SchedWakingFtraceEvent))
 				PERFETTO__PROTOS__SCHED_WAKING_FTRACE_EVENT__INIT;
@@ -254,6 +496,9 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 
 		if (!want(p, n->tgid) && !want(p, n->parent_tgid))
 			return;
+		/* The parent. The child needs no entry: task_newtask makes it
+		 * a thread of the parent's process or a new process. */
+		task_seen(p, n->parent_tid, n->parent_tgid, h->ts);
 		e = new_event(p, cpu, h->ts, n->parent_tid);
 		x = &e->u.newtask;
 		*x = (P(TaskNewtaskFtraceEvent))PERFETTO__PROTOS__TASK_NEWTASK_FTRACE_EVENT__INIT;
@@ -276,8 +521,11 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 		x = &e->u.rename;
 		*x = (P(TaskRenameFtraceEvent))PERFETTO__PROTOS__TASK_RENAME_FTRACE_EVENT__INIT;
 		/* Called before the model renames the thread: old name. */
-		copy_comm(e->s1, comm_of(m, c->tid, c->tgid));
+		copy_comm(e->s1, comm_of(p, c->tid, c->tgid, h->ts));
 		copy_comm(e->s2, c->comm);
+		/* A ProcessTree name outranks a rename (ThreadNamePriority):
+		 * the new name goes in one too. */
+		pend(p, c->tid, c->tgid, c->comm, c->tid == c->tgid, h->ts);
 		x->oldcomm = e->s1;
 		x->newcomm = e->s2;
 		x->has_pid = 1;
@@ -307,8 +555,10 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 		done_event(p, cpu);
 		e = new_event(p, cpu, h->ts, x0->tid);
 		e->u.rename = (P(TaskRenameFtraceEvent))PERFETTO__PROTOS__TASK_RENAME_FTRACE_EVENT__INIT;
-		copy_comm(e->s1, comm_of(m, x0->tid, x0->tgid));
+		copy_comm(e->s1, comm_of(p, x0->tid, x0->tgid, h->ts));
 		copy_comm(e->s2, x0->comm);
+		/* exec names the process too (the leader's Process entry). */
+		pend(p, x0->tid, x0->tgid, x0->comm, x0->tid == x0->tgid, h->ts);
 		e->u.rename.oldcomm = e->s1;
 		e->u.rename.newcomm = e->s2;
 		e->u.rename.has_pid = 1;
@@ -323,10 +573,11 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 
 		if (!want(p, x0->tgid))
 			return;
+		task_exit(p, x0->tid, x0->tgid, h->ts);
 		e = new_event(p, cpu, h->ts, x0->tid);
 		x = &e->u.exit;
 		*x = (P(SchedProcessExitFtraceEvent))PERFETTO__PROTOS__SCHED_PROCESS_EXIT_FTRACE_EVENT__INIT;
-		copy_comm(e->s1, comm_of(m, x0->tid, x0->tgid));
+		copy_comm(e->s1, comm_of(p, x0->tid, x0->tgid, h->ts));
 		x->comm = e->s1;
 		x->has_pid = x->has_tgid = 1;
 		x->pid = x0->tid;
@@ -385,11 +636,12 @@ static void descriptor(struct pf_sink *p, uint64_t uuid, uint64_t parent,
 /* The thread's track and its coroutine track, once per thread. */
 static void coro_track(struct pf_sink *p, struct xthread *t)
 {
+	struct pf_task *k = task_of(p, t);
 	char name[64];
 
-	if (t->out_idx >= 0)
+	if (!k || k->tracks)
 		return;
-	t->out_idx = 1;
+	k->tracks = 1;
 	descriptor(p, UUID_THREAD(t->tid), 0, NULL, t);
 	snprintf(name, sizeof(name), "coroutines (%s %u)", t->comm, t->tid);
 	descriptor(p, UUID_CORO(t->tid), UUID_THREAD(t->tid), name, NULL);
@@ -435,22 +687,28 @@ static void pf_slice(struct xsink *s, const struct xslice *sl)
 {
 	struct pf_sink *p = (struct pf_sink *)s;
 	P(DebugAnnotation) a[2], *ap[2] = { &a[0], &a[1] };
-	uint64_t base = p->m->start_ns;
+	uint64_t t0 = p->m->start_ns + sl->t0, t1 = p->m->start_ns + sl->t1;
+	struct pf_task *k;
 	char name[40];
 
 	/* Kernel slices are Perfetto's to derive from the ftrace events. */
 	if (sl->kind != XK_CORO)
 		return;
 	coro_track(p, sl->t);
+	/* A coroutine still running when its thread exits ends there, not at
+	 * the end of the recording. */
+	k = task_of(p, sl->t);
+	if (k && k->exit_ts < t1)
+		t1 = k->exit_ts > t0 ? k->exit_ts : t0;
 	if (sl->coro)
 		snprintf(name, sizeof(name), "coro %llu", (unsigned long long)sl->coro);
 	else
 		snprintf(name, sizeof(name), "scheduler");
 	annot(&a[0], "id", sl->coro);
 	annot(&a[1], "switch_ns", sl->coro_dur);
-	track_event(p, base + sl->t0, UUID_CORO(sl->t->tid),
+	track_event(p, t0, UUID_CORO(sl->t->tid),
 		    PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_SLICE_BEGIN, name, ap, 2);
-	track_event(p, base + sl->t1, UUID_CORO(sl->t->tid),
+	track_event(p, t1, UUID_CORO(sl->t->tid),
 		    PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_SLICE_END, NULL, NULL, 0);
 }
 
@@ -530,66 +788,22 @@ static void header_packets(struct pf_sink *p, struct xmodel *m)
 	put_packet(p, &pk);
 }
 
-/* Names of the tasks alive at the start (the snapshot), in pieces. */
+/* The tasks alive at the start (the snapshot), by ProcessTree entries. */
 static int process_tree(struct pf_sink *p, struct xmodel *m)
 {
-	enum { PIECE = 1024 };
-	P(ProcessTree__Process) *pr = calloc(PIECE, sizeof(*pr)), **prp = calloc(PIECE, sizeof(*prp));
-	P(ProcessTree__Thread) *th = calloc(PIECE, sizeof(*th)), **thp = calloc(PIECE, sizeof(*thp));
-	char **cmd = calloc(PIECE, sizeof(*cmd));
-	size_t np = 0, nt = 0;
-	int rc = 0;
+	for (size_t i = 0; i < m->nall; i++) {
+		struct xthread *t = m->all[i];
+		struct pf_task *k;
 
-	if (!pr || !prp || !th || !thp || !cmd) {
-		rc = -1;
-		goto out;
+		if (!t->wanted)
+			continue;
+		if (!(k = task_of(p, t)))
+			return -1;
+		k->described = 1;
+		pend(p, t->tid, t->tgid, t->comm, t->tid == t->tgid, m->start_ns);
 	}
-	for (size_t i = 0; i <= m->nall; i++) {
-		struct xthread *t = i < m->nall ? m->all[i] : NULL;
-
-		if (t && t->wanted) {
-			if (t->tid == t->tgid) {
-				pr[np] = (P(ProcessTree__Process))PERFETTO__PROTOS__PROCESS_TREE__PROCESS__INIT;
-				pr[np].has_pid = 1;
-				pr[np].pid = t->tgid;
-				/* cmdline[0] is the name Perfetto shows */
-				cmd[np] = t->comm;
-				pr[np].n_cmdline = 1;
-				pr[np].cmdline = &cmd[np];
-				prp[np] = &pr[np];
-				np++;
-			}
-			th[nt] = (P(ProcessTree__Thread))PERFETTO__PROTOS__PROCESS_TREE__THREAD__INIT;
-			th[nt].has_tid = th[nt].has_tgid = 1;
-			th[nt].tid = t->tid;
-			th[nt].tgid = t->tgid;
-			th[nt].name = t->comm;
-			thp[nt] = &th[nt];
-			nt++;
-		}
-		if (np == PIECE || nt == PIECE || (!t && (np || nt))) {
-			P(TracePacket) pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
-			P(ProcessTree) tree = PERFETTO__PROTOS__PROCESS_TREE__INIT;
-
-			tree.n_processes = np;
-			tree.processes = prp;
-			tree.n_threads = nt;
-			tree.threads = thp;
-			pk.has_timestamp = 1;
-			pk.timestamp = m->start_ns;
-			pk.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_PROCESS_TREE;
-			pk.process_tree = &tree;
-			put_packet(p, &pk);
-			np = nt = 0;
-		}
-	}
-out:
-	free(cmd);
-	free(pr);
-	free(prp);
-	free(th);
-	free(thp);
-	return rc;
+	flush_pend(p);
+	return 0;
 }
 
 static int pf_begin(struct xsink *s, struct xmodel *m)
@@ -610,7 +824,9 @@ static int pf_end(struct xsink *s, struct xmodel *m)
 
 	for (uint32_t c = 0; c < m->ncpu; c++)
 		flush_cpu(p, c);
+	flush_pend(p);
 	free(p->cpu);
+	free(p->task);
 	free(p->buf);
 	if (p->nomem)
 		return SS_EXIT_INTERNAL;

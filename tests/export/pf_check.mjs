@@ -1,0 +1,199 @@
+// Checks a Perfetto export (the text of `protoc --decode=perfetto.protos.Trace`
+// with proto/perfetto_trace.proto) against the rules trace_processor applies
+// when it imports it, and prints what it found as JSON:
+//
+//   switches          sched_switch events
+//   gap_switches      of those, switches the export adds at a gap in a CPU's
+//                     chain: at the time of the CPU's next switch, whose
+//                     prev_pid they put on the CPU for 0 ns; or to idle, 1 ns
+//                     before the task they take off switches in on another
+//                     CPU
+//   mismatched        switches whose prev_pid is not the previous switch's
+//                     next_pid on that CPU: trace_processor then leaves the
+//                     earlier CPU slice open (dur -1) and the task Running to
+//                     the end (FtraceSchedEventTracker::PushSchedSwitch counts
+//                     them as mismatched_sched_switch_tids)
+//   overlaps          CPU slices of a task that overlap another of its CPU
+//                     slices (it would run on two CPUs at once; the
+//                     thread state after that is wrong: trace_processor's
+//                     ThreadStateTracker leaves a state open to the end)
+//   coro_slices       coroutine slices (track events on a thread's child track)
+//   coro_after_exit   of those, slices that end after their thread's
+//                     sched_process_exit; coro_past_exit_max_ns: by how much
+//   coro_at_exit      slices that end exactly at their thread's exit
+//   tasks             distinct pids/tids in sched and task events (0 excluded)
+//   undescribed       of those, tasks with neither a ProcessTree thread (tid
+//                     and tgid) nor a thread TrackDescriptor nor a
+//                     task_newtask that creates them; the first few in
+//                     undescribed_list
+//   names             tid -> the name its last descriptor gives
+//
+//   node pf_check.mjs FILE.txt
+import { readFileSync } from "node:fs";
+import process from "node:process";
+
+// protoc's text format: "name {", "}" and "name: value", one a line as
+// protoc writes them or several on a line.
+function parse(text) {
+  const root = {};
+  const stack = [root];
+  const tok = /(\w+) \{|\}|(\w+): ("(?:[^"\\]|\\.)*"|[^\s}]+)|(\S+)/g;
+  for (const m of text.matchAll(tok)) {
+    const top = stack[stack.length - 1];
+    if (m[4]) throw new Error("cannot parse: " + m[4]);
+    if (m[1]) {
+      const o = {};
+      (top[m[1]] ||= []).push(o);
+      stack.push(o);
+    } else if (m[2]) {
+      let v = m[3];
+      if (v.startsWith('"'))
+        v = JSON.parse(v.replace(/\\([0-7]{3})/g, (_, o) => "\\u00" + parseInt(o, 8).toString(16).padStart(2, "0")).replace(/\\'/g, "'"));
+      else if (/^-?\d+$/.test(v)) v = Number.isSafeInteger(Number(v)) ? Number(v) : BigInt(v);
+      (top[m[2]] ||= []).push(v);
+    } else {
+      stack.pop();
+    }
+  }
+  return root;
+}
+
+const one = (o, k) => (o && o[k] ? o[k][0] : undefined);
+const all = (o, k) => (o && o[k]) || [];
+
+const tr = parse(readFileSync(process.argv[2], "utf8"));
+const threads = new Map();	// tid -> { tgid, name }
+const created = new Set();	// tids a task_newtask creates
+const exits = new Map();	// tid -> ts of its first sched_process_exit
+const used = new Set();
+const percpu = new Map();
+const trackTid = new Map(), trackParent = new Map();
+const trackEvents = [];
+let order = 0;
+
+for (const pk of all(tr, "packet")) {
+  for (const pt of all(pk, "process_tree")) {
+    for (const t of all(pt, "threads")) {
+      const tid = one(t, "tid");
+      const prev = threads.get(tid) || {};
+      threads.set(tid, { tgid: one(t, "tgid") ?? prev.tgid, name: one(t, "name") ?? prev.name });
+    }
+  }
+  const td = one(pk, "track_descriptor");
+  if (td) {
+    const th = one(td, "thread");
+    if (th) {
+      trackTid.set(one(td, "uuid"), one(th, "tid"));
+      threads.set(one(th, "tid"), { tgid: one(th, "pid"), name: one(th, "thread_name") });
+    }
+    if (one(td, "parent_uuid") !== undefined) trackParent.set(one(td, "uuid"), one(td, "parent_uuid"));
+  }
+  const te = one(pk, "track_event");
+  if (te) trackEvents.push({ ts: one(pk, "timestamp"), idx: order++, te });
+  for (const b of all(pk, "ftrace_events")) {
+    const cpu = one(b, "cpu");
+    if (!percpu.has(cpu)) percpu.set(cpu, []);
+    for (const e of all(b, "event")) percpu.get(cpu).push({ ts: one(e, "timestamp"), idx: order++, e });
+  }
+}
+
+// trace_processor sorts by timestamp, then by position in the file.
+const byTime = (a, b) => a.ts - b.ts || a.idx - b.idx;
+let switches = 0, mismatched = 0, gapSwitches = 0;
+const slices = new Map();	// tid -> [[start, end]] on the CPU tracks
+const switchIns = new Map();	// "tid@ts" -> cpu, for take-offs
+const lastTs = new Map();	// cpu -> ts of its last event
+const addSlice = (tid, t0, t1) => {
+  if (tid) (slices.get(tid) || slices.set(tid, []).get(tid)).push([t0, t1]);
+};
+const use = (tid) => { if (tid) used.add(tid); };
+for (const [cpu, evs] of percpu) {
+  evs.sort(byTime);
+  let last, lastSw, since;
+  for (const { ts, e } of evs) {
+    use(one(e, "pid"));
+    const sw = one(e, "sched_switch");
+    if (sw) {
+      switches++;
+      if (lastSw && lastSw.ts === ts && one(lastSw.sw, "next_pid") === one(sw, "prev_pid")) gapSwitches++;
+      lastSw = { ts, sw };
+      if (last !== undefined) {
+        const chained = one(sw, "prev_pid") === last;
+
+        if (!chained) mismatched++;
+        // trace_processor leaves a slice it cannot close open (dur -1)
+        addSlice(last, since, chained ? ts : Infinity);
+      }
+      last = one(sw, "next_pid");
+      since = ts;
+      use(one(sw, "prev_pid"));
+      use(one(sw, "next_pid"));
+    }
+    for (const k of ["sched_waking", "sched_wakeup", "sched_wakeup_new", "task_rename", "sched_process_exec"])
+      for (const x of all(e, k)) use(one(x, "pid"));
+    for (const x of all(e, "task_newtask")) created.add(one(x, "pid"));
+    for (const x of all(e, "sched_process_exit")) {
+      use(one(x, "pid"));
+      if (!exits.has(one(x, "pid"))) exits.set(one(x, "pid"), ts);
+    }
+  }
+  if (last !== undefined) addSlice(last, since, Infinity);
+  if (evs.length) lastTs.set(cpu, evs[evs.length - 1].ts);
+}
+for (const [cpu, evs] of percpu)
+  for (const { ts, e } of evs)
+    for (const sw of all(e, "sched_switch"))
+      if (one(sw, "next_pid")) switchIns.set(one(sw, "next_pid") + "@" + ts, cpu);
+// A take-off: a switch to idle at ts written because the task switched in
+// on another CPU at ts + 1 (or ts).
+for (const [cpu, evs] of percpu)
+  for (const { ts, e } of evs)
+    for (const sw of all(e, "sched_switch")) {
+      if (one(sw, "next_pid") !== 0 || !one(sw, "prev_pid")) continue;
+      for (const t of [ts + 1, ts]) {
+        const c = switchIns.get(one(sw, "prev_pid") + "@" + t);
+        if (c !== undefined && c !== cpu) {
+          gapSwitches++;
+          break;
+        }
+      }
+    }
+// A task on two CPUs at once: its CPU slices overlap.
+let overlaps = 0;
+for (const sl of slices.values()) {
+  sl.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < sl.length; i++) if (sl[i][0] < sl[i - 1][1]) overlaps++;
+}
+
+// Coroutine slices: begin/end pairs on a track whose parent is a thread's.
+trackEvents.sort(byTime);
+const open = new Map();
+let coroSlices = 0, coroAfterExit = 0, coroAtExit = 0, coroPastMax = 0;
+for (const { ts, te } of trackEvents) {
+  const uuid = one(te, "track_uuid");
+  const tid = trackTid.get(trackParent.get(uuid));
+  if (tid === undefined) continue;
+  const type = one(te, "type");
+  if (type === "TYPE_SLICE_BEGIN") {
+    (open.get(uuid) || open.set(uuid, []).get(uuid)).push(ts);
+  } else if (type === "TYPE_SLICE_END") {
+    const b = (open.get(uuid) || []).pop();
+    const ex = exits.get(tid);
+    coroSlices++;
+    if (b !== undefined && ex !== undefined && ex >= b && ts > ex) {
+      coroPastMax = Math.max(coroPastMax, ts - ex);
+      coroAfterExit++;
+    }
+    if (ex !== undefined && ts === ex) coroAtExit++;
+  }
+}
+
+const undescribed = [...used].filter((t) => !created.has(t) &&
+  !(threads.has(t) && threads.get(t).tgid !== undefined));
+const names = {};
+for (const [tid, t] of threads) names[tid] = t.name ?? null;
+process.stdout.write(JSON.stringify({
+  switches, gap_switches: gapSwitches, mismatched, overlaps, coro_slices: coroSlices, coro_after_exit: coroAfterExit,
+  coro_at_exit: coroAtExit, coro_past_exit_max_ns: coroPastMax, tasks: used.size, undescribed: undescribed.length,
+  undescribed_list: undescribed.slice(0, 8), names,
+}) + "\n");
