@@ -27,7 +27,9 @@ $(B)/tests/test_record: tests/integration/test_record.c tests/testutil.c $(LIBSS
 	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
 
 # The whole CLI under ASan and UBSan, for the damaged-trace tests.
-$(B)/asan/bin/switchscope: $(CLI_SRCS) $(LIBSS_SRCS) | $(BPF_SKELS) $(B)/gen/commands.h $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+# Second expansion: the other fragments add to CLI_SRCS after this one.
+.SECONDEXPANSION:
+$(B)/asan/bin/switchscope: $$(CLI_SRCS) $$(LIBSS_SRCS) $$(CORO_HDRS) include/switchscope.h | $(BPF_SKELS) $(B)/gen/commands.h $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Iuser/cli $(SAN_FLAGS) $(CLI_SRCS) \
