@@ -125,6 +125,8 @@ struct sched {
 
 	/* the trace ring (include/coro_ring.h): written while ring.clock != 0 */
 	struct coro_ring_writer ring;
+	uint64_t ring_ticks;		/* switch time in ring clock units, not yet
+					 * in switch_ns (ring_fold) */
 	unsigned short ring_sem;	/* coro:ring semaphore last acted on */
 
 	uint64_t created;
@@ -186,6 +188,15 @@ void coro_drain_remote(struct sched *s);
 /* coro:stats when the thread goes idle (if anyone listens). */
 void coro_fire_stats_idle(struct sched *s);
 uint64_t coro_cur_id(void);
+
+/* Switch time kept in ring clock units is added to switch_ns when read. */
+static inline void ring_fold(struct sched *s)
+{
+	if (s->ring_ticks) {
+		s->switch_ns += coro_ring_to_ns(&s->ring, s->ring_ticks);
+		s->ring_ticks = 0;
+	}
+}
 
 /* ring.c: the trace ring's low-rate half (the hot half is in sched.c). */
 void coro_ring_poll(struct sched *s);

@@ -32,6 +32,7 @@ void coro_ring_poll(struct sched *s)
 	}
 	s->ring_sem = sem;
 	if (!sem) {
+		ring_fold(s);
 		coro_ring_destroy(&s->ring);
 		return;
 	}
@@ -49,6 +50,7 @@ static void ring_child(void)
 
 	if (!s)
 		return;
+	ring_fold(s);
 	coro_ring_forget(&s->ring);
 	s->ring_sem = 0;	/* the next tick makes the child's own ring */
 }

@@ -106,7 +106,11 @@ static inline int switch_timed(struct sched *s)
 
 static void fire_stats(struct sched *s)
 {
-	uint64_t n = s->switches, ns = s->switch_ns;
+	uint64_t n, ns;
+
+	ring_fold(s);
+	n = s->switches;
+	ns = s->switch_ns;
 
 	s->stats_mark = n;
 	CORO_PROBE2(stats, n, ns);
@@ -115,7 +119,7 @@ static void fire_stats(struct sched *s)
 /* Start of a timed switch: the timestamp is the last thing before the
  * stack switch. The test hook's system call sits inside the window on
  * purpose: a verifier must find it there. */
-static __attribute__((noinline, cold)) void switch_begin(struct sched *s, struct coro *from)
+static __attribute__((noinline, cold)) void switch_begin_slow(struct sched *s, struct coro *from)
 {
 	s->sw_from = from->id;
 	if (s->ring.clock) {
@@ -134,20 +138,11 @@ static __attribute__((noinline, cold)) void switch_begin(struct sched *s, struct
 
 /* End of a timed switch, first thing on the entered stack; the probe fires
  * after the second timestamp, so its own cost is outside dur. */
-static __attribute__((noinline, cold)) void switch_end(struct sched *s, struct coro *self)
+static __attribute__((noinline, cold)) void switch_end_slow(struct sched *s, struct coro *self)
 {
 	uint64_t t0 = s->sw_t0, dur;
 
 	s->sw_t0 = 0;
-	if (s->ring.clock) {
-		/* the ring replaces the probes; periodic coro:stats too (each
-		 * would be a kernel entry, and the ring has every switch) */
-		dur = coro_ring_now(&s->ring) - t0;
-		coro_ring_put(&s->ring, CORO_RING_SWITCH, t0, s->sw_from, self->id, dur);
-		s->switch_ns += coro_ring_to_ns(&s->ring, dur);
-		s->stats_mark = s->switches;
-		return;
-	}
 	dur = coro_now_ns() - t0;
 	s->switch_ns += dur;
 	if (CORO_PROBE_ON(switch)) {
@@ -157,6 +152,39 @@ static __attribute__((noinline, cold)) void switch_end(struct sched *s, struct c
 	}
 	if (CORO_PROBE_ON(stats) && s->switches - s->stats_mark >= coro_cfg.stats_every)
 		fire_stats(s);
+}
+
+/* The ring's half of a timed switch, inline: a clock read on each side of
+ * the stack switch and one record. The probes' half, the test hook and the
+ * ucontext backend take the slow calls above. */
+static inline void switch_begin(struct sched *s, struct coro *from)
+{
+	if (likely(s->ring.clock) && !coro_hooks) {
+		s->sw_from = from->id;
+		s->sw_t0 = coro_ring_now(&s->ring);
+		if (unlikely(s->sw_park)) {
+			coro_ring_put(&s->ring, CORO_RING_PARK, s->sw_t0, from->id, s->sw_park, 0);
+			s->sw_park = 0;
+		}
+		return;
+	}
+	switch_begin_slow(s, from);
+}
+
+static inline void switch_end(struct sched *s, struct coro *self)
+{
+	if (likely(s->ring.clock)) {
+		uint64_t t0 = s->sw_t0, d = coro_ring_now(&s->ring) - t0;
+
+		s->sw_t0 = 0;
+		/* the ring replaces the probes; periodic coro:stats too (each
+		 * would be a kernel entry, and the ring has every switch) */
+		coro_ring_put(&s->ring, CORO_RING_SWITCH, t0, s->sw_from, self->id, d);
+		s->ring_ticks += d;
+		s->stats_mark = s->switches;
+		return;
+	}
+	switch_end_slow(s, self);
 }
 
 /* The one place that switches. Not inlined on purpose: every suspended
@@ -543,6 +571,7 @@ void coro_get_stats(struct coro_stats *st)
 {
 	struct sched *s = coro_sched_get("coro_get_stats");
 
+	ring_fold(s);
 	st->switches = s->switches;
 	st->switch_ns = s->switch_ns;
 	st->created = s->created;
