@@ -101,6 +101,8 @@ static void side_record(struct lab_ev *ev, const struct ss_hdr *h)
 			ev->side_tlb++;
 			if (e->pages == (uint64_t)-1)
 				ev->side_tlb_full++;
+			else if (e->pages)
+				ev->side_tlb_partial++;
 		}
 		break;
 	}
@@ -207,6 +209,7 @@ void lab_evidence_counts(struct lab_row *r, const char *prefix, const struct lab
 	C("migrations", ev->a.migrations);
 	C("tlb_flush", ev->a.tlb_switch);
 	C("tlb_flush_full", ev->a.tlb_flush_full);
+	C("tlb_flush_partial", ev->a.tlb_flush_partial);
 	if (ev->sides) {
 		C("sides", ev->nsides);
 		C("sides_seen", ev->sides_seen);
@@ -216,6 +219,8 @@ void lab_evidence_counts(struct lab_row *r, const char *prefix, const struct lab
 		C("handover_wakings", ev->handover_wakings);
 		C("handover_wakings_cross_cpu", ev->handover_wakings_cross);
 		C("side_tlb_flush", ev->side_tlb);
+		C("side_tlb_flush_full", ev->side_tlb_full);
+		C("side_tlb_flush_partial", ev->side_tlb_partial);
 		if (ev->have_syscalls) {
 			C("side_syscalls", ev->side_syscalls);
 			C("side_faults", ev->side_faults);

@@ -96,8 +96,9 @@ void lab_exp_pairs(struct lab *L)
 	}
 	if (wait_p50) {
 		lab_count(r, "pairs-thread.runqueue_wait_p50_ns", (double)wait_p50);
-		lab_evidence_text(r, "a woken thread waits %s (p50) in the run queue behind the "
-				  "other runnable threads", ss_fmt_dur(a, sizeof(a), wait_p50));
+		lab_evidence_text(r, "with %u thread pairs on CPU 0 a woken thread waited %s "
+				  "(p50) in the run queue, from its wakeup to being on the CPU",
+				  npairs[NP - 1], ss_fmt_dur(a, sizeof(a), wait_p50));
 	}
 
 	if (!ratio[0] || !ratio[NP - 1]) {
