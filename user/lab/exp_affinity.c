@@ -179,8 +179,8 @@ void lab_exp_affinity(struct lab *L)
 		lab_reason(r, LAB_DEPENDS, "a workload failed: no comparison");
 	} else if (slower && h_free > 0 && per1000((uint64_t)mig, h_free) >= 10) {
 		lab_reason(r, LAB_CONFIRMED, "left free, %s, with %s; split over two CPUs on "
-			   "purpose a hand-over cost %.0fx the pinned one, every one a wakeup "
-			   "across CPUs%s", kinds, mig_txt, slow_two, across);
+			   "purpose a hand-over cost %.0fx the pinned one, a side that waits "
+			   "woken from the other CPU%s", kinds, mig_txt, slow_two, across);
 	} else if (at.v >= 0.1 && lab_clearly_above(&lp->f[LAB_THREAD], &lf->f[LAB_THREAD])) {
 		lab_reason(r, LAB_DEPENDS, "left free, %s: split over two CPUs it was faster "
 			   "than pinned to one; split on purpose a hand-over cost %.0fx the "
@@ -193,7 +193,7 @@ void lab_exp_affinity(struct lab *L)
 	} else {
 		lab_reason(r, LAB_DEPENDS, "left free, %s: pinning gained nothing beyond the "
 			   "spread of the runs (%s). What cost is a pair split over two CPUs on "
-			   "purpose: %.0fx, every hand-over a wakeup across CPUs%s", kinds, mig_txt,
+			   "purpose: %.0fx, a side that waits woken from the other CPU%s", kinds, mig_txt,
 			   slow_two, across);
 	}
 	lab_evidence_text(r, "in the untraced free runs the sides were on different CPUs "

@@ -79,10 +79,14 @@ void lab_exp_create(struct lab *L)
 				lab_evidence_text(r, "%llu processes created (fork: no CLONE_THREAD), "
 						  "%llu threads (CLONE_THREAD)", (unsigned long long)p,
 						  (unsigned long long)t);
-				if (probes)
+				/* every task the trace shows is a fork's or a
+				 * pthread_create's: none is left for a coroutine */
+				if (probes && exact && p == n_ev && t == n_ev)
 					lab_evidence_text(r, "%llu coro:create and no kernel task for "
 							  "any coroutine", (unsigned long long)c);
-				else
+				else if (probes)
+					lab_evidence_text(r, "%llu coro:create", (unsigned long long)c);
+				else if (exact && p == n_ev && t == n_ev)
 					lab_evidence_text(r, "no kernel task for any coroutine "
 							  "(coroutine probes not attached with --quick)");
 				lab_evidence_free(&ev);

@@ -29,13 +29,13 @@ void lab_cpu_words(char *buf, size_t len, const struct ss_cpu_caps *c)
 void lab_vm_note(char *buf, size_t len, const struct ss_cpu_caps *c)
 {
 	if (c->hypervisor == SS_FLAG_YES)
-		snprintf(buf, len, "across CPUs: a hand-over wakes the other CPU. This is a VM "
+		snprintf(buf, len, "across CPUs: a side that waits is woken from the other CPU. This is a VM "
 			 "(hypervisor CPU flag%s%s), where an idle vCPU that halted is woken "
 			 "through the hypervisor: these figures are the VM's as much as the "
 			 "scheduler's. Compare the pinned one-CPU figures.",
 			 c->idle[0] ? ", cpuidle " : "", c->idle);
 	else
-		snprintf(buf, len, "across CPUs: a hand-over wakes the other CPU, so these "
+		snprintf(buf, len, "across CPUs: a side that waits is woken from the other CPU, so these "
 			 "figures depend on how soon this machine wakes an idle CPU%s%s%s. "
 			 "Compare the pinned one-CPU figures.", c->idle[0] ? " (cpuidle " : "",
 			 c->idle, c->idle[0] ? ")" : "");
