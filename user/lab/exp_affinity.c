@@ -41,19 +41,26 @@ static double per1000(uint64_t n, double of)
 }
 
 /* What a hand-over across CPUs measured here depends on, as far as it was
- * seen: the other CPU gone idle (the trace), a VM (the CPU flags). */
+ * seen: the other CPU gone idle (the trace), a VM (the CPU flags). The
+ * hypervisor's part is named only where the trace shows idle CPUs, or
+ * where nothing was traced (then as a condition). */
 static void across_words(char *buf, size_t len, const struct lab *L, double idle, double h_two)
 {
-	const struct ss_cpu_caps *c = &L->lim.cpu;
-	size_t off = 0;
+	int vm = L->lim.cpu.hypervisor == SS_FLAG_YES;
 
-	buf[0] = 0;
-	if (h_two > 0 && idle > 0)
-		off += snprintf(buf, len, ", the side it woke having left its CPU idle (%.0f "
-				"switches to idle in %.0f traced hand-overs)", idle, h_two);
-	if (off < len && c->hypervisor == SS_FLAG_YES)
-		snprintf(buf + off, len - off, "; VM-dependent: this is a VM (hypervisor CPU "
-			 "flag), where waking an idle vCPU goes through the hypervisor");
+	if (h_two > 0 && 2 * idle >= h_two)
+		snprintf(buf, len, ", the side it woke having left its CPU idle (%.0f switches "
+			 "to idle in %.0f traced hand-overs)%s", idle, h_two, vm ? "; "
+			 "VM-dependent: this is a VM (hypervisor CPU flag), where waking an "
+			 "idle vCPU goes through the hypervisor" : "");
+	else if (h_two > 0)
+		snprintf(buf, len, "; a side left its CPU idle at only %.0f of %.0f traced "
+			 "hand-overs%s", idle, h_two, vm ? " (this is a VM, by the hypervisor "
+			 "CPU flag)" : "");
+	else
+		snprintf(buf, len, "%s", vm ? "; VM-dependent: this is a VM (hypervisor CPU "
+			 "flag), where waking a vCPU that went idle goes through the hypervisor" :
+			 "");
 }
 
 void lab_exp_affinity(struct lab *L)

@@ -118,8 +118,8 @@ void lab_exp_pairs(struct lab *L)
 			lab_reason(r, LAB_CONFIRMED, "the gap grows from %.0fx to %.0fx: %s",
 				   ratio[0], ratio[NP - 1], how);
 		else if (ratio[NP - 1] * 1.5 <= ratio[0])
-			lab_reason(r, LAB_REFUTED, "the gap shrinks from %.0fx to %.0fx, though "
-				   "coroutines stay far cheaper: %s", ratio[0], ratio[NP - 1], how);
+			lab_reason(r, LAB_REFUTED, "the gap shrinks from %.0fx to %.0fx: %s",
+				   ratio[0], ratio[NP - 1], how);
 		else
 			lab_reason(r, LAB_DEPENDS, "coroutines win by about the same factor "
 				   "(%.0fx, %.0fx, %.0fx): %s", ratio[0], ratio[1], ratio[NP - 1],

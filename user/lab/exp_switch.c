@@ -200,7 +200,7 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 			   path, tlb, rtc);
 	} else if (lab_clearly_above(&ln->f[LAB_THREAD], &ln->f[LAB_PROC])) {
 		lab_reason(r, LAB_REFUTED, "thread switches cost more than process switches on "
-			   "this run (%.2fx)%s%s: the mm switch did not cost measurably here",
+			   "this run (%.2fx)%s: the mm switch did not cost measurably here%s",
 			   1 / rpt, path, tlb);
 	} else {
 		lab_reason(r, LAB_DEPENDS, "process/thread is %.2fx, within the spread of the "

@@ -30,9 +30,10 @@ void lab_vm_note(char *buf, size_t len, const struct ss_cpu_caps *c)
 {
 	if (c->hypervisor == SS_FLAG_YES)
 		snprintf(buf, len, "across CPUs: a side that waits is woken from the other CPU. This is a VM "
-			 "(hypervisor CPU flag%s%s), where an idle vCPU that halted is woken "
-			 "through the hypervisor: these figures are the VM's as much as the "
-			 "scheduler's. Compare the pinned one-CPU figures.",
+			 "(hypervisor CPU flag%s%s): where the other vCPU had gone idle and "
+			 "halted, it is woken through the hypervisor, so these figures depend "
+			 "on the VM as well as on the scheduler. Compare the pinned one-CPU "
+			 "figures.",
 			 c->idle[0] ? ", cpuidle " : "", c->idle);
 	else
 		snprintf(buf, len, "across CPUs: a side that waits is woken from the other CPU, so these "
