@@ -184,6 +184,10 @@ TEST(tlb_words_with_pcid_credit_it_only_for_the_switches_that_kept_the_tlb)
 	SAYS(w, "the recording CPU has PCID: it kept the TLB on 60 of 100");
 	SAYS(w, "30 part of it");
 	CHECK_STR(ss_tlb_words(w, sizeof(w), &none, SS_FLAG_YES, "this CPU"), "");
+	/* no flush at all: no "0 flushed" */
+	ss_tlb_words(w, sizeof(w), &(struct ss_tlb_counts){ 18327, 0, 0 }, SS_FLAG_YES, "this CPU");
+	SAYS(w, "kept the TLB on 18327 of 18327 mm switches");
+	NEVER_SAYS(w, "flushed all");
 }
 
 TEST(a_trace_is_this_boots_only_with_this_host_release_and_boot_time)

@@ -54,7 +54,7 @@ static void across_words(char *buf, size_t len, const struct lab *L, double idle
 			 "VM-dependent: this is a VM (hypervisor CPU flag), where waking an "
 			 "idle vCPU goes through the hypervisor" : "");
 	else if (h_two > 0)
-		snprintf(buf, len, "; a side left its CPU idle at only %.0f of %.0f traced "
+		snprintf(buf, len, "; a side left its CPU idle at %.0f of %.0f traced "
 			 "hand-overs%s", idle, h_two, vm ? " (this is a VM, by the hypervisor "
 			 "CPU flag)" : "");
 	else

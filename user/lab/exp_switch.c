@@ -158,7 +158,7 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 				  ss_fmt_dur(a, sizeof(a), e->swin_p50[LAB_PROC]),
 				  ss_fmt_dur(b, sizeof(b), e->swin_p50[LAB_THREAD]));
 		if (e->swin_p50[LAB_PROC] && e->swin_p50[LAB_THREAD])
-			snprintf(path, sizeof(path), ", its switch-in path %.1fx a thread's (p50 "
+			snprintf(path, sizeof(path), "switch-in path %.1fx a thread's (p50 "
 				 "%s vs %s)", (double)e->swin_p50[LAB_PROC] /
 				 (double)e->swin_p50[LAB_THREAD],
 				 ss_fmt_dur(a, sizeof(a), e->swin_p50[LAB_PROC]),
@@ -192,20 +192,21 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 		lab_reason(r, LAB_DEPENDS, "a workload failed: no comparison");
 	} else if (lab_clearly_above(&ln->f[LAB_PROC], &ln->f[LAB_THREAD])) {
 		lab_reason(r, LAB_CONFIRMED, "a process hand-over costs %.2fx a thread's here "
-			   "(%s vs %s, %s more)%s%s; a coroutine switch is %.0fx cheaper than a "
-			   "thread's", rpt,
+			   "(%s vs %s, %s more)%s%s%s; a coroutine switch is %.0fx cheaper than "
+			   "a thread's", rpt,
 			   lab_fmt_ns(a, sizeof(a), ln->f[LAB_PROC].v),
 			   lab_fmt_ns(b, sizeof(b), ln->f[LAB_THREAD].v),
 			   lab_fmt_ns(c, sizeof(c), ln->f[LAB_PROC].v - ln->f[LAB_THREAD].v),
-			   path, tlb, rtc);
+			   path[0] ? ", its " : "", path, tlb, rtc);
 	} else if (lab_clearly_above(&ln->f[LAB_THREAD], &ln->f[LAB_PROC])) {
 		lab_reason(r, LAB_REFUTED, "thread switches cost more than process switches on "
-			   "this run (%.2fx)%s: the mm switch did not cost measurably here%s",
-			   1 / rpt, path, tlb);
+			   "this run (%.2fx)%s%s: the mm switch did not cost measurably here%s",
+			   1 / rpt, path[0] ? "; a process's " : "", path, tlb);
 	} else {
 		lab_reason(r, LAB_DEPENDS, "process/thread is %.2fx, within the spread of the "
-			   "repetitions: the two cost about the same here%s%s; a coroutine switch "
-			   "is %.0fx cheaper", rpt, path, tlb, rtc);
+			   "repetitions: the two cost about the same here%s%s%s; a coroutine "
+			   "switch is %.0fx cheaper", rpt, path[0] ? "; a process's " : "", path,
+			   tlb, rtc);
 	}
 }
 

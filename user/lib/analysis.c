@@ -686,26 +686,28 @@ const char *ss_tlb_words(char *buf, size_t len, const struct ss_tlb_counts *t, i
 {
 	unsigned long long n = t->mm_switches, f = t->full, p = t->partial;
 	unsigned long long kept = n >= f + p ? n - f - p : 0;
-	char part[48] = "", none[32];
+	char part[48] = "", all[48] = "", none[48] = "";
 
 	buf[0] = 0;
 	if (!n)
 		return buf;
 	if (p)
 		snprintf(part, sizeof(part), ", %llu part of it", p);
+	if (f)
+		snprintf(all, sizeof(all), ", %llu flushed all of it", f);
+	if (kept)
+		snprintf(none, sizeof(none), ", %llu none", kept);
 	if (pcid == SS_FLAG_YES && kept)
 		/* without PCID the kernel flushes on every mm switch: a switch
 		 * that flushed nothing reused the address space's PCID */
 		snprintf(buf, len, "%s has PCID: it kept the TLB on %llu of %llu mm switches "
-			 "(tlb_flush flushed nothing), %llu flushed all of it%s", who, kept, n,
-			 f, part);
+			 "(tlb_flush flushed nothing)%s%s", who, kept, n, all, part);
 	else if (pcid == SS_FLAG_YES)
 		snprintf(buf, len, "%s has PCID, yet all %llu mm switches flushed the TLB "
 			 "(%llu all of it%s)", who, n, f, part);
 	else if (pcid == SS_FLAG_NO)
 		snprintf(buf, len, "%s has no PCID: %llu of %llu mm switches flushed the whole "
-			 "TLB%s%s", who, f, n, part, kept ? (snprintf(none, sizeof(none),
-			 ", %llu none", kept), none) : "");
+			 "TLB%s%s", who, f, n, part, none);
 	else
 		snprintf(buf, len, "%llu of %llu mm switches flushed the whole TLB%s, %llu none "
 			 "(whether the recording CPU had PCID is not in the trace)", f, n, part,
