@@ -204,7 +204,7 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 			   1 / rpt, path[0] ? "; a process's " : "", path, tlb);
 	} else {
 		lab_reason(r, LAB_DEPENDS, "process/thread is %.2fx, within the spread of the "
-			   "repetitions: the two cost about the same here%s%s%s; a coroutine "
+			   "repetitions: no clear difference on this run%s%s%s; a coroutine "
 			   "switch is %.0fx cheaper", rpt, path[0] ? "; a process's " : "", path,
 			   tlb, rtc);
 	}
