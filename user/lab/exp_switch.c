@@ -116,7 +116,7 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 	const struct lab_line *ln = &r->line[0];
 	double rpt = lab_ratio(&ln->f[LAB_PROC], &ln->f[LAB_THREAD]);
 	double rtc = lab_ratio(&ln->f[LAB_THREAD], &ln->f[LAB_CORO]);
-	char a[SS_DUR_BUF], b[SS_DUR_BUF], c[SS_DUR_BUF], tw[400], path[160] = "", tlb[480];
+	char a[SS_DUR_BUF], b[SS_DUR_BUF], c[SS_DUR_BUF], tw[400], path[160] = "", tlb[560];
 	struct ss_tlb_counts t;
 
 	tlb_said(tw, sizeof(tw), L, e, &t);
@@ -180,8 +180,7 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 			 "flushed the TLB" : "");
 	else if (ss_tlb_mostly_full(&t) && !e->tlb[LAB_THREAD])
 		snprintf(tlb, sizeof(tlb), "; %s; the thread switches flushed nothing (no mm "
-			 "switch): the flush is what a process switch did here that a thread "
-			 "switch did not", tw);
+			 "switch)", tw);
 	else if (ss_tlb_mostly_kept(&t) && L->lim.cpu.pcid == SS_FLAG_YES)
 		snprintf(tlb, sizeof(tlb), "; %s: what differs is the mm switch itself, "
 			 "not a TLB flush", tw);
@@ -243,7 +242,8 @@ static void kernel_row(struct lab *L, struct lab_row *r, const struct lab_row *s
 		lab_evidence_text(r, "syscalls and faults of the sides: %.2f per process "
 				  "hand-over, %.2f per thread hand-over; inside %llu coroutine "
 				  "switches: %llu kernel entries (%llu involuntary switches inside "
-				  "them: preemptions, not the runtime's doing)", ln->f[LAB_PROC].v, ln->f[LAB_THREAD].v,
+				  "them: preemptions, not the runtime's doing)", ln->f[LAB_PROC].v,
+				  ln->f[LAB_THREAD].v,
 				  (unsigned long long)e->verify_switches,
 				  (unsigned long long)e->entries[LAB_CORO],
 				  (unsigned long long)e->preemptions);
