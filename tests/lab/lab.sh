@@ -97,6 +97,55 @@ T thread_ping_pong_shows_thread_class_switches \
 T process_switches_flush_tlb_thread_switches_do_not \
 	'.rows[] | select(.id == "switch") | .trace.counts | n("switch-process.side_tlb_flush") > 0 and n("switch-thread.side_tlb_flush") == 0'
 
+# What the lab says about the TLB follows from this machine's CPU flags
+# and the flush counts of its own trace, never from a canned sentence.
+grep -qw pcid /proc/cpuinfo && pcid=true || pcid=false
+grep -qw invpcid /proc/cpuinfo && invpcid=true || invpcid=false
+grep -qw hypervisor /proc/cpuinfo && hyper=true || hyper=false
+expect_eq lab_reads_pcid_from_this_cpu "$(J .cpu.pcid)" "$pcid"
+expect_eq lab_reads_invpcid_from_this_cpu "$(J .cpu.invpcid)" "$invpcid"
+expect_eq lab_reads_hypervisor_from_this_cpu "$(J .cpu.hypervisor)" "$hyper"
+# the table's words, unwrapped
+words=$(tr -s ' \n' '  ' <"$d/root/lab.txt")
+sw=$(J '.rows[] | select(.id == "switch") | .reason + " " + .trace.text')
+if [ "$pcid" = true ]; then
+	case "$sw" in *"this CPU has PCID"*) pass switch_row_says_this_cpu_has_pcid ;;
+	*) fail switch_row_says_this_cpu_has_pcid "$sw" ;; esac
+	case "$words" in *"no PCID"*) fail lab_never_denies_pcid_this_cpu_has "$words" ;;
+	*) pass lab_never_denies_pcid_this_cpu_has ;; esac
+else
+	case "$sw" in *"this CPU has no PCID"*) pass switch_row_says_this_cpu_has_no_pcid ;;
+	*) fail switch_row_says_this_cpu_has_no_pcid "$sw" ;; esac
+	case "$words" in *"has PCID"*|*"PCID keeps"*|*"PCID: no full flush"*|*"PCID kept"*)
+		fail lab_never_credits_pcid_this_cpu_lacks "$words" ;;
+	*) pass lab_never_credits_pcid_this_cpu_lacks ;; esac
+fi
+# "kept the TLB on K of N" only with K and N the trace's side-to-side counts
+# and K the most; "flushed" counts likewise
+n=$(C switch switch-process.side_tlb_flush)
+full=$(C switch switch-process.side_tlb_flush_full)
+part=$(C switch switch-process.side_tlb_flush_partial)
+kept=$((n - full - part))
+case "$sw" in
+*"kept the TLB on "*)
+	expect_eq switch_row_kept_count_is_the_traces "$(grep -o 'kept the TLB on [0-9]* of [0-9]*' <<<"$sw" | head -1)" \
+		"kept the TLB on $kept of $n"
+	if [ $((2 * kept)) -gt "$n" ]; then pass switch_row_says_kept_only_when_most_kept
+	else fail switch_row_says_kept_only_when_most_kept "$kept of $n kept: $sw"; fi ;;
+*"flushed the whole TLB"*)
+	expect_eq switch_row_flush_count_is_the_traces "$(grep -o '[0-9]* of [0-9]* mm switches flushed the whole' <<<"$sw" | head -1)" \
+		"$full of $n mm switches flushed the whole" ;;
+*"yet all "*" mm switches flushed"*)
+	expect_eq switch_row_all_flushed_count_is_the_traces "$(grep -o 'yet all [0-9]* mm switches' <<<"$sw" | head -1)" \
+		"yet all $n mm switches" ;;
+*) [ "$n" = 0 ] && pass switch_row_has_no_tlb_words_without_counts ||
+	fail switch_row_names_the_flush_counts "$sw" ;;
+esac
+# a VM is named only when the CPU flags say hypervisor
+case "$words" in *"is a VM"*|*"VM-dependent"*) vm_said=true ;; *) vm_said=false ;; esac
+if [ "$hyper" = true ] || [ "$vm_said" = false ]; then pass lab_names_a_vm_only_under_a_hypervisor
+else fail lab_names_a_vm_only_under_a_hypervisor "no hypervisor flag, yet: $words"; fi
+
 # Tasks created: forks are processes, pthread_create threads, coroutines none.
 n=$(C create create.count_each)
 expect_eq forks_are_processes_in_the_trace "$(C create create.processes_created)" "$n"
@@ -113,6 +162,30 @@ expect_eq report_agrees_process_class_switches \
 	"$(R switch-process .switches.by_class.process)" "$(C switch switch-process.switches_process)"
 expect_eq report_agrees_thread_class_switches \
 	"$(R switch-thread .switches.by_class.thread)" "$(C switch switch-thread.switches_thread)"
+
+# switchscope report of the lab's trace: the flags of this host this boot,
+# and none from elsewhere (another hostname in a UTS namespace)
+rep=$($SS report "$d/root/traces/switch-process.trace" 2>/dev/null | tr -s ' \n' '  ')
+if [ "$pcid" = true ]; then want="the recording CPU (this host, this boot) has PCID"
+else want="the recording CPU (this host, this boot) has no PCID"; fi
+case "$rep" in *"$want"*) pass report_credits_pcid_as_this_cpu_has_it ;;
+*) fail report_credits_pcid_as_this_cpu_has_it "'$want' not in: $rep" ;; esac
+expect_eq report_json_pcid_of_this_boot "$(R switch-process .mm_switches.pcid)" "$pcid"
+expect_eq report_json_flush_kinds_add_up \
+	"$(R switch-process '.mm_switches | .full_flush + .partial_flush + .no_flush == .total')" true
+if command -v unshare >/dev/null; then
+	other=$(unshare --uts sh -c "hostname elsewhere.invalid && $SS report '$d/root/traces/switch-process.trace'" 2>/dev/null |
+		tr -s ' \n' '  ')
+	case "$other" in
+	*"not in the trace"*)
+		case "$other" in *"has PCID"*|*"no PCID"*|*"thanks to PCID"*)
+			fail report_elsewhere_claims_nothing_about_pcid "$other" ;;
+		*) pass report_elsewhere_claims_nothing_about_pcid ;; esac ;;
+	*) fail report_elsewhere_says_pcid_is_not_in_the_trace "$other" ;;
+	esac
+	expect_eq report_json_elsewhere_pcid_unknown \
+		"$(unshare --uts sh -c "hostname elsewhere.invalid && $SS report --json '$d/root/traces/switch-process.trace'" 2>/dev/null | jq -r .mm_switches.pcid)" null
+fi
 
 # Limits read before spawning, and the capacity runs stayed below them.
 T limits_are_reported '.limits.pid_max > 0 and .limits.threads_max > 0 and .limits.max_map_count > 0 and .limits.mem_available > 0 and .limits.budget_bytes > 0'

@@ -1,4 +1,9 @@
-/* Helpers of the user library: histograms, id map, parsers, names. */
+/* Helpers of the user library: histograms, id map, parsers, names, the
+ * CPU flags and the words chosen for what tlb_flush counts show. */
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "analysis.h"
 #include "harness.h"
 #include "hist.h"
 #include "idmap.h"
@@ -93,4 +98,121 @@ TEST(syscall_names_cover_both_abis)
 	CHECK_STR(ss_syscall_name("aarch64", 98), "futex");
 	CHECK(ss_syscall_name("x86_64", 100000) == NULL);
 	CHECK(ss_syscall_name("sparc", 1) == NULL);
+}
+
+/* The sentence says what (or does not), printing it when it fails. */
+#define SAYS(text, what) CHECK(strstr((text), (what)) != NULL, "\"%s\" not in \"%s\"", \
+			       (what), (text))
+#define NEVER_SAYS(text, what) CHECK(strstr((text), (what)) == NULL, "\"%s\" in \"%s\"", \
+				     (what), (text))
+
+TEST(cpu_flags_are_read_as_whole_words_of_the_flags_line)
+{
+	struct ss_cpu_caps c;
+
+	ss_cpu_caps_parse(&c, "processor\t: 0\nvendor_id\t: AuthenticAMD\n"
+			  "flags\t\t: fpu vme pse pcid sse4_1 hypervisor invpcid rdpid\n"
+			  "bugs\t\t: sysret_ss_attrs\n");
+	CHECK_EQ(c.pcid, SS_FLAG_YES);
+	CHECK_EQ(c.invpcid, SS_FLAG_YES);
+	CHECK_EQ(c.hypervisor, SS_FLAG_YES);
+	/* an EPYC guest without PCID: invpcid_single is not invpcid, and
+	 * the bugs line is not read as flags */
+	ss_cpu_caps_parse(&c, "processor\t: 0\nflags\t\t: fpu vme invpcid_single xpcid\n"
+			  "bugs\t\t: pcid hypervisor\n");
+	CHECK_EQ(c.pcid, SS_FLAG_NO);
+	CHECK_EQ(c.invpcid, SS_FLAG_NO);
+	CHECK_EQ(c.hypervisor, SS_FLAG_NO);
+	/* pcid the last word of the line, no newline after it */
+	ss_cpu_caps_parse(&c, "flags : fpu pcid");
+	CHECK_EQ(c.pcid, SS_FLAG_YES);
+	/* aarch64 has Features, not flags: nothing is known */
+	ss_cpu_caps_parse(&c, "processor\t: 0\nFeatures\t: fp asimd evtstrm\n");
+	CHECK_EQ(c.pcid, SS_FLAG_UNKNOWN);
+	CHECK_EQ(c.hypervisor, SS_FLAG_UNKNOWN);
+	ss_cpu_caps_parse(&c, "");
+	CHECK_EQ(c.pcid, SS_FLAG_UNKNOWN);
+}
+
+TEST(tlb_words_without_pcid_say_every_switch_flushed_and_never_credit_pcid)
+{
+	/* the process ping-pong on an EPYC without PCID: 20013 process
+	 * switches, 20012 full flushes */
+	struct ss_tlb_counts t = { 20013, 20012, 0 };
+	char w[400];
+
+	ss_tlb_words(w, sizeof(w), &t, SS_FLAG_NO, "this CPU");
+	SAYS(w, "this CPU has no PCID");
+	SAYS(w, "20012 of 20013 mm switches flushed the whole TLB");
+	NEVER_SAYS(w, "kept the TLB");
+	NEVER_SAYS(w, "has PCID");
+	NEVER_SAYS(w, "thanks to PCID");
+	CHECK(ss_tlb_mostly_full(&t));
+	CHECK(!ss_tlb_mostly_kept(&t));
+	/* the same counts where the flags are not known: no cause at all */
+	ss_tlb_words(w, sizeof(w), &t, SS_FLAG_UNKNOWN, "this CPU");
+	SAYS(w, "20012 of 20013 mm switches flushed the whole TLB");
+	SAYS(w, "whether the recording CPU had PCID is not in the trace");
+	NEVER_SAYS(w, "has PCID");
+	NEVER_SAYS(w, "no PCID");
+	NEVER_SAYS(w, "kept the TLB");
+}
+
+TEST(tlb_words_with_pcid_credit_it_only_for_the_switches_that_kept_the_tlb)
+{
+	struct ss_tlb_counts kept = { 20013, 6, 0 }, flushed = { 500, 500, 0 };
+	struct ss_tlb_counts part = { 100, 10, 30 }, none = { 0, 0, 0 };
+	char w[400];
+
+	ss_tlb_words(w, sizeof(w), &kept, SS_FLAG_YES, "this CPU");
+	SAYS(w, "this CPU has PCID");
+	SAYS(w, "kept the TLB on 20007 of 20013 mm switches");
+	SAYS(w, "6 flushed all of it");
+	NEVER_SAYS(w, "no PCID");
+	CHECK(ss_tlb_mostly_kept(&kept));
+	CHECK(!ss_tlb_mostly_full(&kept));
+	/* PCID, yet every switch flushed (its ASIDs recycled): no credit */
+	ss_tlb_words(w, sizeof(w), &flushed, SS_FLAG_YES, "this CPU");
+	SAYS(w, "yet all 500 mm switches flushed");
+	NEVER_SAYS(w, "kept the TLB");
+	CHECK(!ss_tlb_mostly_kept(&flushed));
+	/* kept counts without PCID credit where the flags are not known */
+	ss_tlb_words(w, sizeof(w), &kept, SS_FLAG_UNKNOWN, "this CPU");
+	SAYS(w, "6 of 20013 mm switches flushed the whole TLB, 20007 none");
+	NEVER_SAYS(w, "has PCID");
+	ss_tlb_words(w, sizeof(w), &part, SS_FLAG_YES, "the recording CPU");
+	SAYS(w, "the recording CPU has PCID: it kept the TLB on 60 of 100");
+	SAYS(w, "30 part of it");
+	CHECK_STR(ss_tlb_words(w, sizeof(w), &none, SS_FLAG_YES, "this CPU"), "");
+	/* no flush at all: no "0 flushed" */
+	ss_tlb_words(w, sizeof(w), &(struct ss_tlb_counts){ 18327, 0, 0 }, SS_FLAG_YES, "this CPU");
+	SAYS(w, "kept the TLB on 18327 of 18327 mm switches");
+	NEVER_SAYS(w, "flushed all");
+}
+
+TEST(a_trace_is_this_boots_only_with_this_host_release_and_boot_time)
+{
+	struct ss_meta m = { 0 };
+	struct utsname u;
+
+	REQUIRE(uname(&u) == 0);
+	snprintf(m.hostname, sizeof(m.hostname), "%s", u.nodename);
+	snprintf(m.release, sizeof(m.release), "%s", u.release);
+	m.start_ns = ss_now_ns();
+	m.start_realtime_ns = ss_realtime_ns();
+	CHECK(ss_meta_this_boot(&m));
+	/* an hour earlier by the monotonic clock at the same wall time: the
+	 * machine booted an hour later than this one did */
+	m.start_ns -= 3600ull * 1000000000;
+	CHECK(!ss_meta_this_boot(&m));
+	m.start_ns += 3600ull * 1000000000;
+	snprintf(m.hostname, sizeof(m.hostname), "elsewhere");
+	CHECK(!ss_meta_this_boot(&m));
+	snprintf(m.hostname, sizeof(m.hostname), "%s", u.nodename);
+	snprintf(m.release, sizeof(m.release), "0.0-other");
+	CHECK(!ss_meta_this_boot(&m));
+	/* a trace without the wall clock (an old writer) */
+	snprintf(m.release, sizeof(m.release), "%s", u.release);
+	m.start_realtime_ns = 0;
+	CHECK(!ss_meta_this_boot(&m));
 }

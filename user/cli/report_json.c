@@ -14,6 +14,11 @@ static void classes_json(FILE *f, const uint64_t v[SS_CLASS_MAX])
 	fputc('}', f);
 }
 
+static const char *flag_json(int flag)
+{
+	return flag == SS_FLAG_YES ? "true" : flag == SS_FLAG_NO ? "false" : "null";
+}
+
 static void hist_or_null(FILE *f, const struct ss_hist *h)
 {
 	static const struct ss_hist none;
@@ -63,6 +68,7 @@ static void coro_json(FILE *f, const struct ss_coro *c)
 void report_json(FILE *f, struct ss_analysis *a, const struct report_opts *o)
 {
 	const struct ss_meta *m = a->meta;
+	struct ss_cpu_caps caps = { 0 };
 	uint64_t total = 0;
 	struct ss_thread **v;
 	size_t n;
@@ -104,10 +110,16 @@ void report_json(FILE *f, struct ss_analysis *a, const struct report_opts *o)
 	classes_json(f, a->sw_class_vol);
 	fprintf(f, ",\"involuntary_by_class\":");
 	classes_json(f, a->sw_class_invol);
+	/* the trace does not carry the CPU's flags: this machine's are the
+	 * recording CPU's only when it was recorded here, this boot */
+	if (ss_meta_this_boot(m))
+		ss_cpu_caps_read(&caps);
 	fprintf(f, "},\"mm_switches\":{\"total\":%llu,\"full_flush\":%llu,"
-		"\"partial_flush\":%llu},\"migrations\":%llu,",
+		"\"partial_flush\":%llu,\"no_flush\":%llu,\"pcid\":%s,\"invpcid\":%s},"
+		"\"migrations\":%llu,",
 		U(a->tlb_switch), U(a->tlb_flush_full), U(a->tlb_flush_partial),
-		U(a->migrations));
+		U(a->tlb_switch - a->tlb_flush_full - a->tlb_flush_partial),
+		flag_json(caps.pcid), flag_json(caps.invpcid), U(a->migrations));
 
 	fprintf(f, "\"switch_in_path\":{");
 	for (unsigned int c = 0; c < SS_CLASS_MAX; c++) {

@@ -65,14 +65,22 @@ static void print_classes(FILE *f, struct ss_analysis *a)
 		(unsigned long long)invol);
 	fprintf(f, "thread: same address space; process: mm switch. %llu switches "
 		"had the kernel's preempt flag.\n", (unsigned long long)a->sw_preempt_flag);
-	if (a->tlb_switch)
-		fprintf(f, "mm switches seen by tlb_flush: %llu (full flush %llu, "
-			"partial %llu, none thanks to PCID %llu)\n",
-			(unsigned long long)a->tlb_switch,
-			(unsigned long long)a->tlb_flush_full,
-			(unsigned long long)a->tlb_flush_partial,
-			(unsigned long long)(a->tlb_switch - a->tlb_flush_full -
-					     a->tlb_flush_partial));
+	if (a->tlb_switch) {
+		struct ss_tlb_counts t = { a->tlb_switch, a->tlb_flush_full, a->tlb_flush_partial };
+		struct ss_cpu_caps c = { 0 };
+		char w[400];
+
+		/* the trace does not carry the CPU's flags: this machine's are
+		 * the recording CPU's only when it was recorded here, this boot */
+		if (ss_meta_this_boot(a->meta))
+			ss_cpu_caps_read(&c);
+		fprintf(f, "mm switches seen by tlb_flush: %llu (full flush %llu, partial %llu, "
+			"no flush %llu)\n", (unsigned long long)t.mm_switches,
+			(unsigned long long)t.full, (unsigned long long)t.partial,
+			(unsigned long long)(t.mm_switches - t.full - t.partial));
+		ss_wrap(f, "", 0, 80, ss_tlb_words(w, sizeof(w), &t, c.pcid,
+						   "the recording CPU (this host, this boot)"));
+	}
 }
 
 static void stats_header(FILE *f, const char *first)

@@ -10,9 +10,19 @@
 #include "ss.h"
 #include "trace.h"
 
+/* The sides map holds 0 for a side, 1 for a side that has exited. */
 static int is_side(const struct lab_ev *ev, uint32_t tid)
 {
 	return tid && ev->sides && ss_idmap_get(ev->sides, tid) >= 0;
+}
+
+/* A side that has not begun to exit. An exiting task drops its mm
+ * (exit_mm) and a switch to or from it is no hand-over: the recorder
+ * classes a switch between two exiting threads of one process as
+ * process-class (different mm: NULL). */
+static int is_live_side(const struct lab_ev *ev, uint32_t tid)
+{
+	return tid && ev->sides && ss_idmap_get(ev->sides, tid) == 0;
 }
 
 static int add_sides(struct lab_ev *ev, const char *spec)
@@ -45,7 +55,7 @@ static void side_record(struct lab_ev *ev, const struct ss_hdr *h)
 		const struct ss_switch *e = (const void *)h;
 		unsigned int cls = e->cls < SS_CLASS_MAX ? e->cls : SS_CLASS_KTHREAD;
 
-		int between = is_side(ev, e->prev_tid) && is_side(ev, e->next_tid);
+		int between = is_live_side(ev, e->prev_tid) && is_live_side(ev, e->next_tid);
 
 		if (is_side(ev, e->prev_tid))
 			ev->side_out[cls]++;
@@ -91,6 +101,14 @@ static void side_record(struct lab_ev *ev, const struct ss_hdr *h)
 			ev->side_migrations++;
 		break;
 	}
+	case SS_EV_EXIT: {
+		const struct ss_exit *e = (const void *)h;
+
+		/* allocation failure keeps it a live side: counted as before */
+		if (is_side(ev, e->tid))
+			ss_idmap_put(ev->sides, e->tid, 1);
+		break;
+	}
 	case SS_EV_TLB: {
 		const struct ss_tlb *e = (const void *)h;
 
@@ -101,6 +119,8 @@ static void side_record(struct lab_ev *ev, const struct ss_hdr *h)
 			ev->side_tlb++;
 			if (e->pages == (uint64_t)-1)
 				ev->side_tlb_full++;
+			else if (e->pages)
+				ev->side_tlb_partial++;
 		}
 		break;
 	}
@@ -207,6 +227,7 @@ void lab_evidence_counts(struct lab_row *r, const char *prefix, const struct lab
 	C("migrations", ev->a.migrations);
 	C("tlb_flush", ev->a.tlb_switch);
 	C("tlb_flush_full", ev->a.tlb_flush_full);
+	C("tlb_flush_partial", ev->a.tlb_flush_partial);
 	if (ev->sides) {
 		C("sides", ev->nsides);
 		C("sides_seen", ev->sides_seen);
@@ -216,6 +237,8 @@ void lab_evidence_counts(struct lab_row *r, const char *prefix, const struct lab
 		C("handover_wakings", ev->handover_wakings);
 		C("handover_wakings_cross_cpu", ev->handover_wakings_cross);
 		C("side_tlb_flush", ev->side_tlb);
+		C("side_tlb_flush_full", ev->side_tlb_full);
+		C("side_tlb_flush_partial", ev->side_tlb_partial);
 		if (ev->have_syscalls) {
 			C("side_syscalls", ev->side_syscalls);
 			C("side_faults", ev->side_faults);

@@ -1,9 +1,11 @@
 /* Row: CPU affinity. The pinned ping-pong (from the switch row) against
  * the same left free to migrate, and against its two sides pinned to two
  * CPUs (coroutines: one scheduler thread per CPU, a channel between).
- * The traces count migrations and wakeups that cross CPUs. On this VM an
- * idle vCPU halts, so waking a task on the other one costs tens of
- * microseconds: those figures are the VM's as much as the scheduler's. */
+ * The traces count migrations, wakeups that cross CPUs and switches to
+ * idle. A hand-over across CPUs wakes the other CPU: in a VM an idle
+ * vCPU that halted is woken through the hypervisor, so those figures are
+ * the machine's as much as the scheduler's; the verdicts say it only when
+ * the CPU flags say this is a VM. */
 #include <string.h>
 
 #include "lab.h"
@@ -38,6 +40,29 @@ static double per1000(uint64_t n, double of)
 	return of > 0 ? 1000.0 * (double)n / of : 0;
 }
 
+/* What a hand-over across CPUs measured here depends on, as far as it was
+ * seen: the other CPU gone idle (the trace), a VM (the CPU flags). The
+ * hypervisor's part is named only where the trace shows idle CPUs, or
+ * where nothing was traced (then as a condition). */
+static void across_words(char *buf, size_t len, const struct lab *L, double idle, double h_two)
+{
+	int vm = L->lim.cpu.hypervisor == SS_FLAG_YES;
+
+	if (h_two > 0 && 2 * idle >= h_two)
+		snprintf(buf, len, ", the side it woke having left its CPU idle (%.0f switches "
+			 "to idle in %.0f traced hand-overs)%s", idle, h_two, vm ? "; "
+			 "VM-dependent: this is a VM (hypervisor CPU flag), where waking an "
+			 "idle vCPU goes through the hypervisor" : "");
+	else if (h_two > 0)
+		snprintf(buf, len, "; a side left its CPU idle at %.0f of %.0f traced "
+			 "hand-overs%s", idle, h_two, vm ? " (this is a VM, by the hypervisor "
+			 "CPU flag)" : "");
+	else
+		snprintf(buf, len, "%s", vm ? "; VM-dependent: this is a VM (hypervisor CPU "
+			 "flag), where waking a vCPU that went idle goes through the hypervisor" :
+			 "");
+}
+
 void lab_exp_affinity(struct lab *L)
 {
 	struct lab_row *r = lab_row_new(L, "affinity",
@@ -54,7 +79,7 @@ void lab_exp_affinity(struct lab *L)
 	double wakings = 0;
 	double h_free = 0, h_two = 0;
 	struct lab_fig ap, at;
-	char mig_txt[96], kinds[200];
+	char mig_txt[96], kinds[200], across[240], few[200], went[96] = "";
 	int slower, split;
 
 	lab_progress(L, "affinity: free and two-CPU ping-pongs, %d rounds", reps);
@@ -145,30 +170,38 @@ void lab_exp_affinity(struct lab *L)
 		 lab_clearly_above(&lf->f[LAB_PROC], &lp->f[LAB_PROC]);
 	split = (at.v >= 0.1 && lab_clearly_above(&lf->f[LAB_THREAD], &lp->f[LAB_THREAD])) ||
 		(ap.v >= 0.1 && lab_clearly_above(&lf->f[LAB_PROC], &lp->f[LAB_PROC]));
+	across_words(across, sizeof(across), L, idle, h_two);
+	/* migrations are ruled out as the cost only when the trace counted them */
+	if (h_free > 0 && per1000((uint64_t)mig, h_free) < 10)
+		snprintf(few, sizeof(few), " Migrations were rare (%s), so the cache lost "
+			 "in a migration is not what cost here.", mig_txt);
+	else if (h_free > 0)
+		snprintf(few, sizeof(few), " Migrations: %s.", mig_txt);
+	else
+		snprintf(few, sizeof(few), " Migrations were not traced: their part is not "
+			 "known.");
+	if (h_free > 0)
+		snprintf(went, sizeof(went), " (%.0f in the traced free runs)", cross_free);
 	if (!slow_free || !slow_two || !slow_pfree) {
 		lab_reason(r, LAB_DEPENDS, "a workload failed: no comparison");
 	} else if (slower && h_free > 0 && per1000((uint64_t)mig, h_free) >= 10) {
-		lab_reason(r, LAB_CONFIRMED, "left free, %s, with %s; across two CPUs %.0fx, "
-			   "mostly waiting for the other vCPU to wake (VM-dependent)", kinds,
-			   mig_txt, slow_two);
+		lab_reason(r, LAB_CONFIRMED, "left free, %s, with %s; split over two CPUs on "
+			   "purpose a hand-over cost %.0fx the pinned one, a side that waits "
+			   "woken from the other CPU%s", kinds, mig_txt, slow_two, across);
 	} else if (at.v >= 0.1 && lab_clearly_above(&lp->f[LAB_THREAD], &lf->f[LAB_THREAD])) {
-		lab_reason(r, LAB_DEPENDS, "left free, %s: split over two CPUs that were not "
-			   "idle, the sides overlapped and a wakeup across CPUs was cheap, so "
-			   "pinning both to one CPU was slower; split on purpose it cost %.0fx, "
-			   "as an idle vCPU halts (VM-dependent). Migrations are not the point "
-			   "(%s): affinity decides where the wakeups go", kinds, slow_two, mig_txt);
+		lab_reason(r, LAB_DEPENDS, "left free, %s: split over two CPUs it was faster "
+			   "than pinned to one; split on purpose a hand-over cost %.0fx the "
+			   "pinned one%s.%s", kinds, slow_two, across, few);
 	} else if (split) {
 		lab_reason(r, LAB_DEPENDS, "left free, %s. Where the scheduler split a pair over "
-			   "the two CPUs, each hand-over became a wakeup across CPUs (%.0fx the "
-			   "pinned cost when split on purpose; VM-dependent: idle vCPUs halt). "
-			   "Migrations are not the cause (%s): pinning helps by keeping a pair "
-			   "on one CPU, not by saving its caches", kinds, slow_two, mig_txt);
+			   "the two CPUs, hand-overs became wakeups across CPUs%s; split on "
+			   "purpose a hand-over cost %.0fx the pinned one%s.%s Pinning helped by "
+			   "keeping a pair on one CPU", kinds, went, slow_two, across, few);
 	} else {
 		lab_reason(r, LAB_DEPENDS, "left free, %s: pinning gained nothing beyond the "
-			   "spread of the runs (%s). What costs is a pair split over two CPUs on "
-			   "purpose: %.0fx, every hand-over a wakeup of the other CPU "
-			   "(VM-dependent: idle vCPUs halt), not a cache refill", kinds, mig_txt,
-			   slow_two);
+			   "spread of the runs (%s). What cost is a pair split over two CPUs on "
+			   "purpose: %.0fx, a side that waits woken from the other CPU%s", kinds, mig_txt,
+			   slow_two, across);
 	}
 	lab_evidence_text(r, "in the untraced free runs the sides were on different CPUs "
 			  "for %.0f%% (processes) and %.0f%% (threads) of the hand-overs, by "

@@ -90,11 +90,13 @@ static void hold_evidence(struct lab_row *mem, struct lab_row *cap, int k,
 		lab_evidence_text(mem, "%llu processes created (fork)",
 				  (unsigned long long)ev.a.procs_created);
 	else if (k == LAB_THREAD)
-		lab_evidence_text(mem, "%llu threads created (CLONE_THREAD) and no process",
-				  (unsigned long long)ev.a.threads_created);
+		lab_evidence_text(mem, "%llu threads created (CLONE_THREAD) and %llu processes",
+				  (unsigned long long)ev.a.threads_created,
+				  (unsigned long long)ev.a.procs_created);
 	else
-		lab_evidence_text(mem, "%llu coro:create and no task",
-				  (unsigned long long)ev.a.count[SS_EV_CORO_CREATE]);
+		lab_evidence_text(mem, "%llu coro:create and %llu tasks created",
+				  (unsigned long long)ev.a.count[SS_EV_CORO_CREATE],
+				  (unsigned long long)(ev.a.threads_created + ev.a.procs_created));
 	lab_evidence_free(&ev);
 }
 

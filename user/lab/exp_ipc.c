@@ -31,7 +31,8 @@ void lab_exp_ipc(struct lab *L)
 	int reps = L->o.quick ? 3 : 5;
 	struct lab_line *lp, *lf;
 	double rpt, rtc, sys[LAB_KINDS] = { 0 };
-	int ok[LAB_KINDS] = { 0 };
+	int ok[LAB_KINDS] = { 0 }, classed[LAB_KINDS] = { 0 }, coro_clean = 0;
+	char same[200] = "", avoid[160];
 	char a[SS_DUR_BUF], b[SS_DUR_BUF], c[SS_DUR_BUF];
 
 	lab_progress(L, "ipc: pipe and channel round trips, %d rounds", reps);
@@ -72,6 +73,7 @@ void lab_exp_ipc(struct lab *L)
 		ok[k] = 1;
 		if (k == LAB_CORO) {
 			sys[k] = ev.v.switches ? (double)ev.v.entries / rt : 0;
+			coro_clean = ev.v.switches > 0 && ev.v.entries == 0;
 			lab_check(r, ev.v.switches > 0 && ev.v.entries == 0,
 				  "channel round trips: no kernel entry inside any coroutine switch",
 				  "%llu entries in %llu switches", (unsigned long long)ev.v.entries,
@@ -84,6 +86,7 @@ void lab_exp_ipc(struct lab *L)
 				  k == LAB_PROC ? "pipe between processes: at least a read and a "
 				  "write per hand-over" : "pipe between threads: at least a read and "
 				  "a write per hand-over", "%.2f syscalls per round trip", sys[k]);
+			classed[k] = ev.between[cls] >= h / 2 && !ev.between[cls ^ 1];
 			lab_check(r, ev.between[cls] >= h / 2 && !ev.between[cls ^ 1],
 				  k == LAB_PROC ? "pipe between processes: process-class switches" :
 				  "pipe between threads: thread-class switches",
@@ -100,27 +103,38 @@ void lab_exp_ipc(struct lab *L)
 		lab_evidence_text(r, "kernel entries inside the channel's coroutine switches: "
 				  "%.2f per round trip", sys[LAB_CORO]);
 
+	/* what the traces showed of the kernel's work on each side */
+	if (ok[LAB_PROC] && ok[LAB_THREAD] && sys[LAB_THREAD] > 0 &&
+	    sys[LAB_PROC] / sys[LAB_THREAD] < 1.1 && sys[LAB_THREAD] / sys[LAB_PROC] < 1.1)
+		snprintf(same, sizeof(same), ": the same syscalls per round trip in the trace "
+			 "(%.2f vs %.2f)%s", sys[LAB_PROC], sys[LAB_THREAD],
+			 classed[LAB_PROC] && classed[LAB_THREAD] ? ", with an mm switch at each "
+			 "process hand-over (process-class switches) and none between the threads"
+			 : "");
+	else if (ok[LAB_PROC] && ok[LAB_THREAD])
+		snprintf(same, sizeof(same), " (%.2f vs %.2f syscalls per round trip in the "
+			 "trace)", sys[LAB_PROC], sys[LAB_THREAD]);
 	rpt = lab_ratio(&lp->f[LAB_PROC], &lp->f[LAB_THREAD]);
 	rtc = lab_ratio(&lp->f[LAB_THREAD], &lp->f[LAB_CORO]);
+	snprintf(avoid, sizeof(avoid), coro_clean ? "only coroutines avoid the kernel (channel "
+		 "%s, %.0fx cheaper, no kernel entry inside its switches in the trace)" :
+		 "a channel between coroutines costs %s, %.0fx less",
+		 lab_fmt_ns(c, sizeof(c), lp->f[LAB_CORO].v), rtc);
 	if (!rpt || !rtc)
 		lab_reason(r, LAB_DEPENDS, "a workload failed: no comparison");
 	else if (lab_clearly_above(&lp->f[LAB_PROC], &lp->f[LAB_THREAD]))
 		lab_reason(r, LAB_CONFIRMED, "a pipe round trip costs %.0f%% more between "
-			   "processes (%s) than between threads (%s): the mm switch; the kernel "
-			   "work is the same, and a channel between coroutines is %.0fx cheaper",
+			   "processes (%s) than between threads (%s)%s; %s",
 			   (rpt - 1) * 100, lab_fmt_ns(a, sizeof(a), lp->f[LAB_PROC].v),
-			   lab_fmt_ns(b, sizeof(b), lp->f[LAB_THREAD].v), rtc);
+			   lab_fmt_ns(b, sizeof(b), lp->f[LAB_THREAD].v), same, avoid);
 	else if (lab_clearly_above(&lp->f[LAB_THREAD], &lp->f[LAB_PROC]))
 		lab_reason(r, LAB_REFUTED, "a pipe round trip costs less between processes (%s) "
-			   "than between threads (%s) on this run",
+			   "than between threads (%s) on this run%s",
 			   lab_fmt_ns(a, sizeof(a), lp->f[LAB_PROC].v),
-			   lab_fmt_ns(b, sizeof(b), lp->f[LAB_THREAD].v));
+			   lab_fmt_ns(b, sizeof(b), lp->f[LAB_THREAD].v), same);
 	else
 		lab_reason(r, LAB_DEPENDS, "the same pipe costs about the same between "
-			   "processes and between threads (%.2fx, within the spread of the runs): "
-			   "the kernel does the same work; "
-			   "processes can share memory too (futex round trip %s); only coroutines "
-			   "avoid the kernel (channel %s, %.0fx cheaper)", rpt,
-			   lab_fmt_ns(a, sizeof(a), lf->f[LAB_PROC].v),
-			   lab_fmt_ns(c, sizeof(c), lp->f[LAB_CORO].v), rtc);
+			   "processes and between threads (%.2fx, within the spread of the "
+			   "runs)%s; processes can share memory too (futex round trip %s); %s",
+			   rpt, same, lab_fmt_ns(a, sizeof(a), lf->f[LAB_PROC].v), avoid);
 }

@@ -96,8 +96,9 @@ void lab_exp_pairs(struct lab *L)
 	}
 	if (wait_p50) {
 		lab_count(r, "pairs-thread.runqueue_wait_p50_ns", (double)wait_p50);
-		lab_evidence_text(r, "a woken thread waits %s (p50) in the run queue behind the "
-				  "other runnable threads", ss_fmt_dur(a, sizeof(a), wait_p50));
+		lab_evidence_text(r, "with %u thread pairs on CPU 0 a woken thread waited %s "
+				  "(p50) in the run queue, from its wakeup to being on the CPU",
+				  npairs[NP - 1], ss_fmt_dur(a, sizeof(a), wait_p50));
 	}
 
 	if (!ratio[0] || !ratio[NP - 1]) {
@@ -117,8 +118,8 @@ void lab_exp_pairs(struct lab *L)
 			lab_reason(r, LAB_CONFIRMED, "the gap grows from %.0fx to %.0fx: %s",
 				   ratio[0], ratio[NP - 1], how);
 		else if (ratio[NP - 1] * 1.5 <= ratio[0])
-			lab_reason(r, LAB_REFUTED, "the gap shrinks from %.0fx to %.0fx, though "
-				   "coroutines stay far cheaper: %s", ratio[0], ratio[NP - 1], how);
+			lab_reason(r, LAB_REFUTED, "the gap shrinks from %.0fx to %.0fx: %s",
+				   ratio[0], ratio[NP - 1], how);
 		else
 			lab_reason(r, LAB_DEPENDS, "coroutines win by about the same factor "
 				   "(%.0fx, %.0fx, %.0fx): %s", ratio[0], ratio[1], ratio[NP - 1],

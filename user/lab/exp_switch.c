@@ -25,7 +25,7 @@ struct sw_ev {
 	double handovers[LAB_KINDS];
 	uint64_t between[LAB_KINDS][SS_CLASS_MAX];
 	uint64_t entries[LAB_KINDS];	/* sides' syscalls + faults; coroutine: verify */
-	uint64_t tlb[LAB_KINDS], tlb_full[LAB_KINDS];
+	uint64_t tlb[LAB_KINDS], tlb_full[LAB_KINDS], tlb_partial[LAB_KINDS];
 	uint64_t swin_p50[LAB_KINDS];	/* switch-in path of the matching class */
 	uint64_t coro_switches, coro_dur_p50, verify_switches, preemptions, lost[LAB_KINDS];
 	int uc_ok;
@@ -53,6 +53,7 @@ static void trace_runs(struct lab *L, struct lab_row *sw, struct lab_row *ke, st
 		memcpy(e->between[k], ev.between, sizeof(ev.between));
 		e->tlb[k] = ev.side_tlb;
 		e->tlb_full[k] = ev.side_tlb_full;
+		e->tlb_partial[k] = ev.side_tlb_partial;
 		if (k == LAB_CORO) {
 			e->coro_switches = ev.a.count[SS_EV_CORO_SWITCH];
 			e->coro_dur_p50 = ss_hist_quantile(&ev.a.coro_cost, 0.5);
@@ -96,13 +97,29 @@ static void trace_runs(struct lab *L, struct lab_row *sw, struct lab_row *ke, st
 	}
 }
 
+/* What the tlb_flush records of the process ping-pong show, in words,
+ * with PCID's part only as far as /proc/cpuinfo says; "" when there are
+ * none (no trace, or a kernel without the tracepoint). */
+static const char *tlb_said(char *buf, size_t len, const struct lab *L, const struct sw_ev *e,
+			    struct ss_tlb_counts *t)
+{
+	*t = (struct ss_tlb_counts){ e->tlb[LAB_PROC], e->tlb_full[LAB_PROC],
+				     e->tlb_partial[LAB_PROC] };
+	buf[0] = 0;
+	if (e->ok[LAB_PROC] && e->ok[LAB_THREAD])
+		ss_tlb_words(buf, len, t, L->lim.cpu.pcid, "this CPU");
+	return buf;
+}
+
 static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 {
 	const struct lab_line *ln = &r->line[0];
 	double rpt = lab_ratio(&ln->f[LAB_PROC], &ln->f[LAB_THREAD]);
 	double rtc = lab_ratio(&ln->f[LAB_THREAD], &ln->f[LAB_CORO]);
-	char a[SS_DUR_BUF], b[SS_DUR_BUF], c[SS_DUR_BUF];
+	char a[SS_DUR_BUF], b[SS_DUR_BUF], c[SS_DUR_BUF], tw[400], path[160] = "", tlb[560];
+	struct ss_tlb_counts t;
 
+	tlb_said(tw, sizeof(tw), L, e, &t);
 	if (e->ok[LAB_PROC] && e->ok[LAB_THREAD]) {
 		struct lab_line *tl = lab_line(r, "in the trace, p50", LAB_NS);
 		double hp = e->handovers[LAB_PROC], ht = e->handovers[LAB_THREAD];
@@ -129,17 +146,23 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 			  "thread switches make no tlb_flush (no mm switch)", "%llu",
 			  (unsigned long long)e->tlb[LAB_THREAD]);
 		lab_evidence_text(r, "%llu process-class switches between the two processes "
-				  "(%.2f tlb_flush events per switch, %llu full flushes: PCID keeps "
-				  "the TLB), %llu thread-class between the two threads (%llu "
-				  "tlb_flush); switch-in path p50 %s (process) vs %s (thread)",
+				  "(%.2f tlb_flush events per switch%s%s), %llu thread-class "
+				  "between the two threads (%llu tlb_flush); switch-in path p50 %s "
+				  "(process) vs %s (thread)",
 				  (unsigned long long)e->between[LAB_PROC][SS_CLASS_PROCESS],
 				  per((double)e->tlb[LAB_PROC],
 				      (double)e->between[LAB_PROC][SS_CLASS_PROCESS]),
-				  (unsigned long long)e->tlb_full[LAB_PROC],
+				  tw[0] ? "; " : "", tw,
 				  (unsigned long long)e->between[LAB_THREAD][SS_CLASS_THREAD],
 				  (unsigned long long)e->tlb[LAB_THREAD],
 				  ss_fmt_dur(a, sizeof(a), e->swin_p50[LAB_PROC]),
 				  ss_fmt_dur(b, sizeof(b), e->swin_p50[LAB_THREAD]));
+		if (e->swin_p50[LAB_PROC] && e->swin_p50[LAB_THREAD])
+			snprintf(path, sizeof(path), "switch-in path %.1fx a thread's (p50 "
+				 "%s vs %s)", (double)e->swin_p50[LAB_PROC] /
+				 (double)e->swin_p50[LAB_THREAD],
+				 ss_fmt_dur(a, sizeof(a), e->swin_p50[LAB_PROC]),
+				 ss_fmt_dur(b, sizeof(b), e->swin_p50[LAB_THREAD]));
 	}
 	if (e->ok[LAB_CORO]) {
 		lab_check(r, e->coro_switches >= e->handovers[LAB_CORO],
@@ -149,25 +172,40 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 				  (unsigned long long)e->coro_switches,
 				  lab_fmt_ns(a, sizeof(a), (double)e->coro_dur_p50));
 	}
+	/* What a process switch did here that a thread switch did not, as far
+	 * as the trace shows it: the mm switch, and whether it flushed. */
+	if (!tw[0])
+		snprintf(tlb, sizeof(tlb), "%s", e->ok[LAB_PROC] && e->ok[LAB_THREAD] ?
+			 "; the trace has no tlb_flush records to tell whether the mm switches "
+			 "flushed the TLB" : "");
+	else if (ss_tlb_mostly_full(&t) && !e->tlb[LAB_THREAD])
+		snprintf(tlb, sizeof(tlb), "; %s; the thread switches flushed nothing (no mm "
+			 "switch)", tw);
+	else if (ss_tlb_mostly_kept(&t) && L->lim.cpu.pcid == SS_FLAG_YES)
+		snprintf(tlb, sizeof(tlb), "; %s: what differs is the mm switch itself, "
+			 "not a TLB flush", tw);
+	else
+		snprintf(tlb, sizeof(tlb), "; %s", tw);
+
 	if (!rpt || !rtc) {
 		lab_reason(r, LAB_DEPENDS, "a workload failed: no comparison");
 	} else if (lab_clearly_above(&ln->f[LAB_PROC], &ln->f[LAB_THREAD])) {
-		lab_reason(r, LAB_CONFIRMED, "a process hand-over costs %.0f%% more than a "
-			   "thread's here (%s vs %s): the mm switch adds %s%s; a coroutine "
-			   "switch is %.0fx cheaper than a thread's", (rpt - 1) * 100,
+		lab_reason(r, LAB_CONFIRMED, "a process hand-over costs %.2fx a thread's here "
+			   "(%s vs %s, %s more)%s%s%s; a coroutine switch is %.0fx cheaper than "
+			   "a thread's", rpt,
 			   lab_fmt_ns(a, sizeof(a), ln->f[LAB_PROC].v),
 			   lab_fmt_ns(b, sizeof(b), ln->f[LAB_THREAD].v),
 			   lab_fmt_ns(c, sizeof(c), ln->f[LAB_PROC].v - ln->f[LAB_THREAD].v),
-			   e->ok[LAB_PROC] && !e->tlb_full[LAB_PROC] ? " without flushing the "
-			   "TLB (PCID: no full flush in the trace)" : "", rtc);
+			   path[0] ? ", its " : "", path, tlb, rtc);
 	} else if (lab_clearly_above(&ln->f[LAB_THREAD], &ln->f[LAB_PROC])) {
 		lab_reason(r, LAB_REFUTED, "thread switches cost more than process switches on "
-			   "this run (%.2fx): the address space switch is not what costs here",
-			   1 / rpt);
+			   "this run (%.2fx)%s%s: the mm switch did not cost measurably here%s",
+			   1 / rpt, path[0] ? "; a process's " : "", path, tlb);
 	} else {
 		lab_reason(r, LAB_DEPENDS, "process/thread is %.2fx, within the spread of the "
-			   "repetitions: with PCID an mm switch keeps the TLB, so the two cost "
-			   "about the same here; a coroutine switch is %.0fx cheaper", rpt, rtc);
+			   "repetitions: no clear difference on this run%s%s%s; a coroutine "
+			   "switch is %.0fx cheaper", rpt, path[0] ? "; a process's " : "", path,
+			   tlb, rtc);
 	}
 }
 
@@ -178,6 +216,7 @@ static void kernel_row(struct lab *L, struct lab_row *r, const struct lab_row *s
 	struct lab_line *cost = lab_line(r, "per hand-over", LAB_NS);
 	double rtc;
 	int verified = e->ok[LAB_CORO] && e->verify_switches > 0;
+	char control[200] = "";
 
 	*cost = sw->line[0];
 	snprintf(cost->label, sizeof(cost->label), "per hand-over");
@@ -202,8 +241,9 @@ static void kernel_row(struct lab *L, struct lab_row *r, const struct lab_row *s
 			  (unsigned long long)e->verify_switches, e->handovers[LAB_CORO]);
 		lab_evidence_text(r, "syscalls and faults of the sides: %.2f per process "
 				  "hand-over, %.2f per thread hand-over; inside %llu coroutine "
-				  "switches: %llu kernel entries (%llu preemptions by the timer, "
-				  "not the runtime's doing)", ln->f[LAB_PROC].v, ln->f[LAB_THREAD].v,
+				  "switches: %llu kernel entries (%llu involuntary switches inside "
+				  "them: preemptions, not the runtime's doing)", ln->f[LAB_PROC].v,
+				  ln->f[LAB_THREAD].v,
 				  (unsigned long long)e->verify_switches,
 				  (unsigned long long)e->entries[LAB_CORO],
 				  (unsigned long long)e->preemptions);
@@ -219,6 +259,16 @@ static void kernel_row(struct lab *L, struct lab_row *r, const struct lab_row *s
 				  (unsigned long long)e->uc_violating,
 				  (unsigned long long)e->uc_switches);
 	}
+	/* the control says what a runtime on swapcontext does, as measured */
+	if (e->uc_ok && e->uc_switches && e->uc_violating == e->uc_switches)
+		snprintf(control, sizeof(control), "; but only for a runtime that switches in "
+			 "user space: on glibc swapcontext every one of %llu switches entered "
+			 "the kernel", (unsigned long long)e->uc_switches);
+	else if (e->uc_ok && e->uc_violating)
+		snprintf(control, sizeof(control), "; but only for a runtime that switches in "
+			 "user space: on glibc swapcontext %llu of %llu switches entered the "
+			 "kernel", (unsigned long long)e->uc_violating,
+			 (unsigned long long)e->uc_switches);
 	if (!verified) {
 		lab_reason(r, LAB_DEPENDS, "kernel entries were not verified (no trace): a "
 			   "coroutine switch measures %.0fx cheaper than a thread's, which "
@@ -228,9 +278,8 @@ static void kernel_row(struct lab *L, struct lab_row *r, const struct lab_row *s
 			   "switches", (unsigned long long)e->entries[LAB_CORO]);
 	} else if (rtc >= 10) {
 		lab_reason(r, LAB_CONFIRMED, "0 kernel entries in %llu coroutine switches, "
-			   "%.0fx cheaper than a thread switch; but only for a runtime that "
-			   "switches in user space: on glibc swapcontext every switch enters the "
-			   "kernel", (unsigned long long)e->verify_switches, rtc);
+			   "%.0fx cheaper than a thread switch%s",
+			   (unsigned long long)e->verify_switches, rtc, control);
 	} else {
 		lab_reason(r, LAB_DEPENDS, "0 kernel entries, but a coroutine switch is only "
 			   "%.1fx cheaper than a thread switch here", rtc);

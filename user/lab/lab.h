@@ -57,7 +57,7 @@ int lab_clearly_above(const struct lab_fig *a, const struct lab_fig *b);
 struct lab_line {
 	char label[24];
 	enum lab_unit unit;
-	int vm;			/* depends on this VM (halted vCPUs) */
+	int vm;			/* across CPUs: depends on waking an idle CPU (a VM's vCPU) */
 	struct lab_fig f[LAB_KINDS];
 };
 
@@ -72,7 +72,7 @@ struct lab_check {		/* a consistency check between trace and workload */
 	int ok;
 };
 
-#define LAB_MAX_COUNTS 160
+#define LAB_MAX_COUNTS 256
 #define LAB_MAX_CHECKS 16
 #define LAB_MAX_TRACES 12
 struct lab_row {
@@ -82,8 +82,8 @@ struct lab_row {
 	struct lab_line line[LAB_MAX_LINES];
 	int nlines;
 	int verdict;		/* enum lab_verdict */
-	char reason[480];
-	char evidence[640];	/* the trace counts, in words, for the table */
+	char reason[720];
+	char evidence[900];	/* the trace counts, in words, for the table */
 	struct lab_count count[LAB_MAX_COUNTS];
 	int ncounts;
 	struct lab_check check[LAB_MAX_CHECKS];
@@ -123,6 +123,8 @@ struct lab_limits {
 	uint64_t budget;
 	char budget_why[96];
 	uint64_t time_limit_ms;		/* per kind */
+	/* what the CPU does for an mm switch, and whether this is a VM */
+	struct ss_cpu_caps cpu;
 };
 
 void lab_limits_read(struct lab_limits *l, int quick);
@@ -209,7 +211,7 @@ struct lab_ev {
 	uint64_t side_wakings, side_wakings_cross; /* target CPU != waker's CPU */
 	uint64_t handover_wakings, handover_wakings_cross; /* of those, by a side */
 	uint64_t side_migrations;
-	uint64_t side_tlb, side_tlb_full;	/* tlb_flush in a side-to-side switch */
+	uint64_t side_tlb, side_tlb_full, side_tlb_partial; /* tlb_flush in a side-to-side switch */
 	uint64_t sides_seen;		/* sides that switched at least once */
 	uint64_t nsides;
 	struct ss_idmap *sides;
@@ -241,5 +243,9 @@ void lab_print_json(FILE *f, const struct lab *L);
 /* Durations below 100 ns keep a decimal (coroutines); above, ss_fmt_dur. */
 const char *lab_fmt_ns(char *buf, size_t len, double ns);
 const char *lab_fmt_bytes(char *buf, size_t len, double bytes);
+/* The CPU flags read for the table's header, and the note on the figures
+ * across CPUs (says "VM" only when the flags say hypervisor). */
+void lab_cpu_words(char *buf, size_t len, const struct ss_cpu_caps *c);
+void lab_vm_note(char *buf, size_t len, const struct ss_cpu_caps *c);
 
 #endif

@@ -217,4 +217,5 @@ void lab_limits_read(struct lab_limits *l, int quick)
 		}
 	}
 	l->time_limit_ms = quick ? 1500 : 5000;
+	ss_cpu_caps_read(&l->cpu);
 }

@@ -28,6 +28,11 @@ static void str_or_null(FILE *f, const char *s)
 		fputs("null", f);
 }
 
+static const char *flag(int v)
+{
+	return v == SS_FLAG_YES ? "true" : v == SS_FLAG_NO ? "false" : "null";
+}
+
 static void fig(FILE *f, const struct lab_fig *g)
 {
 	if (!g->n) {
@@ -145,7 +150,11 @@ void lab_print_json(FILE *f, const struct lab *L)
 	ss_json_str(f, L->host);
 	fputs(",\"release\":", f);
 	ss_json_str(f, L->release);
-	fprintf(f, ",\"ncpu\":%u},\"elapsed_ns\":%llu,\"dir\":", L->ncpu, U(L->elapsed_ns));
+	fprintf(f, ",\"ncpu\":%u},\"cpu\":{\"pcid\":%s,\"invpcid\":%s,\"hypervisor\":%s,"
+		"\"cpuidle\":", L->ncpu, flag(L->lim.cpu.pcid), flag(L->lim.cpu.invpcid),
+		flag(L->lim.cpu.hypervisor));
+	str_or_null(f, L->lim.cpu.idle);
+	fprintf(f, "},\"elapsed_ns\":%llu,\"dir\":", U(L->elapsed_ns));
 	ss_json_str(f, L->dir);
 	fprintf(f, ",\"trace\":{\"available\":%s,\"backend\":\"bpf\",\"missing\":",
 		L->trace_ok ? "true" : "false");

@@ -8,33 +8,38 @@
 
 #define WIDTH 79
 
-/* Print text wrapped at WIDTH, the first line after `first`, the rest
- * indented by `indent` blanks. */
 static void wrap(FILE *f, const char *first, int indent, const char *text)
 {
-	int col = fprintf(f, "%s", first), space = col > 0;
+	ss_wrap(f, first, indent, WIDTH, text);
+}
 
-	for (const char *p = text; *p;) {
-		size_t w;
+void lab_cpu_words(char *buf, size_t len, const struct ss_cpu_caps *c)
+{
+	static const char *const yn[] = { "unknown", "no", "yes" };
 
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			break;
-		w = strcspn(p, " ");
-		if (col + space + (int)w > WIDTH && col > indent) {
-			fprintf(f, "\n%*s", indent, "");
-			col = indent;
-			space = 0;
-		}
-		if (space)
-			fputc(' ', f);
-		fwrite(p, 1, w, f);
-		col += space + (int)w;
-		space = 1;
-		p += w;
-	}
-	fputc('\n', f);
+	if (c->pcid == SS_FLAG_UNKNOWN)
+		snprintf(buf, len, "no x86 flags in /proc/cpuinfo: PCID does not apply%s%s",
+			 c->idle[0] ? "; cpuidle " : "", c->idle);
+	else
+		snprintf(buf, len, "PCID %s, INVPCID %s, hypervisor %s (/proc/cpuinfo flags)%s%s",
+			 yn[c->pcid], yn[c->invpcid], yn[c->hypervisor],
+			 c->idle[0] ? "; cpuidle " : "", c->idle);
+}
+
+void lab_vm_note(char *buf, size_t len, const struct ss_cpu_caps *c)
+{
+	if (c->hypervisor == SS_FLAG_YES)
+		snprintf(buf, len, "across CPUs: a side that waits is woken from the other CPU. This is a VM "
+			 "(hypervisor CPU flag%s%s): where the other vCPU had gone idle and "
+			 "halted, it is woken through the hypervisor, so these figures depend "
+			 "on the VM as well as on the scheduler. Compare the pinned one-CPU "
+			 "figures.",
+			 c->idle[0] ? ", cpuidle " : "", c->idle);
+	else
+		snprintf(buf, len, "across CPUs: a side that waits is woken from the other CPU, so these "
+			 "figures depend on how soon this machine wakes an idle CPU%s%s%s. "
+			 "Compare the pinned one-CPU figures.", c->idle[0] ? " (cpuidle " : "",
+			 c->idle, c->idle[0] ? ")" : "");
 }
 
 static const char *fmt_fig(char *buf, size_t len, const struct lab_fig *g, enum lab_unit u)
@@ -96,6 +101,8 @@ static void header(FILE *f, const struct lab *L)
 		 lab_fmt_bytes(t, sizeof(t), (double)l->budget), l->budget_why,
 		 l->time_limit_ms / 1000.0);
 	wrap(f, "limits:", 8, line);
+	lab_cpu_words(line, sizeof(line), &L->lim.cpu);
+	wrap(f, "cpu:", 5, line);
 	wrap(f, "figures:", 9, "untraced, the median of repetitions; trace: a traced run of "
 	     "the same workload");
 	fputc('\n', f);
@@ -157,10 +164,12 @@ void lab_print_text(FILE *f, const struct lab *L)
 	header(f, L);
 	for (int i = 0; i < L->nrows; i++)
 		row(f, L, &L->row[i], i + 1, &vm);
-	if (vm)
-		wrap(f, "*", 2, "VM-dependent: in this VM an idle vCPU halts, so waking a "
-		     "task on the other CPU costs tens of microseconds; on bare metal "
-		     "far less. Compare the pinned one-CPU figures.");
+	if (vm) {
+		char line[400];
+
+		lab_vm_note(line, sizeof(line), &L->lim.cpu);
+		wrap(f, "*", 2, line);
+	}
 	for (int i = 0; i < L->nrows; i++)
 		for (int j = 0; j < L->row[i].nchecks; j++)
 			failed += !L->row[i].check[j].ok;

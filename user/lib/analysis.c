@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "analysis.h"
 #include "idmap.h"
@@ -587,4 +588,129 @@ int ss_analyse_file(const char *path, struct ss_analysis *a,
 	}
 	*out = r;
 	return SS_OK;
+}
+
+/* ---- what the CPU does for an mm switch, and what tlb_flush showed ---- */
+
+static int has_word(const char *list, size_t len, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (size_t i = 0; i + wl <= len; i++)
+		if ((i == 0 || list[i - 1] == ' ' || list[i - 1] == '\t') &&
+		    !strncmp(list + i, w, wl) &&
+		    (i + wl == len || list[i + wl] == ' ' || list[i + wl] == '\t'))
+			return 1;
+	return 0;
+}
+
+void ss_cpu_caps_parse(struct ss_cpu_caps *c, const char *text)
+{
+	const char *p = text;
+
+	memset(c, 0, sizeof(*c));
+	while (p && *p) {
+		const char *end = strchr(p, '\n'), *colon;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		colon = memchr(p, ':', len);
+		if (!strncmp(p, "flags", 5) && (p[5] == ' ' || p[5] == '\t' || p[5] == ':') &&
+		    colon) {
+			const char *l = colon + 1;
+			size_t ll = len - (size_t)(l - p);
+
+			c->pcid = has_word(l, ll, "pcid") ? SS_FLAG_YES : SS_FLAG_NO;
+			c->invpcid = has_word(l, ll, "invpcid") ? SS_FLAG_YES : SS_FLAG_NO;
+			c->hypervisor = has_word(l, ll, "hypervisor") ? SS_FLAG_YES : SS_FLAG_NO;
+			return;
+		}
+		p = end ? end + 1 : NULL;
+	}
+}
+
+static size_t read_small(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	buf[0] = 0;
+	if (!f)
+		return 0;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return n;
+}
+
+void ss_cpu_caps_read(struct ss_cpu_caps *c)
+{
+	/* the first processor's block: its flags line comes well before 64 KiB */
+	static char buf[65536];
+	char idle[32];
+
+	read_small("/proc/cpuinfo", buf, sizeof(buf));
+	ss_cpu_caps_parse(c, buf);
+	read_small("/sys/devices/system/cpu/cpuidle/current_driver", idle, sizeof(idle));
+	idle[strcspn(idle, "\n")] = 0;
+	snprintf(c->idle, sizeof(c->idle), "%s", idle);
+}
+
+int ss_meta_this_boot(const struct ss_meta *m)
+{
+	struct utsname u;
+	uint64_t boot_then, boot_now;
+
+	if (uname(&u) || strcmp(u.nodename, m->hostname) || strcmp(u.release, m->release) ||
+	    !m->start_realtime_ns || m->start_realtime_ns < m->start_ns)
+		return 0;
+	/* CLOCK_MONOTONIC counts from boot: REALTIME - MONOTONIC is the boot
+	 * time, then and now. A clock step or a suspend moves it: then the
+	 * trace is taken as another boot's, and nothing is claimed. */
+	boot_then = m->start_realtime_ns - m->start_ns;
+	boot_now = ss_realtime_ns() - ss_now_ns();
+	return (boot_now > boot_then ? boot_now - boot_then : boot_then - boot_now) < 2000000000ull;
+}
+
+int ss_tlb_mostly_kept(const struct ss_tlb_counts *t)
+{
+	return t->mm_switches && 2 * (t->mm_switches - t->full - t->partial) > t->mm_switches;
+}
+
+int ss_tlb_mostly_full(const struct ss_tlb_counts *t)
+{
+	return t->mm_switches && 2 * t->full > t->mm_switches;
+}
+
+const char *ss_tlb_words(char *buf, size_t len, const struct ss_tlb_counts *t, int pcid,
+			 const char *who)
+{
+	unsigned long long n = t->mm_switches, f = t->full, p = t->partial;
+	unsigned long long kept = n >= f + p ? n - f - p : 0;
+	char part[48] = "", all[48] = "", none[48] = "";
+
+	buf[0] = 0;
+	if (!n)
+		return buf;
+	if (p)
+		snprintf(part, sizeof(part), ", %llu part of it", p);
+	if (f)
+		snprintf(all, sizeof(all), ", %llu flushed all of it", f);
+	if (kept)
+		snprintf(none, sizeof(none), ", %llu none", kept);
+	if (pcid == SS_FLAG_YES && kept)
+		/* without PCID the kernel flushes on every mm switch: a switch
+		 * that flushed nothing reused the address space's PCID */
+		snprintf(buf, len, "%s has PCID: it kept the TLB on %llu of %llu mm switches "
+			 "(tlb_flush flushed nothing)%s%s", who, kept, n, all, part);
+	else if (pcid == SS_FLAG_YES)
+		snprintf(buf, len, "%s has PCID, yet all %llu mm switches flushed the TLB "
+			 "(%llu all of it%s)", who, n, f, part);
+	else if (pcid == SS_FLAG_NO)
+		snprintf(buf, len, "%s has no PCID: %llu of %llu mm switches flushed the whole "
+			 "TLB%s%s", who, f, n, part, none);
+	else
+		snprintf(buf, len, "%llu of %llu mm switches flushed the whole TLB%s, %llu none "
+			 "(whether the recording CPU had PCID is not in the trace)", f, n, part,
+			 kept);
+	return buf;
 }

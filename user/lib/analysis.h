@@ -139,4 +139,44 @@ struct ss_reader;
 int ss_analyse_file(const char *path, struct ss_analysis *a,
 		    struct ss_reader **out_reader, int *damaged);
 
+/* What the CPU does for an mm switch, as its flags say (x86
+ * /proc/cpuinfo): with PCID an mm switch can keep the TLB entries of the
+ * address space it returns to, without it every mm switch flushes. Only
+ * what was read is claimed: a trace does not record the flags, so for a
+ * trace the flags are known only when it was recorded on this host in
+ * this boot (ss_meta_this_boot). */
+enum ss_cpu_flag { SS_FLAG_UNKNOWN = 0, SS_FLAG_NO, SS_FLAG_YES };
+
+struct ss_cpu_caps {
+	int pcid, invpcid;	/* enum ss_cpu_flag */
+	int hypervisor;		/* enum ss_cpu_flag: running under one (a VM) */
+	char idle[24];		/* cpuidle driver ("": not read) */
+};
+
+/* Parse the text of /proc/cpuinfo (the first "flags" line). A text
+ * without one (not x86) leaves everything unknown. */
+void ss_cpu_caps_parse(struct ss_cpu_caps *c, const char *cpuinfo);
+/* This machine's: /proc/cpuinfo and the cpuidle driver. */
+void ss_cpu_caps_read(struct ss_cpu_caps *c);
+/* Was the trace recorded on this host in this boot (hostname, release
+ * and boot time agree)? Then this machine's flags are the recording CPU's. */
+int ss_meta_this_boot(const struct ss_meta *m);
+
+/* tlb_flush on task switch, one per mm switch, by what it flushed. */
+struct ss_tlb_counts {
+	uint64_t mm_switches;	/* tlb_flush records */
+	uint64_t full;		/* the whole TLB (pages -1) */
+	uint64_t partial;	/* some pages */
+};
+
+/* One sentence on what the counts show, and PCID's part only as far as
+ * pcid (enum ss_cpu_flag) is known; who names the CPU ("this CPU"). ""
+ * when there are no counts. Returns buf. */
+const char *ss_tlb_words(char *buf, size_t len, const struct ss_tlb_counts *t, int pcid,
+			 const char *who);
+/* Did the counts keep the TLB on most mm switches (no flush at all)? */
+int ss_tlb_mostly_kept(const struct ss_tlb_counts *t);
+/* Did they flush all of it on most? */
+int ss_tlb_mostly_full(const struct ss_tlb_counts *t);
+
 #endif

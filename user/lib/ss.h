@@ -38,6 +38,9 @@ uint64_t ss_realtime_ns(void);
  * (ns, us, ms, s): the one time formatter of all terminal output. */
 const char *ss_fmt_dur(char *buf, size_t len, uint64_t ns);
 #define SS_DUR_BUF 16
+/* Print text wrapped at width columns: the first line after `first`, the
+ * rest indented by `indent` blanks; ends with a newline. */
+void ss_wrap(FILE *f, const char *first, int indent, int width, const char *text);
 
 /* Name of a record type, "switch" etc.; "type-N" for unknown ones. */
 const char *ss_type_name(unsigned int type);

@@ -76,6 +76,33 @@ const char *ss_fmt_dur(char *buf, size_t len, uint64_t ns)
 	return buf;
 }
 
+void ss_wrap(FILE *f, const char *first, int indent, int width, const char *text)
+{
+	int col = fprintf(f, "%s", first), space = col > 0;
+
+	for (const char *p = text; *p;) {
+		size_t w;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		w = strcspn(p, " ");
+		if (col + space + (int)w > width && col > indent) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+			space = 0;
+		}
+		if (space)
+			fputc(' ', f);
+		fwrite(p, 1, w, f);
+		col += space + (int)w;
+		space = 1;
+		p += w;
+	}
+	fputc('\n', f);
+}
+
 static const char *const type_names[SS_EV_MAX] = {
 	[SS_EV_SWITCH] = "switch",
 	[SS_EV_WAKING] = "waking",
