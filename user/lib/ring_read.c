@@ -47,7 +47,7 @@ struct ring {
 	uint32_t nslots;
 	uint32_t clock;		/* as we set it or found it at mapping */
 	int pidfd;
-	int done;		/* closed or its process gone: last read due */
+	int abandoned;		/* corrupt: no longer read */
 	uint64_t tail;		/* next position to read */
 	uint64_t last_ts;	/* raw ts of the last record taken */
 	uint64_t pend_lost;	/* lost, not yet reported in the trace */
@@ -400,7 +400,7 @@ static void abandon(struct ring *g, const char *why, uint64_t a, uint64_t b)
 	ss_warn("pid %u tid %u: its coroutine trace ring is corrupt (%s: %llu, then %llu); "
 		"no longer read", g->tgid, g->tid, why, (unsigned long long)a,
 		(unsigned long long)b);
-	g->done = 2;
+	g->abandoned = 1;
 }
 
 static uint64_t head_of(const struct ring *g)
@@ -488,23 +488,23 @@ int ss_rings_poll(struct ss_rings *r, uint64_t until_ns, ss_record_cb cb, void *
 	uint64_t now = ss_now_ns();
 	int busy = 0, check_exit = now - r->last_exit_check >= EXIT_CHECK_NS;
 
-	if (!r->n)
-		return 0;
-	if (check_exit)
-		r->last_exit_check = now;
-	/* a clock point after every head we are about to read: the records
-	 * fall between two points, not past the last */
+	/* points all along, rings or not: a ring that comes late converts
+	 * between near points, not across a long gap */
 	if (r->cm && now - r->last_sample >= SAMPLE_NS) {
 		ss_clockmap_sample(r->cm);
 		r->last_sample = now;
 	}
+	if (!r->n)
+		return 0;
+	if (check_exit)
+		r->last_exit_check = now;
 	for (size_t i = 0; i < r->n;) {
 		struct ring *g = r->v[i];
-		int last = g->done ||
+		int last = g->abandoned ||
 			   __atomic_load_n(&g->hdr->state, __ATOMIC_ACQUIRE) == CORO_RING_CLOSED ||
 			   (check_exit && gone(g));
 
-		if (g->done != 2 && read_ring(r, g, until_ns, cb, ctx) > g->nslots / 8)
+		if (!g->abandoned && read_ring(r, g, until_ns, cb, ctx) > g->nslots / 8)
 			busy = 1;
 		if (last) {
 			drop_ring(r, i);
@@ -524,7 +524,7 @@ uint64_t ss_rings_watermark(const struct ss_rings *r)
 	uint64_t w = UINT64_MAX;
 
 	for (size_t i = 0; r && i < r->n; i++)
-		if (!r->v[i]->done && r->v[i]->drained_ns < w)
+		if (!r->v[i]->abandoned && r->v[i]->drained_ns < w)
 			w = r->v[i]->drained_ns;
 	return w;
 }
