@@ -18,3 +18,5 @@ $(B)/tests/test_ring: tests/integration/test_ring.c tests/testutil.c $(LIBSS) | 
 TEST_SUITES += $(B)/tests/test_ring
 BENCHES += tests/bench/bench_coro_ring.sh
 tests/bench/bench_coro_ring.sh: $(B)/tests/test_ring
+TEST_SUITES += tests/integration/ring_asan.sh
+tests/integration/ring_asan.sh: $(B)/tests/test_ring $(B)/asan/bin/switchscope

@@ -17,7 +17,11 @@ static char *tbin(const char *name)
 	static int i;
 
 	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/../tests/%s", tu_bin(), name);
+	/* $SS_TEST_PROGS: when SS_BIN names another build of switchscope */
+	if (getenv("SS_TEST_PROGS"))
+		snprintf(p[i], sizeof(p[i]), "%s/%s", getenv("SS_TEST_PROGS"), name);
+	else
+		snprintf(p[i], sizeof(p[i]), "%s/../tests/%s", tu_bin(), name);
 	return p[i];
 }
 
