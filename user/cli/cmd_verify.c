@@ -9,6 +9,7 @@
 #include "recorder.h"
 #include "ss.h"
 #include "trace.h"
+#include "usdt.h"
 #include "verify.h"
 
 static const char help[] =
@@ -73,6 +74,20 @@ static const char *verdict_of(const struct ss_verify *v, uint64_t min, int *code
 	}
 	*code = SS_OK;
 	return "PASS";
+}
+
+/* Probes the recorder found but could not attach: why a verdict may have
+ * seen fewer switches than ran. */
+static void print_unattached(FILE *f, const char *indent)
+{
+	const struct ss_coro_unattached *u;
+	size_t n = ss_coro_unattached(&u);
+	char line[1024];
+
+	for (size_t i = 0; i < n; i++) {
+		ss_coro_unattached_str(&u[i], line, sizeof(line));
+		fprintf(f, "%s%s\n", indent, line);
+	}
 }
 
 static void print_text(const struct ss_verify *v, const char *what_ran, uint64_t min,
@@ -140,6 +155,8 @@ static void print_text(const struct ss_verify *v, const char *what_ran, uint64_t
 	else
 		printf(": %llu coroutine switches seen, %llu required\n",
 		       (unsigned long long)v->switches, (unsigned long long)min);
+	if (strcmp(verdict, "PASS"))
+		print_unattached(stdout, "  ");
 }
 
 static void print_json(const struct ss_verify *v, uint64_t min, const char *verdict)
@@ -171,6 +188,27 @@ static void print_json(const struct ss_verify *v, uint64_t min, const char *verd
 			       (unsigned long long)g->ex[k].from, (unsigned long long)g->ex[k].to,
 			       (unsigned long long)g->ex[k].detail);
 		printf("]}");
+	}
+	printf("],\"unattached\":[");
+	{
+		const struct ss_coro_unattached *u;
+		size_t n = ss_coro_unattached(&u);
+
+		for (size_t i = 0; i < n; i++) {
+			printf("%s{\"probe\":", i ? "," : "");
+			ss_json_str(stdout, u[i].probe);
+			printf(",\"file\":");
+			ss_json_str(stdout, u[i].path);
+			printf(",\"argument\":%u,\"spec\":", u[i].index);
+			ss_json_str(stdout, u[i].spec);
+			printf(",\"why\":");
+			ss_json_str(stdout, u[i].why ? u[i].why : strerror(u[i].err));
+			printf(",\"fix\":");
+			ss_json_str(stdout, u[i].fix ? u[i].fix : "");
+			printf(",\"libbpf\":");
+			ss_json_str(stdout, u[i].libbpf);
+			printf("}");
+		}
 	}
 	printf("]}\n");
 }
@@ -290,8 +328,16 @@ int cmd_verify(int argc, char **argv)
 		o.npids = pid ? 1 : 0;
 		code = ss_record_run(&o, &res);
 		if (code == SS_OK && !res.coro_binaries && !res.count[SS_EV_CORO_SWITCH]) {
-			ss_err("no coro:* USDT probes found in the traced program or its "
-			       "libraries (see docs/PROBES.md; --usdt PATH names a binary)");
+			const struct ss_coro_unattached *u;
+
+			if (ss_coro_unattached(&u)) {
+				ss_err("inconclusive: coro:* USDT probes were found but none "
+				       "could be attached:");
+				print_unattached(stderr, "  ");
+			} else {
+				ss_err("no coro:* USDT probes found in the traced program or its "
+				       "libraries (see docs/PROBES.md; --usdt PATH names a binary)");
+			}
 			code = SS_EXIT_INCONCLUSIVE;
 		}
 		if (code != SS_OK) {

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 #include "usdt.h"
 
 /* After an exec, the dynamic loader maps libraries, and the program may
- * dlopen more: look again at these delays. */
+ * dlopen more. Each change of a loader's link map is seen (its
+ * _dl_debug_state, user/lib/coro_probes.c): an exec is looked at once. A
+ * process whose loader is not watched is looked at again at these delays. */
 static const uint64_t rescan_after_ns[] = { 0, 20000000, 200000000, 2000000000 };
 #define NRESCAN (sizeof(rescan_after_ns) / sizeof(rescan_after_ns[0]))
 #define MAX_PENDING 256
@@ -26,6 +29,17 @@ struct rec_coro {
 	struct scan pending[MAX_PENDING];
 	size_t npending;
 };
+
+/* The loader of this program is most likely that of the traced ones: watch
+ * it from the start (with -a, processes that run already are seen at their
+ * next dlopen). */
+static void watch_own_loader(struct rec_coro *rc)
+{
+	char interp[PATH_MAX];
+
+	if (ss_elf_interp("/proc/self/exe", interp, sizeof(interp)) == 0)
+		ss_coro_attach(rc->c, interp);
+}
 
 struct rec_coro *rec_coro_open(const struct ss_record_opts *o,
 			       const struct ss_backend_ops *ops,
@@ -67,6 +81,7 @@ struct rec_coro *rec_coro_open(const struct ss_record_opts *o,
 			return NULL;
 		}
 	}
+	watch_own_loader(rc);
 	return rc;
 }
 
@@ -146,12 +161,25 @@ void rec_coro_exec_now(struct rec_coro *rc, uint32_t tgid)
 	rec_coro_pid(rc, tgid);
 }
 
+/* A loader changed its link map: attach to what the process maps now,
+ * then let it go on if it was stopped for that. */
+static void on_dl_event(uint32_t tgid, int stopped, void *ctx)
+{
+	rec_coro_pid(ctx, tgid);
+	if (stopped)
+		kill(tgid, SIGCONT);
+}
+
 void rec_coro_tick(struct rec_coro *rc, uint64_t now, ss_record_cb cb, void *ctx)
 {
+	unsigned int steps = NRESCAN;
 	size_t keep = 0;
 
 	if (!rc)
 		return;
+	ss_coro_dl_poll(rc->c, on_dl_event, rc);
+	if (ss_coro_loaders(rc->c))
+		steps = 1;
 	for (size_t i = 0; i < rc->npending; i++) {
 		struct scan *s = &rc->pending[i];
 
@@ -161,7 +189,7 @@ void rec_coro_tick(struct rec_coro *rc, uint64_t now, ss_record_cb cb, void *ctx
 			rec_coro_pid(rc, s->tgid);
 			s->step++;
 		}
-		if (s->step < NRESCAN)
+		if (s->step < steps)
 			rc->pending[keep++] = *s;
 	}
 	rc->npending = keep;
