@@ -166,6 +166,7 @@ TEST(system_wide_mode_attaches_a_library_dlopened_after_2500ms)
 }
 
 #define TLS_SPEC "8@%fs:sw_from@tpoff"
+#define SYM_SPEC "8@ready_by(%rip)"
 
 /* The test binary is what it claims: its coro:switch reads TLS. */
 static int tls_binary_ok(void)
@@ -174,7 +175,8 @@ static int tls_binary_ok(void)
 	int ok;
 
 	TU_RUN(&out, NULL, "/usr/bin/readelf", "-n", test_bin("tls-probes"));
-	ok = out && strstr(out, "Arguments: " TLS_SPEC " ") != NULL;
+	ok = out && strstr(out, "Arguments: " TLS_SPEC " ") &&
+	     strstr(out, "Arguments: -4@$2 " SYM_SPEC "\n");
 	CHECK(ok, "readelf -n tls-probes: %s", out);
 	free(out);
 	return ok;
@@ -197,6 +199,10 @@ TEST(probe_with_a_tls_argument_is_named_with_its_spec_and_the_fix)
 	CHECK(err && strstr(err, want), "want '%s' in stderr: %s", want, err);
 	CHECK(err && strstr(err, "pass the value through a register or a local"),
 	      "stderr: %s", err);
+	/* any other operand libbpf refuses: a global named by its symbol */
+	snprintf(want, sizeof(want), "coro:ready of %s not attached: argument 2 '%s' "
+		 "cannot be read: it names a variable by its symbol", path, SYM_SPEC);
+	CHECK(err && strstr(err, want), "want '%s' in stderr: %s", want, err);
 	/* the probe that can be read is attached all the same */
 	tu_each(trace, on_rec, &s);
 	CHECK_EQ(s.creates, 2);
