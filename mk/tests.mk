@@ -70,3 +70,9 @@ $(B)/tests/test_discovery: tests/integration/test_discovery.c tests/testutil.c $
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
 TEST_SUITES += $(B)/tests/test_discovery
+$(B)/tests/libdl-coro-plugin.so: tests/usdt/dl_coro_plugin.c $(CORO_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -Iuser/coro -fPIC -shared $< -L$(B)/lib -lcoro \
+		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
+$(B)/tests/test_discovery: | $(B)/tests/libdl-coro-plugin.so

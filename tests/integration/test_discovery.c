@@ -23,7 +23,8 @@ static char *test_bin(const char *name)
 
 struct seen {
 	uint32_t tgid;		/* 0: any */
-	long creates, switches, bad_switch, exits;
+	long creates, switches, bad_switch, exits, stats;
+	uint64_t stats_switches;	/* of the last coro:stats */
 };
 
 static void on_rec(const struct ss_hdr *h, void *ctx)
@@ -50,6 +51,10 @@ static void on_rec(const struct ss_hdr *h, void *ctx)
 	case SS_EV_CORO_EXIT:
 		s->exits++;
 		break;
+	case SS_EV_CORO_STATS:
+		s->stats++;
+		s->stats_switches = ((const struct ss_coro_stats *)h)->switches;
+		break;
 	}
 }
 
@@ -73,7 +78,8 @@ static void dlopen_late(const char *delay_ms)
 	rc = TU_RUN(&out, &err, "switchscope", "record", "-q", "-o", (char *)trace, "--",
 		    test_bin("dl-host"), test_bin("libdl-plugin.so"), (char *)delay_ms, "3000");
 	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
-	CHECK(out && strstr(out, "3000 with the semaphore set"), "out: %s err: %s", out, err);
+	/* dl_plugin.c returns the switch probes that found their semaphore set */
+	CHECK(out && strstr(out, "plugin_run(3000) = 3000"), "out: %s err: %s", out, err);
 	REQUIRE(tu_each(trace, on_rec, &s) > 0);
 	check_all(&s, 3000);
 	free(out);
@@ -89,6 +95,47 @@ TEST(library_dlopened_after_2500ms_has_every_switch_in_the_trace)
 {
 	/* past the last of the old timed rescans (2 s after exec) */
 	dlopen_late("2500");
+}
+
+TEST(verify_checks_every_switch_of_a_library_dlopened_late)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rc = TU_RUN(&out, &err, "switchscope", "verify", "--min-switches", "3000", "--",
+		    test_bin("dl-host"), test_bin("libdl-plugin.so"), "300", "3000");
+	CHECK_EQ(rc, 0);
+	CHECK(out && strstr(out, "checked      3000 coroutine switches on 1 threads") &&
+	      strstr(out, "VERDICT: PASS"), "out: %s err: %s", out, err);
+	free(out);
+	free(err);
+}
+
+TEST(our_runtime_in_a_dlopened_plugin_has_every_switch_in_the_trace)
+{
+	const char *trace = tu_tmp("dlcoro.trace");
+	char *out = NULL, *err = NULL, *r;
+	struct seen s = { 0 };
+	long joined = 0;
+	int rc;
+
+	/* the plugin's dlopen brings libcoro.so in with it, 2.5 s after exec */
+	rc = TU_RUN(&out, &err, "switchscope", "record", "-q", "-o", (char *)trace, "--",
+		    test_bin("dl-host"), test_bin("libdl-coro-plugin.so"), "2500", "1000");
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	r = out ? strstr(out, "plugin_run(1000) = ") : NULL;
+	REQUIRE(r, "out: %s", out);
+	joined = atol(r + strlen("plugin_run(1000) = "));
+	CHECK_GE(joined, 2000);
+	REQUIRE(tu_each(trace, on_rec, &s) > 0);
+	/* the runtime's own count at the end of its scheduler, one for one */
+	CHECK_EQ(s.stats, 1);
+	CHECK_EQ(s.switches, (long)s.stats_switches);
+	CHECK_GE((long)s.stats_switches, joined);
+	CHECK_EQ(s.creates, 3);
+	CHECK_EQ(s.exits, 3);
+	free(out);
+	free(err);
 }
 
 static pid_t spawn_quiet(char *const argv[])

@@ -4,8 +4,8 @@
  *   dl-host LIB DELAY_MS N [WAIT_MS]
  *
  * sleeps DELAY_MS, dlopen()s LIB, sleeps WAIT_MS (default 0), calls its
- * plugin_run(N) (tests/usdt/dl_plugin.c) and exits at once. Prints
- * "dl-host: N switches, F with the semaphore set". */
+ * plugin_run(N) (tests/usdt/dl_plugin.c, dl_coro_plugin.c) and exits at
+ * once. Prints "dl-host: plugin_run(N) = R". */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,7 @@ static void sleep_ms(long ms)
 int main(int argc, char **argv)
 {
 	long (*run)(long);
-	long n, fired;
+	long n, r;
 	void *h;
 
 	if (argc < 4) {
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 4)
 		sleep_ms(atol(argv[4]));
-	fired = run(n);
-	printf("dl-host: %ld switches, %ld with the semaphore set\n", n, fired);
+	r = run(n);
+	printf("dl-host: plugin_run(%ld) = %ld\n", n, r);
 	return 0;
 }
