@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "testutil.h"
+#include "verify.h"
 
 static char *test_bin(const char *name)
 {
@@ -279,4 +280,38 @@ TEST(verify_is_inconclusive_and_names_the_probe_it_could_not_attach)
 	      strstr(out, "\"spec\":\"" TLS_SPEC "\""), "out: %s", out);
 	free(out);
 	free(err);
+}
+
+/* A thread stopped inside a coroutine switch's window (the recorder holds
+ * a process at a dlopen: every thread stops wherever it is) is not the
+ * runtime entering the kernel; going to sleep there is. */
+static void verify_one(uint32_t prev_state, uint64_t *violations, uint64_t *stops)
+{
+	struct ss_switch sw = { .hdr = { SS_EV_SWITCH, sizeof(sw), 0, 1000 },
+				.prev_tid = 7, .prev_tgid = 7, .prev_state = prev_state };
+	struct ss_coro_switch co = { .hdr = { SS_EV_CORO_SWITCH, sizeof(co), 0, 1300 },
+				     .tid = 7, .tgid = 7, .from = 1, .to = 2,
+				     .dur_ns = 200, .start_ns = 900 };
+	struct ss_verify v;
+
+	*violations = *stops = ~0ull;
+	if (ss_verify_init(&v, "x86_64"))
+		return;
+	ss_verify_add(&v, &sw.hdr);
+	ss_verify_add(&v, &co.hdr);
+	*violations = v.violations;
+	*stops = v.stops;
+	ss_verify_free(&v);
+}
+
+TEST(verify_counts_a_stop_inside_a_switch_apart_and_a_sleep_as_a_violation)
+{
+	uint64_t bad, stops;
+
+	verify_one(0x4 /* __TASK_STOPPED */, &bad, &stops);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(stops, 1);
+	verify_one(SS_TASK_INTERRUPTIBLE, &bad, &stops);
+	CHECK_EQ(bad, 1);
+	CHECK_EQ(stops, 0);
 }

@@ -109,6 +109,10 @@ static void print_text(const struct ss_verify *v, const char *what_ran, uint64_t
 	printf("  preempted    %llu times inside a switch (timer or another task: the\n"
 	       "               kernel's doing, not the runtime's)\n",
 	       (unsigned long long)v->preemptions);
+	if (v->stops)
+		printf("  stopped      %llu times inside a switch (SIGSTOP or a tracer, e.g.\n"
+		       "               the recorder holding the process at a dlopen)\n",
+		       (unsigned long long)v->stops);
 	printf("  lost events  %llu\n", (unsigned long long)v->lost);
 	if (v->overflow)
 		printf("  note         %llu switches held more kernel entries than kept (%d); "
@@ -165,13 +169,15 @@ static void print_json(const struct ss_verify *v, uint64_t min, const char *verd
 
 	printf("{\"verdict\":\"%s\",\"switches\":%llu,\"min_switches\":%llu,\"threads\":%llu,"
 	       "\"violating_switches\":%llu,\"kernel_entries\":%llu,\"preemptions\":%llu,"
+	       "\"stops\":%llu,"
 	       "\"excluded\":{\"uprobe_syscalls\":%llu,\"clock_syscalls\":%llu,"
 	       "\"uprobe_syscalls_seen\":%llu,\"clock_syscalls_seen\":%llu},"
 	       "\"windows_without_start\":%llu,\"overflowed_windows\":%llu,\"lost\":%llu,"
 	       "\"violations\":[", verdict, (unsigned long long)v->switches,
 	       (unsigned long long)min, (unsigned long long)v->threads,
 	       (unsigned long long)v->violations, (unsigned long long)v->entries,
-	       (unsigned long long)v->preemptions, (unsigned long long)v->excluded_uprobe,
+	       (unsigned long long)v->preemptions, (unsigned long long)v->stops,
+	       (unsigned long long)v->excluded_uprobe,
 	       (unsigned long long)v->excluded_clock, (unsigned long long)v->seen_uprobe,
 	       (unsigned long long)v->seen_clock, (unsigned long long)v->switches_no_start,
 	       (unsigned long long)v->overflow, (unsigned long long)v->lost);

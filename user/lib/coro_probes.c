@@ -35,6 +35,7 @@ struct ss_coro {
 	unsigned int ncpu;
 	struct ss_lost_cnt *lostbuf;
 	/* dlopen: the loaders' _dl_debug_state (bpf/coro.bpf.c) */
+	int dl_loaded;		/* its programs are loaded */
 	struct ring_buffer *dl_rb;
 	struct bpf_link *dl_exec;
 	struct bpf_link **loaders;
@@ -67,26 +68,23 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int ss_coro_open(struct ss_coro **out, const struct ss_bpf_maps *shared,
-		 int system_wide, char *err, size_t errlen)
+/* Open, configure and load the object into c->skel; with dl, the dlopen
+ * watch's programs too. An ss_exit code. */
+static int load_skel(struct ss_coro *c, const struct ss_bpf_maps *shared, int system_wide,
+		     int dl, char *err, size_t errlen)
 {
-	struct ss_coro *c = calloc(1, sizeof(*c));
-	int rc, code = SS_EXIT_INTERNAL;
+	int rc;
 
-	if (!c)
-		return SS_EXIT_INTERNAL;
-	c->ncpu = ss_ncpu();
-	c->lostbuf = calloc(c->ncpu, sizeof(*c->lostbuf));
-	ss_bpf_quiet_libbpf();
 	c->skel = coro_bpf__open();
-	if (!c->lostbuf || !c->skel) {
+	if (!c->skel) {
 		snprintf(err, errlen, "cannot open the coroutine BPF object: %s", strerror(errno));
-		goto fail;
+		return SS_EXIT_INTERNAL;
 	}
-	c->shared = shared != NULL;
 	c->skel->rodata->trace_all = system_wide;
 	/* -a does not stop processes (as at exec): it tells only */
 	c->skel->rodata->stop_on_dlopen = !system_wide;
+	bpf_program__set_autoload(c->skel->progs.on_exec_dl, dl);
+	bpf_program__set_autoload(c->skel->progs.on_dl_debug_state, dl);
 	bpf_program__set_autoattach(c->skel->progs.on_exec_dl, false);
 	bpf_program__set_autoattach(c->skel->progs.on_dl_debug_state, false);
 	if (shared) {
@@ -95,15 +93,43 @@ int ss_coro_open(struct ss_coro **out, const struct ss_bpf_maps *shared,
 		    bpf_map__reuse_fd(c->skel->maps.lost, shared->lost)) {
 			snprintf(err, errlen, "cannot share maps with the coroutine programs: %s",
 				 strerror(errno));
-			goto fail;
+			return SS_EXIT_INTERNAL;
 		}
 	}
 	bpf_program__set_autoload(c->skel->progs.on_newtask_follow, !shared);
 	rc = coro_bpf__load(c->skel);
-	if (rc) {
-		code = ss_bpf_load_error(rc, err, errlen);
+	return rc ? ss_bpf_load_error(rc, err, errlen) : SS_OK;
+}
+
+int ss_coro_open(struct ss_coro **out, const struct ss_bpf_maps *shared,
+		 int system_wide, char *err, size_t errlen)
+{
+	struct ss_coro *c = calloc(1, sizeof(*c));
+	int code = SS_EXIT_INTERNAL;
+
+	if (!c)
+		return SS_EXIT_INTERNAL;
+	c->ncpu = ss_ncpu();
+	c->lostbuf = calloc(c->ncpu, sizeof(*c->lostbuf));
+	if (!c->lostbuf)
 		goto fail;
+	ss_bpf_quiet_libbpf();
+	c->shared = shared != NULL;
+	code = load_skel(c, shared, system_wide, 1, err, errlen);
+	if (code == SS_EXIT_UNSUPPORTED) {
+		/* A kernel without what the dlopen watch needs (uprobe
+		 * cookies, 5.15): the probes all the same. */
+		coro_bpf__destroy(c->skel);
+		code = load_skel(c, shared, system_wide, 0, err, errlen);
+		if (code == SS_OK)
+			ss_warn("libraries loaded later with dlopen are found by rescanning "
+				"only: this kernel refused the loader watch");
+	} else if (code == SS_OK) {
+		c->dl_loaded = 1;
 	}
+	if (code)
+		goto fail;
+	code = SS_EXIT_INTERNAL;
 	if (!shared) {
 		c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_sample, c, NULL);
 		if (!c->rb || coro_bpf__attach(c->skel)) {
@@ -112,9 +138,9 @@ int ss_coro_open(struct ss_coro **out, const struct ss_bpf_maps *shared,
 			goto fail;
 		}
 	}
-	if (dl_watch_open(c))
-		ss_warn("libraries loaded later with dlopen are not watched (%s): their "
-			"probes are found when the process is scanned", strerror(errno));
+	if (c->dl_loaded && dl_watch_open(c))
+		ss_warn("libraries loaded later with dlopen are found by rescanning only "
+			"(the loader watch: %s)", strerror(errno));
 	*out = c;
 	return SS_OK;
 fail:
