@@ -19,6 +19,7 @@
 struct bin {
 	dev_t dev;
 	ino_t ino;
+	int loader;	/* a dynamic loader whose dlopens are watched */
 };
 
 struct ss_coro {
@@ -182,9 +183,10 @@ int ss_coro_attach(struct ss_coro *c, const char *path)
 		if (!nb)
 			return -ENOMEM;
 		c->bins = nb;
-		c->bins[c->nbins++] = (struct bin){ st.st_dev, st.st_ino };
+		c->bins[c->nbins++] = (struct bin){ st.st_dev, st.st_ino, 0 };
 	}
-	watch_loader(c, path);
+	if (watch_loader(c, path) > 0)
+		c->bins[c->nbins - 1].loader = 1;
 	probes = ss_elf_coro_probes(path);
 	for (unsigned int i = 0; i < ss_coro_nprobes; i++) {
 		struct bpf_link *l;
@@ -361,9 +363,16 @@ int ss_coro_dl_poll(struct ss_coro *c, void (*fn)(uint32_t tgid, int stopped, vo
 	return n;
 }
 
-unsigned int ss_coro_loaders(const struct ss_coro *c)
+int ss_coro_watched(const struct ss_coro *c, const char *path)
 {
-	return c->nloaders;
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;
+	for (size_t i = 0; i < c->nbins; i++)
+		if (c->bins[i].dev == st.st_dev && c->bins[i].ino == st.st_ino)
+			return c->bins[i].loader;
+	return 0;
 }
 
 /* Detach the watch first, then continue whoever it stopped last. */

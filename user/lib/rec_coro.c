@@ -11,9 +11,10 @@
 #include "usdt.h"
 
 /* After an exec, the dynamic loader maps libraries, and the program may
- * dlopen more. Each change of a loader's link map is seen (its
- * _dl_debug_state, user/lib/coro_probes.c): an exec is looked at once. A
- * process whose loader is not watched is looked at again at these delays. */
+ * dlopen more. Each change of a watched loader's link map is seen (its
+ * _dl_debug_state, user/lib/coro_probes.c): such a process is looked at
+ * once after its exec. One whose loader is not watched (none found in its
+ * mappings) is looked at again at these delays. */
 static const uint64_t rescan_after_ns[] = { 0, 20000000, 200000000, 2000000000 };
 #define NRESCAN (sizeof(rescan_after_ns) / sizeof(rescan_after_ns[0]))
 #define MAX_PENDING 256
@@ -103,6 +104,7 @@ void rec_coro_command(struct rec_coro *rc, const char *cmd)
 struct pid_ctx {
 	struct ss_coro *c;
 	uint32_t pid;
+	int watched;		/* it maps a loader whose dlopens are watched */
 };
 
 static void mapped_cb(const char *path, void *ctx)
@@ -114,14 +116,22 @@ static void mapped_cb(const char *path, void *ctx)
 		return;
 	snprintf(full, sizeof(full), "/proc/%u/root%s", pc->pid, path);
 	ss_coro_attach(pc->c, full);
+	pc->watched |= ss_coro_watched(pc->c, full);
+}
+
+/* Attach to what a process maps; 1 if its dlopens are watched. */
+static int scan_pid(struct rec_coro *rc, uint32_t pid)
+{
+	struct pid_ctx pc = { rc->c, pid, 0 };
+
+	ss_each_mapped_object(pid, mapped_cb, &pc);
+	return pc.watched;
 }
 
 void rec_coro_pid(struct rec_coro *rc, uint32_t pid)
 {
-	struct pid_ctx pc = { rc ? rc->c : NULL, pid };
-
 	if (rc)
-		ss_each_mapped_object(pid, mapped_cb, &pc);
+		scan_pid(rc, pid);
 }
 
 /* Right after an exec the libraries are not mapped yet: ask the new
@@ -172,24 +182,21 @@ static void on_dl_event(uint32_t tgid, int stopped, void *ctx)
 
 void rec_coro_tick(struct rec_coro *rc, uint64_t now, ss_record_cb cb, void *ctx)
 {
-	unsigned int steps = NRESCAN;
 	size_t keep = 0;
 
 	if (!rc)
 		return;
 	ss_coro_dl_poll(rc->c, on_dl_event, rc);
-	if (ss_coro_loaders(rc->c))
-		steps = 1;
 	for (size_t i = 0; i < rc->npending; i++) {
 		struct scan *s = &rc->pending[i];
 
 		if (now >= s->base + rescan_after_ns[s->step]) {
 			if (s->step == 0)
 				startup_objects(rc, s->tgid);
-			rec_coro_pid(rc, s->tgid);
-			s->step++;
+			/* watched: its dlopens will tell, no need to look again */
+			s->step = scan_pid(rc, s->tgid) ? NRESCAN : s->step + 1;
 		}
-		if (s->step < steps)
+		if (s->step < NRESCAN)
 			rc->pending[keep++] = *s;
 	}
 	rc->npending = keep;

@@ -66,8 +66,9 @@ int ss_coro_add_tgid(struct ss_coro *c, uint32_t tgid);
  * are attached. Returns events or -errno. */
 int ss_coro_dl_poll(struct ss_coro *c, void (*fn)(uint32_t tgid, int stopped, void *ctx),
 		    void *ctx);
-/* Loaders (files with _dl_debug_state) being watched. */
-unsigned int ss_coro_loaders(const struct ss_coro *c);
+/* Is path a loader (a file with _dl_debug_state) whose dlopens are
+ * watched? (It was given to ss_coro_attach.) */
+int ss_coro_watched(const struct ss_coro *c, const char *path);
 
 /* A coro probe of a file that has it but could not be attached, kept for
  * the life of the program (verify names them in its verdict). */
