@@ -308,5 +308,10 @@ int on_dl_debug_state(struct pt_regs *ctx)
 		stop = false;
 	*n = tgid | (__u64)stop << 32;
 	bpf_ringbuf_submit(n, BPF_RB_FORCE_WAKEUP);
+	/* The recorder sleeps on the events ring: a discarded sample wakes
+	 * it and is no record (readers skip it), so the hold is short. */
+	n = bpf_ringbuf_reserve(&events, sizeof(*n), 0);
+	if (n)
+		bpf_ringbuf_discard(n, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

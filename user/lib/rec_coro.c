@@ -165,10 +165,17 @@ void rec_coro_record(struct rec_coro *rc, const struct ss_hdr *h)
 
 void rec_coro_exec_now(struct rec_coro *rc, uint32_t tgid)
 {
+	int watched;
+
 	if (!rc)
 		return;
 	startup_objects(rc, tgid);
-	rec_coro_pid(rc, tgid);
+	watched = scan_pid(rc, tgid);
+	/* its first scan is done (a second ld.so --list would hold up the
+	 * dlopens the process may make at once) */
+	for (size_t i = 0; i < rc->npending; i++)
+		if (rc->pending[i].tgid == tgid && rc->pending[i].step == 0)
+			rc->pending[i].step = watched ? NRESCAN : 1;
 }
 
 /* A loader changed its link map: attach to what the process maps now,
@@ -190,7 +197,7 @@ void rec_coro_tick(struct rec_coro *rc, uint64_t now, ss_record_cb cb, void *ctx
 	for (size_t i = 0; i < rc->npending; i++) {
 		struct scan *s = &rc->pending[i];
 
-		if (now >= s->base + rescan_after_ns[s->step]) {
+		if (s->step < NRESCAN && now >= s->base + rescan_after_ns[s->step]) {
 			if (s->step == 0)
 				startup_objects(rc, s->tgid);
 			/* watched: its dlopens will tell, no need to look again */
