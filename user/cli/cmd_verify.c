@@ -38,7 +38,9 @@ static const char help[] =
 "\n"
 "Exit status: 0 every switch stayed in user space (and enough were seen),\n"
 "1 a switch entered the kernel, 9 inconclusive (no coro probes found, fewer\n"
-"switches than --min-switches, or events lost), 2/3/4/5/127 as for record.\n";
+"switches than --min-switches, or events lost; probes found but not attached,\n"
+"e.g. an argument read from a thread-local variable, are named), 2/3/4/5/127\n"
+"as for record.\n";
 
 static const char *kind_name(int k)
 {

@@ -439,7 +439,7 @@ size_t ss_coro_unattached(const struct ss_coro_unattached **out)
 static struct bpf_link *attach_usdt_why(struct ss_coro *c, unsigned int i, const char *path)
 {
 	const char *name = ss_coro_probe_names[i];
-	struct ss_coro_unattached *u;
+	struct ss_coro_unattached u = { .why = NULL };
 	struct ss_bad_arg bad;
 	struct bpf_link *l;
 	char line[1024];
@@ -452,24 +452,24 @@ static struct bpf_link *attach_usdt_why(struct ss_coro *c, unsigned int i, const
 	err = errno;
 	ss_bpf_quiet_libbpf();
 	/* A process that exited while its mappings were read: nothing to say */
-	if (l || access(path, F_OK) || nunattached == sizeof(unattached) / sizeof(unattached[0])) {
+	if (l || access(path, F_OK)) {
 		errno = err;
 		return l;
 	}
-	u = &unattached[nunattached++];
-	memset(u, 0, sizeof(*u));
-	snprintf(u->path, sizeof(u->path), "%s", shown_path(path));
-	snprintf(u->probe, sizeof(u->probe), "%s", name);
-	snprintf(u->libbpf, sizeof(u->libbpf), "%s", libbpf_usdt_msg);
-	u->err = err;
+	snprintf(u.path, sizeof(u.path), "%s", shown_path(path));
+	snprintf(u.probe, sizeof(u.probe), "%s", name);
+	snprintf(u.libbpf, sizeof(u.libbpf), "%s", libbpf_usdt_msg);
+	u.err = err;
 	if (ss_elf_coro_bad_arg(path, name, &bad) == 1) {
-		snprintf(u->spec, sizeof(u->spec), "%s", bad.spec);
-		u->index = bad.index;
-		u->why = bad.why;
-		u->fix = bad.fix;
+		snprintf(u.spec, sizeof(u.spec), "%s", bad.spec);
+		u.index = bad.index;
+		u.why = bad.why;
+		u.fix = bad.fix;
 	}
-	ss_coro_unattached_str(u, line, sizeof(line));
+	ss_coro_unattached_str(&u, line, sizeof(line));
 	ss_warn("%s", line);
+	if (nunattached < sizeof(unattached) / sizeof(unattached[0]))
+		unattached[nunattached++] = u;
 	errno = err;
 	return NULL;
 }
