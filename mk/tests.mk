@@ -70,7 +70,8 @@ $(B)/tests/test_discovery: tests/integration/test_discovery.c tests/testutil.c $
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
 TEST_SUITES += $(B)/tests/test_discovery
-$(B)/tests/libdl-coro-plugin.so: tests/usdt/dl_coro_plugin.c $(CORO_SO)
+# (libcoro.so by name: mk/coro.mk, which defines CORO_SO, comes later)
+$(B)/tests/libdl-coro-plugin.so: tests/usdt/dl_coro_plugin.c $(B)/lib/libcoro.so
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -Iuser/coro -fPIC -shared $< -L$(B)/lib -lcoro \
