@@ -242,6 +242,8 @@ int BPF_PROG(on_newtask_follow, struct task_struct *task, __u64 clone_flags)
  * dlopen is then told, not stopped). The cookie of the uprobe is the
  * distance from _dl_debug_state to _r_debug in the loader's file.
  */
+/* Off with -a: there the recorder is told only (stopping any job of any
+ * shell would break its job control). */
 const volatile bool stop_on_dlopen = false;
 
 #define DL_SIGSTOP	19
@@ -261,8 +263,8 @@ struct {
 	__type(value, __u8);
 } dl_phase SEC(".maps");
 
-/* To the recorder, one __u64 per event: tgid | SS_DL_STOPPED << 32 when the
- * process was stopped and waits for SIGCONT. */
+/* To the recorder, one __u64 per event: the tgid, | 1ull << 32 when the
+ * process was stopped and waits for SIGCONT (user/lib/coro_probes.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 << 10);
