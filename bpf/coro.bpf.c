@@ -245,3 +245,92 @@ int BPF_PROG(on_newtask_follow, struct task_struct *task, __u64 clone_flags)
 	bpf_map_update_elem(&tgids, &child, &one, BPF_ANY);
 	return 0;
 }
+
+/*
+ * Libraries loaded later (dlopen). The dynamic loader calls
+ * _dl_debug_state() after each change of its link map, _r_debug.r_state
+ * saying which (<link.h>, the protocol debuggers use): RT_ADD before it
+ * maps new objects, RT_CONSISTENT once they are mapped, before they are
+ * relocated and before any of their code runs. At the RT_CONSISTENT of a
+ * dlopen, a traced process is stopped (SIGSTOP, as at exec) and the
+ * recorder told; it attaches the probes of what is mapped now, then sends
+ * SIGCONT. The loader's start after an exec is the exec path's: its
+ * RT_CONSISTENT only tells (a static program has none, and its first
+ * dlopen is then told, not stopped). The cookie of the uprobe is the
+ * distance from _dl_debug_state to _r_debug in the loader's file.
+ */
+/* Off with -a: there the recorder is told only (stopping any job of any
+ * shell would break its job control). */
+const volatile bool stop_on_dlopen = false;
+
+#define DL_SIGSTOP	19
+#define RT_CONSISTENT	0
+#define RT_ADD		1
+/* struct r_debug: int r_version, (pad), r_map, r_brk, then r_state */
+#define R_STATE_OFF	24
+
+enum dl_phase { DL_STARTUP = 1, DL_ADDING = 2 };
+
+/* Traced processes in their loader's start (after exec) or in a dlopen
+ * (RT_ADD seen); no entry: neither. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} dl_phase SEC(".maps");
+
+/* To the recorder, one __u64 per event: the tgid, | 1ull << 32 when the
+ * process was stopped and waits for SIGCONT (user/lib/coro_probes.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 10);
+} dl_events SEC(".maps");
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec_dl, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	__u8 v = DL_STARTUP;
+
+	if (traced(tgid))
+		bpf_map_update_elem(&dl_phase, &tgid, &v, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int on_dl_debug_state(struct pt_regs *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, state = 0;
+	__u64 r_debug = PT_REGS_IP(ctx) + bpf_get_attach_cookie(ctx);
+	bool stop;
+	__u8 *ph, v = DL_ADDING;
+	__u64 *n;
+
+	if (!traced(tgid) ||
+	    bpf_probe_read_user(&state, sizeof(state), (void *)(r_debug + R_STATE_OFF)))
+		return 0;
+	ph = bpf_map_lookup_elem(&dl_phase, &tgid);
+	if (state == RT_ADD) {
+		if (!ph)
+			bpf_map_update_elem(&dl_phase, &tgid, &v, BPF_ANY);
+		return 0;
+	}
+	if (state != RT_CONSISTENT || !ph)
+		return 0;	/* a dlclose (RT_DELETE) maps nothing */
+	stop = *ph == DL_ADDING && stop_on_dlopen;
+	bpf_map_delete_elem(&dl_phase, &tgid);
+	n = bpf_ringbuf_reserve(&dl_events, sizeof(*n), 0);
+	if (!n)
+		return 0;	/* nobody would continue it: do not stop */
+	if (stop && bpf_send_signal(DL_SIGSTOP))
+		stop = false;
+	*n = tgid | (__u64)stop << 32;
+	bpf_ringbuf_submit(n, BPF_RB_FORCE_WAKEUP);
+	/* The recorder sleeps on the events ring: a discarded sample wakes
+	 * it and is no record (readers skip it), so the hold is short. */
+	n = bpf_ringbuf_reserve(&events, sizeof(*n), 0);
+	if (n)
+		bpf_ringbuf_discard(n, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}

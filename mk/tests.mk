@@ -55,3 +55,30 @@ $(B)/tests/hand-probes: tests/usdt/hand_probes.c
 check-prereqs: $(B)/tests/hand-probes
 DEPS_PKGS += systemtap-sdt-dev
 
+# Discovery of probes (tests/integration/test_discovery.c): a program that
+# dlopens a library with coro probes late, and a runtime whose probe
+# arguments are thread-local variables (TLS specs that cannot be read).
+$(B)/tests/libdl-plugin.so: tests/usdt/dl_plugin.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -fPIC -shared $< -o $@
+$(B)/tests/dl-host: tests/usdt/dl_host.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) $< -ldl -o $@
+$(B)/tests/tls-probes: tests/usdt/tls_probes.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -O2 $< -o $@
+$(B)/tests/test_discovery: tests/integration/test_discovery.c tests/testutil.c $(LIBSS) | $(B)/tests/libdl-plugin.so $(B)/tests/dl-host $(B)/tests/tls-probes
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
+TEST_SUITES += $(B)/tests/test_discovery
+# (libcoro.so by name: mk/coro.mk, which defines CORO_SO, comes later)
+$(B)/tests/libdl-coro-plugin.so: tests/usdt/dl_coro_plugin.c $(B)/lib/libcoro.so
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -Iuser/coro -fPIC -shared $< -L$(B)/lib -lcoro \
+		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
+$(B)/tests/test_discovery: | $(B)/tests/libdl-coro-plugin.so

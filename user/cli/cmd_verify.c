@@ -9,6 +9,7 @@
 #include "recorder.h"
 #include "ss.h"
 #include "trace.h"
+#include "usdt.h"
 #include "verify.h"
 
 static const char help[] =
@@ -37,7 +38,9 @@ static const char help[] =
 "\n"
 "Exit status: 0 every switch stayed in user space (and enough were seen),\n"
 "1 a switch entered the kernel, 9 inconclusive (no coro probes found, fewer\n"
-"switches than --min-switches, or events lost), 2/3/4/5/127 as for record.\n";
+"switches than --min-switches, or events lost; probes found but not attached,\n"
+"e.g. an argument read from a thread-local variable, are named), 2/3/4/5/127\n"
+"as for record.\n";
 
 static const char *kind_name(int k)
 {
@@ -75,6 +78,20 @@ static const char *verdict_of(const struct ss_verify *v, uint64_t min, int *code
 	return "PASS";
 }
 
+/* Probes the recorder found but could not attach: why a verdict may have
+ * seen fewer switches than ran. */
+static void print_unattached(FILE *f, const char *indent)
+{
+	const struct ss_coro_unattached *u;
+	size_t n = ss_coro_unattached(&u);
+	char line[1024];
+
+	for (size_t i = 0; i < n; i++) {
+		ss_coro_unattached_str(&u[i], line, sizeof(line));
+		fprintf(f, "%s%s\n", indent, line);
+	}
+}
+
 static void print_text(const struct ss_verify *v, const char *what_ran, uint64_t min,
 		       uint64_t t0, const char *verdict)
 {
@@ -94,6 +111,10 @@ static void print_text(const struct ss_verify *v, const char *what_ran, uint64_t
 	printf("  preempted    %llu times inside a switch (timer or another task: the\n"
 	       "               kernel's doing, not the runtime's)\n",
 	       (unsigned long long)v->preemptions);
+	if (v->stops)
+		printf("  stopped      %llu times inside a switch (SIGSTOP or a tracer, e.g.\n"
+		       "               the recorder holding the process at a dlopen)\n",
+		       (unsigned long long)v->stops);
 	printf("  lost events  %llu\n", (unsigned long long)v->lost);
 	if (v->overflow)
 		printf("  note         %llu switches held more kernel entries than kept (%d); "
@@ -140,6 +161,8 @@ static void print_text(const struct ss_verify *v, const char *what_ran, uint64_t
 	else
 		printf(": %llu coroutine switches seen, %llu required\n",
 		       (unsigned long long)v->switches, (unsigned long long)min);
+	if (strcmp(verdict, "PASS"))
+		print_unattached(stdout, "  ");
 }
 
 static void print_json(const struct ss_verify *v, uint64_t min, const char *verdict)
@@ -148,13 +171,15 @@ static void print_json(const struct ss_verify *v, uint64_t min, const char *verd
 
 	printf("{\"verdict\":\"%s\",\"switches\":%llu,\"min_switches\":%llu,\"threads\":%llu,"
 	       "\"violating_switches\":%llu,\"kernel_entries\":%llu,\"preemptions\":%llu,"
+	       "\"stops\":%llu,"
 	       "\"excluded\":{\"uprobe_syscalls\":%llu,\"clock_syscalls\":%llu,"
 	       "\"uprobe_syscalls_seen\":%llu,\"clock_syscalls_seen\":%llu},"
 	       "\"windows_without_start\":%llu,\"overflowed_windows\":%llu,\"lost\":%llu,"
 	       "\"violations\":[", verdict, (unsigned long long)v->switches,
 	       (unsigned long long)min, (unsigned long long)v->threads,
 	       (unsigned long long)v->violations, (unsigned long long)v->entries,
-	       (unsigned long long)v->preemptions, (unsigned long long)v->excluded_uprobe,
+	       (unsigned long long)v->preemptions, (unsigned long long)v->stops,
+	       (unsigned long long)v->excluded_uprobe,
 	       (unsigned long long)v->excluded_clock, (unsigned long long)v->seen_uprobe,
 	       (unsigned long long)v->seen_clock, (unsigned long long)v->switches_no_start,
 	       (unsigned long long)v->overflow, (unsigned long long)v->lost);
@@ -171,6 +196,27 @@ static void print_json(const struct ss_verify *v, uint64_t min, const char *verd
 			       (unsigned long long)g->ex[k].from, (unsigned long long)g->ex[k].to,
 			       (unsigned long long)g->ex[k].detail);
 		printf("]}");
+	}
+	printf("],\"unattached\":[");
+	{
+		const struct ss_coro_unattached *u;
+		size_t n = ss_coro_unattached(&u);
+
+		for (size_t i = 0; i < n; i++) {
+			printf("%s{\"probe\":", i ? "," : "");
+			ss_json_str(stdout, u[i].probe);
+			printf(",\"file\":");
+			ss_json_str(stdout, u[i].path);
+			printf(",\"argument\":%u,\"spec\":", u[i].index);
+			ss_json_str(stdout, u[i].spec);
+			printf(",\"why\":");
+			ss_json_str(stdout, u[i].why ? u[i].why : strerror(u[i].err));
+			printf(",\"fix\":");
+			ss_json_str(stdout, u[i].fix ? u[i].fix : "");
+			printf(",\"libbpf\":");
+			ss_json_str(stdout, u[i].libbpf);
+			printf("}");
+		}
 	}
 	printf("]}\n");
 }
@@ -290,8 +336,16 @@ int cmd_verify(int argc, char **argv)
 		o.npids = pid ? 1 : 0;
 		code = ss_record_run(&o, &res);
 		if (code == SS_OK && !res.coro_binaries && !res.count[SS_EV_CORO_SWITCH]) {
-			ss_err("no coro:* USDT probes found in the traced program or its "
-			       "libraries (see docs/PROBES.md; --usdt PATH names a binary)");
+			const struct ss_coro_unattached *u;
+
+			if (ss_coro_unattached(&u)) {
+				ss_err("inconclusive: coro:* USDT probes were found but none "
+				       "could be attached:");
+				print_unattached(stderr, "  ");
+			} else {
+				ss_err("no coro:* USDT probes found in the traced program or its "
+				       "libraries (see docs/PROBES.md; --usdt PATH names a binary)");
+			}
 			code = SS_EXIT_INCONCLUSIVE;
 		}
 		if (code != SS_OK) {

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,10 @@
 #include "usdt.h"
 
 /* After an exec, the dynamic loader maps libraries, and the program may
- * dlopen more: look again at these delays. */
+ * dlopen more. Each change of a watched loader's link map is seen (its
+ * _dl_debug_state, user/lib/coro_probes.c): such a process is looked at
+ * once after its exec. One whose loader is not watched (none found in its
+ * mappings) is looked at again at these delays. */
 static const uint64_t rescan_after_ns[] = { 0, 20000000, 200000000, 2000000000 };
 #define NRESCAN (sizeof(rescan_after_ns) / sizeof(rescan_after_ns[0]))
 #define MAX_PENDING 256
@@ -27,6 +31,17 @@ struct rec_coro {
 	struct scan pending[MAX_PENDING];
 	size_t npending;
 };
+
+/* The loader of this program is most likely that of the traced ones: watch
+ * it from the start (with -a, processes that run already are seen at their
+ * next dlopen). */
+static void watch_own_loader(struct rec_coro *rc)
+{
+	char interp[PATH_MAX];
+
+	if (ss_elf_interp("/proc/self/exe", interp, sizeof(interp)) == 0)
+		ss_coro_attach(rc->c, interp);
+}
 
 struct rec_coro *rec_coro_open(const struct ss_record_opts *o,
 			       const struct ss_backend_ops *ops,
@@ -70,6 +85,7 @@ struct rec_coro *rec_coro_open(const struct ss_record_opts *o,
 			return NULL;
 		}
 	}
+	watch_own_loader(rc);
 	return rc;
 }
 
@@ -91,6 +107,7 @@ void rec_coro_command(struct rec_coro *rc, const char *cmd)
 struct pid_ctx {
 	struct ss_coro *c;
 	uint32_t pid;
+	int watched;		/* it maps a loader whose dlopens are watched */
 };
 
 static void mapped_cb(const char *path, void *ctx)
@@ -102,14 +119,22 @@ static void mapped_cb(const char *path, void *ctx)
 		return;
 	snprintf(full, sizeof(full), "/proc/%u/root%s", pc->pid, path);
 	ss_coro_attach(pc->c, full);
+	pc->watched |= ss_coro_watched(pc->c, full);
+}
+
+/* Attach to what a process maps; 1 if its dlopens are watched. */
+static int scan_pid(struct rec_coro *rc, uint32_t pid)
+{
+	struct pid_ctx pc = { rc->c, pid, 0 };
+
+	ss_each_mapped_object(pid, mapped_cb, &pc);
+	return pc.watched;
 }
 
 void rec_coro_pid(struct rec_coro *rc, uint32_t pid)
 {
-	struct pid_ctx pc = { rc ? rc->c : NULL, pid };
-
 	if (rc)
-		ss_each_mapped_object(pid, mapped_cb, &pc);
+		scan_pid(rc, pid);
 }
 
 /* Right after an exec the libraries are not mapped yet: ask the new
@@ -143,10 +168,26 @@ void rec_coro_record(struct rec_coro *rc, const struct ss_hdr *h)
 
 void rec_coro_exec_now(struct rec_coro *rc, uint32_t tgid)
 {
+	int watched;
+
 	if (!rc)
 		return;
 	startup_objects(rc, tgid);
-	rec_coro_pid(rc, tgid);
+	watched = scan_pid(rc, tgid);
+	/* its first scan is done (a second ld.so --list would hold up the
+	 * dlopens the process may make at once) */
+	for (size_t i = 0; i < rc->npending; i++)
+		if (rc->pending[i].tgid == tgid && rc->pending[i].step == 0)
+			rc->pending[i].step = watched ? NRESCAN : 1;
+}
+
+/* A loader changed its link map: attach to what the process maps now,
+ * then let it go on if it was stopped for that. */
+static void on_dl_event(uint32_t tgid, int stopped, void *ctx)
+{
+	rec_coro_pid(ctx, tgid);
+	if (stopped)
+		kill(tgid, SIGCONT);
 }
 
 void rec_coro_tick(struct rec_coro *rc, uint64_t now, ss_record_cb cb, void *ctx)
@@ -155,14 +196,15 @@ void rec_coro_tick(struct rec_coro *rc, uint64_t now, ss_record_cb cb, void *ctx
 
 	if (!rc)
 		return;
+	ss_coro_dl_poll(rc->c, on_dl_event, rc);
 	for (size_t i = 0; i < rc->npending; i++) {
 		struct scan *s = &rc->pending[i];
 
-		if (now >= s->base + rescan_after_ns[s->step]) {
+		if (s->step < NRESCAN && now >= s->base + rescan_after_ns[s->step]) {
 			if (s->step == 0)
 				startup_objects(rc, s->tgid);
-			rec_coro_pid(rc, s->tgid);
-			s->step++;
+			/* watched: its dlopens will tell, no need to look again */
+			s->step = scan_pid(rc, s->tgid) ? NRESCAN : s->step + 1;
 		}
 		if (s->step < NRESCAN)
 			rc->pending[keep++] = *s;

@@ -9,7 +9,12 @@
  * before its record arrives, so entries are kept until then. */
 #define RING 64
 
-enum { K_SYSCALL, K_FAULT, K_BLOCK, K_PREEMPT };
+enum { K_SYSCALL, K_FAULT, K_BLOCK, K_PREEMPT, K_STOP };
+
+/* __TASK_STOPPED | __TASK_TRACED (stable since 2.6): a job-control stop or
+ * a tracer, e.g. the recorder holding the process at a dlopen while it
+ * attaches the new library's probes; it stops every thread, wherever it is. */
+#define TASK_STOPPED_OR_TRACED	0x000c
 
 struct kev {
 	uint64_t ts;
@@ -195,6 +200,9 @@ static void check_switch(struct ss_verify *v, const struct ss_coro_switch *e)
 		case K_PREEMPT:
 			v->preemptions++;
 			break;
+		case K_STOP:
+			v->stops++;
+			break;
 		}
 	}
 	v->violations += bad;
@@ -229,7 +237,8 @@ void ss_verify_add(struct ss_verify *v, const struct ss_hdr *h)
 
 		if (e->prev_tid)
 			push(v, e->prev_tid, h->ts,
-			     e->prev_state == SS_TASK_RUNNING ? K_PREEMPT : K_BLOCK, 0);
+			     e->prev_state == SS_TASK_RUNNING ? K_PREEMPT :
+			     e->prev_state & TASK_STOPPED_OR_TRACED ? K_STOP : K_BLOCK, 0);
 		break;
 	}
 	case SS_EV_LOST:

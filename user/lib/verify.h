@@ -8,7 +8,9 @@
  *   fault        a user page fault: a violation, with its address;
  *   block        a voluntary sched_switch of the thread: a violation;
  *   preemption   an involuntary sched_switch (timer, a woken task): not the
- *                runtime's doing; counted apart.
+ *                runtime's doing; counted apart;
+ *   stop         the thread stopped by a signal or a tracer (SIGSTOP: the
+ *                recorder holds a process at a dlopen): counted apart.
  * Kernel entries of the instrumentation are excluded by what they are: the
  * uprobe syscall of an optimized probe (x86_64 nr 336) and the uretprobe
  * one (335), and clock reads that fell back from the vDSO to a syscall
@@ -53,6 +55,7 @@ struct ss_verify {
 	uint64_t violations;		/* switches with at least one violation */
 	uint64_t entries;		/* kernel entries inside switches (violations) */
 	uint64_t preemptions;		/* involuntary switches inside switches */
+	uint64_t stops;			/* stops (SIGSTOP, tracer) inside switches */
 	uint64_t excluded_uprobe;	/* instrumentation syscalls inside windows */
 	uint64_t excluded_clock;
 	uint64_t seen_uprobe;		/* probe syscalls of any time */
