@@ -4,16 +4,18 @@
 
 TEST_CFLAGS = $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_damage.c tests/unit/tracefix.c \
+	tests/unit/test_lib.c tests/unit/test_sink.c tests/testutil.c
 # Library sources that need no libbpf: what the reader and analysis use.
 LIBSS_PURE := user/lib/trace_read.c user/lib/trace_write.c user/lib/util.c \
 	user/lib/hist.c user/lib/idmap.c user/lib/analysis.c
 
-$(B)/tests/test_unit: tests/unit/test_trace.c tests/unit/test_lib.c tests/unit/test_sink.c tests/testutil.c $(LIBSS)
+$(B)/tests/test_unit: $(UNIT_SRCS) $(LIBSS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
 
-$(B)/tests/test_unit_asan: tests/unit/test_trace.c tests/unit/test_lib.c tests/unit/test_sink.c tests/testutil.c $(LIBSS_PURE) user/lib/sink.c | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+$(B)/tests/test_unit_asan: $(UNIT_SRCS) $(LIBSS_PURE) user/lib/sink.c | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $^ -lz -lm -o $@

@@ -3,6 +3,7 @@
  * scanning for the next intact one, and what was dropped is counted. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 struct chunk_ref {
 	uint64_t off;		/* of the payload */
+	uint64_t seq;		/* chunk number (format 2.0; 0 in 1.x) */
 	uint32_t type;
 	uint32_t size;
 	uint32_t crc;
@@ -24,6 +26,7 @@ struct ss_reader {
 	int fd;
 	int own_fd;
 	uint64_t file_size;
+	uint32_t chunk_hdr;		/* bytes of a chunk header: 16 (1.x) or 32 */
 	struct ss_file_header fh;
 	struct ss_meta meta;
 	struct ss_task *tasks;
@@ -35,6 +38,9 @@ struct ss_reader {
 	struct chunk_ref *chunks;	/* event chunks only */
 	size_t nchunks;
 	struct ss_damage dmg;
+	/* index */
+	uint64_t next_seq;		/* number the next chunk should carry */
+	uint32_t bad_since_good;	/* chunks rejected since the last good one */
 	/* iteration */
 	size_t next_chunk;
 	char *buf;
@@ -42,6 +48,7 @@ struct ss_reader {
 	size_t buf_len;
 	size_t pos;
 	uint64_t buf_off;		/* file offset of buf[0] */
+	uint64_t nread;			/* records returned in the first pass */
 	int counted;			/* damage of the records counted once */
 	int damaged;			/* bad_offset is set */
 };
@@ -76,44 +83,77 @@ static void *read_payload(struct ss_reader *r, const struct chunk_ref *c)
 	return p;
 }
 
-/* Is there a plausible chunk header at off? Fills *c. */
+/* Is there a valid chunk header at off? Fills *c. A 2.0 header proves
+ * itself by its CRC; a 1.x header only by being plausible. */
 static int chunk_at(struct ss_reader *r, uint64_t off, struct chunk_ref *c)
 {
-	struct ss_chunk ch;
+	struct ss_chunk ch = { 0 };
 
-	if (off + sizeof(ch) > r->file_size ||
-	    pread_all(r->fd, &ch, sizeof(ch), off))
+	if (off + r->chunk_hdr > r->file_size ||
+	    pread_all(r->fd, &ch, r->chunk_hdr, off))
 		return 0;
 	if (ch.magic != SS_CHUNK_MAGIC || ch.size > SS_CHUNK_MAX ||
 	    (ch.size & 7) || ch.type == 0)
 		return 0;
-	c->off = off + sizeof(ch);
+	if (r->fh.major >= 2 &&
+	    crc32(0, (void *)&ch, offsetof(struct ss_chunk, hcrc)) != ch.hcrc)
+		return 0;
+	c->off = off + r->chunk_hdr;
+	c->seq = ch.seq;
 	c->type = ch.type;
 	c->size = ch.size;
 	c->crc = ch.crc;
 	return 1;
 }
 
-static int crc_ok(struct ss_reader *r, const struct chunk_ref *c)
+/* A chunk to go on from after damage: a valid header and, in 1.x where the
+ * header has no CRC, a complete payload that matches its CRC. */
+static int resync_ok(struct ss_reader *r, uint64_t off)
 {
-	void *p = read_payload(r, c);
+	struct chunk_ref c;
+	void *p;
 
+	if (!chunk_at(r, off, &c))
+		return 0;
+	if (r->fh.major >= 2)
+		return 1;
+	if (c.off + c.size > r->file_size)
+		return 0;
+	p = read_payload(r, &c);
 	free(p);
 	return p != NULL;
 }
 
-/* After damage at off: find the next 8-aligned offset holding a chunk whose
- * payload is complete and matches its CRC. Returns the file size if none. */
+#define SCAN_BYTES (1u << 20)
+
+/* After damage at off: the next 8-aligned offset holding a chunk to go on
+ * from, found by scanning a buffer for the chunk magic. Returns the file
+ * size if there is none (or no memory to look). */
 static uint64_t resync(struct ss_reader *r, uint64_t off)
 {
-	struct chunk_ref c;
+	static const uint32_t magic = SS_CHUNK_MAGIC;
+	char *buf = malloc(SCAN_BYTES);
 
-	for (off = (off + 8) & ~7ull; off + sizeof(struct ss_chunk) <= r->file_size;
-	     off += 8) {
-		if (chunk_at(r, off, &c) && c.off + c.size <= r->file_size &&
-		    crc_ok(r, &c))
-			return off;
+	off = (off + 8) & ~7ull;
+	while (buf && off + r->chunk_hdr <= r->file_size) {
+		size_t len = r->file_size - off < SCAN_BYTES ?
+			     r->file_size - off : SCAN_BYTES;
+		char *p = buf, *end = buf + len;
+
+		if (pread_all(r->fd, buf, len, off))
+			break;
+		while ((p = memmem(p, end - p, &magic, sizeof(magic)))) {
+			uint64_t at = off + (p - buf);
+
+			if (!(at & 7) && resync_ok(r, at)) {
+				free(buf);
+				return at;
+			}
+			p++;
+		}
+		off += len;	/* a multiple of 8 unless it is the last */
 	}
+	free(buf);
 	return r->file_size;
 }
 
@@ -162,7 +202,8 @@ static int load_trailer(struct ss_reader *r, const struct chunk_ref *c)
 	t = read_payload(r, c);
 	if (!t)
 		return -1;
-	if (t->ncpu > (c->size - sizeof(*t)) / sizeof(uint64_t)) {
+	if (t->ncpu > SS_FILE_MAX_CPUS ||
+	    t->ncpu > (c->size - sizeof(*t)) / sizeof(uint64_t)) {
 		free(t);
 		return -1;
 	}
@@ -172,48 +213,105 @@ static int load_trailer(struct ss_reader *r, const struct chunk_ref *c)
 	return 0;
 }
 
+/* Returns 1 if read, 0 if the chunk is bad, -1 if its values cannot be
+ * true (err says which). */
+static int load_meta(struct ss_reader *r, const struct chunk_ref *c,
+		     char *err, size_t errlen)
+{
+	struct ss_meta *m;
+
+	if (c->size < sizeof(*m) || !(m = read_payload(r, c)))
+		return 0;
+	if (m->ncpu == 0 || m->ncpu > SS_FILE_MAX_CPUS) {
+		snprintf(err, errlen,
+			 "trace metadata is implausible: ncpu %u (1 to %u possible), "
+			 "metadata chunk at offset %llu", m->ncpu, SS_FILE_MAX_CPUS,
+			 (unsigned long long)(c->off - r->chunk_hdr));
+		free(m);
+		return -1;
+	}
+	r->meta = *m;
+	free(m);
+	r->meta.release[sizeof(r->meta.release) - 1] = 0;
+	r->meta.sysname[sizeof(r->meta.sysname) - 1] = 0;
+	r->meta.machine[sizeof(r->meta.machine) - 1] = 0;
+	r->meta.hostname[sizeof(r->meta.hostname) - 1] = 0;
+	r->meta.cmdline[sizeof(r->meta.cmdline) - 1] = 0;
+	return 1;
+}
+
+/* 2.0: is this chunk the one that should come next? Counts the numbers
+ * skipped (chunks removed) and drops chunks already read (duplicates). */
+static int in_sequence(struct ss_reader *r, uint64_t off, const struct chunk_ref *c)
+{
+	if (r->fh.major < 2)
+		return 1;
+	if (c->seq < r->next_seq) {
+		r->dmg.dup_chunks++;
+		damage(r, off, c->off + c->size - off);
+		return 0;
+	}
+	if (c->seq > r->next_seq) {
+		uint64_t gap = c->seq - r->next_seq;
+
+		/* Chunks already rejected as bad are not missing twice. */
+		if (gap > r->bad_since_good) {
+			r->dmg.missing_chunks += gap - r->bad_since_good;
+			damage(r, off, 0);
+		}
+	}
+	r->next_seq = c->seq + 1;
+	r->bad_since_good = 0;
+	return 1;
+}
+
 /* Walk the chunk headers once: check the fixed chunks, remember where the
  * event chunks are, note damage. Event payloads are CRC-checked when read. */
 static int index_file(struct ss_reader *r, char *err, size_t errlen)
 {
 	uint64_t off = r->fh.header_size;
 	struct chunk_ref c;
-	int have_meta = 0;
+	int have_meta = 0, rc;
 
 	while (off < r->file_size) {
-		if (!chunk_at(r, off, &c)) {
-			uint64_t next = resync(r, off);
+		uint64_t next;
 
-			if (off + sizeof(struct ss_chunk) > r->file_size)
-				r->dmg.truncated = 1;
-			else
-				r->dmg.bad_chunks++;
-			damage(r, off, next - off);
-			off = next;
-			continue;
-		}
-		if (c.off + c.size > r->file_size) {
+		if (off + r->chunk_hdr > r->file_size) {
 			r->dmg.truncated = 1;
 			damage(r, off, r->file_size - off);
 			break;
 		}
+		if (!chunk_at(r, off, &c) || c.off + c.size > r->file_size) {
+			/* A bad header, or a size pushed past the end: go on
+			 * from the next intact chunk if there is one. */
+			next = resync(r, off);
+			if (next == r->file_size && chunk_at(r, off, &c)) {
+				r->dmg.truncated = 1;
+			} else {
+				r->dmg.bad_chunks++;
+				r->bad_since_good++;
+			}
+			damage(r, off, next - off);
+			off = next;
+			continue;
+		}
+		if (!in_sequence(r, off, &c)) {
+			off = c.off + c.size;
+			continue;
+		}
 		switch (c.type) {
-		case SS_CHUNK_META: {
-			struct ss_meta *m;
-
-			if (have_meta || c.size < sizeof(*m) ||
-			    !(m = read_payload(r, &c)))
+		case SS_CHUNK_META:
+			/* 1.x: exactly one. 2.0: the recorder writes one
+			 * before loading probes, the final one after. */
+			if (have_meta && r->fh.major < 2)
 				goto bad;
-			r->meta = *m;
-			free(m);
-			r->meta.release[sizeof(r->meta.release) - 1] = 0;
-			r->meta.sysname[sizeof(r->meta.sysname) - 1] = 0;
-			r->meta.machine[sizeof(r->meta.machine) - 1] = 0;
-			r->meta.hostname[sizeof(r->meta.hostname) - 1] = 0;
-			r->meta.cmdline[sizeof(r->meta.cmdline) - 1] = 0;
+			rc = load_meta(r, &c, err, errlen);
+			if (rc < 0)
+				return SS_EXIT_BADTRACE;
+			if (!rc)
+				goto bad;
 			have_meta = 1;
 			break;
-		}
 		case SS_CHUNK_TASKS:
 			if (load_tasks(r, &c))
 				goto bad;
@@ -248,6 +346,13 @@ bad:
 		damage(r, off, c.off + c.size - off);
 		off = c.off + c.size;
 	}
+	if (!have_meta && (r->dmg.truncated || r->file_size == r->fh.header_size)) {
+		snprintf(err, errlen,
+			 "trace header is missing or corrupt: the file is cut short at "
+			 "byte %llu, before its metadata was complete (recorder killed "
+			 "while starting?)", (unsigned long long)r->file_size);
+		return SS_EXIT_BADTRACE;
+	}
 	if (!have_meta) {
 		snprintf(err, errlen,
 			 "trace header is missing or corrupt (no intact metadata chunk)");
@@ -274,6 +379,15 @@ struct ss_reader *ss_reader_fdopen(int fd, char *err, size_t errlen, int *code)
 		*code = SS_EXIT_IO;
 		goto fail;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s, not a trace file (traces are regular files)",
+			 S_ISDIR(st.st_mode) ? "a directory" :
+			 S_ISFIFO(st.st_mode) ? "a FIFO" :
+			 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" :
+			 "a special file");
+		*code = SS_EXIT_USAGE;
+		goto fail;
+	}
 	r->file_size = st.st_size;
 	*code = SS_EXIT_BADTRACE;
 	if (r->file_size < sizeof(r->fh) ||
@@ -286,13 +400,15 @@ struct ss_reader *ss_reader_fdopen(int fd, char *err, size_t errlen, int *code)
 		snprintf(err, errlen, "not a switchscope trace (bad magic at offset 0)");
 		goto fail;
 	}
-	if (r->fh.major != SS_FILE_MAJOR) {
+	if (r->fh.major != SS_FILE_MAJOR && r->fh.major != 1) {
 		snprintf(err, errlen,
-			 "trace format version %u.%u is not supported (this switchscope reads %u.x)%s",
+			 "trace format version %u.%u is not supported (this switchscope reads 1.x and %u.x)%s",
 			 r->fh.major, r->fh.minor, SS_FILE_MAJOR,
 			 r->fh.major > SS_FILE_MAJOR ? ": written by a newer switchscope" : "");
 		goto fail;
 	}
+	r->chunk_hdr = r->fh.major >= 2 ? sizeof(struct ss_chunk) :
+		       sizeof(struct ss_chunk_v1);
 	if (r->fh.header_size < sizeof(r->fh) || r->fh.header_size > 4096 ||
 	    (r->fh.header_size & 7)) {
 		snprintf(err, errlen, "trace header is corrupt (header size %u at offset 12)",
@@ -312,7 +428,9 @@ struct ss_reader *ss_reader_open(const char *path, char *err, size_t errlen,
 				 int *code)
 {
 	struct ss_reader *r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without a writer must not hang the open; the
+	 * reader then refuses it as not a regular file. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
@@ -322,6 +440,12 @@ struct ss_reader *ss_reader_open(const char *path, char *err, size_t errlen,
 	r = ss_reader_fdopen(fd, err, errlen, code);
 	if (!r) {
 		close(fd);
+		if (*code == SS_EXIT_USAGE) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "%s is %s", path, why);
+		}
 		return NULL;
 	}
 	r->own_fd = 1;
@@ -396,8 +520,8 @@ static int load_chunk(struct ss_reader *r)
 		    crc32(0, (void *)r->buf, c->size) != c->crc) {
 			if (!r->counted) {
 				r->dmg.bad_chunks++;
-				damage(r, c->off - sizeof(struct ss_chunk),
-				       c->size + sizeof(struct ss_chunk));
+				damage(r, c->off - r->chunk_hdr,
+				       c->size + r->chunk_hdr);
 			}
 			continue;
 		}
@@ -407,6 +531,19 @@ static int load_chunk(struct ss_reader *r)
 		return 1;
 	}
 	return 0;
+}
+
+/* After the first full pass: the trailer says how many records the file
+ * holds; fewer or more read is damage too (chunks removed, duplicated or
+ * retyped in a 1.x file). */
+static void check_trailer(struct ss_reader *r)
+{
+	r->dmg.records_read = r->nread;
+	if (!r->trailer || r->trailer->records == r->nread)
+		return;
+	r->dmg.records_expected = r->trailer->records;
+	r->dmg.count_mismatch = 1;
+	damage(r, r->file_size, 0);
 }
 
 int ss_reader_next(struct ss_reader *r, const struct ss_hdr **rec)
@@ -420,6 +557,8 @@ int ss_reader_next(struct ss_reader *r, const struct ss_hdr **rec)
 			if (h->size >= sizeof(*h) && h->size <= left &&
 			    !(h->size & 7) && (!min || h->size >= min)) {
 				r->pos += h->size;
+				if (!r->counted)
+					r->nread++;
 				*rec = h;
 				return 1;
 			}
@@ -435,6 +574,8 @@ int ss_reader_next(struct ss_reader *r, const struct ss_hdr **rec)
 			damage(r, r->buf_off + r->pos, r->buf_len - r->pos);
 		r->buf_len = r->pos = 0;
 		if (!load_chunk(r)) {
+			if (!r->counted)
+				check_trailer(r);
 			r->counted = 1;
 			return 0;
 		}
@@ -450,15 +591,32 @@ void ss_reader_rewind(struct ss_reader *r)
 int ss_reader_report_damage(const struct ss_reader *r, const char *path)
 {
 	const struct ss_damage *d = &r->dmg;
+	char what[160];
 
-	if (!d->bad_chunks && !d->bad_records && !d->truncated && !d->no_trailer)
+	if (!r->damaged && !d->no_trailer)
 		return SS_OK;
-	if (d->bad_chunks || d->bad_records || d->truncated)
-		ss_warn("%s is damaged from offset %llu: %llu bytes dropped "
-			"(%u bad chunks, %u bad records%s); results cover the intact part",
-			path, (unsigned long long)d->bad_offset,
-			(unsigned long long)d->bytes_dropped, d->bad_chunks,
-			d->bad_records, d->truncated ? ", file cut short" : "");
+	if (d->bad_chunks || d->bad_records || d->truncated || d->missing_chunks ||
+	    d->dup_chunks) {
+		int n = snprintf(what, sizeof(what), "%u bad chunks, %u bad records",
+				 d->bad_chunks, d->bad_records);
+
+		if (d->missing_chunks)
+			n += snprintf(what + n, sizeof(what) - n, ", %llu chunks missing",
+				      (unsigned long long)d->missing_chunks);
+		if (d->dup_chunks)
+			n += snprintf(what + n, sizeof(what) - n, ", %u duplicate chunks",
+				      d->dup_chunks);
+		if (d->truncated)
+			snprintf(what + n, sizeof(what) - n, ", file cut short");
+		ss_warn("%s is damaged from offset %llu: %llu bytes dropped (%s); "
+			"results cover the intact part", path,
+			(unsigned long long)d->bad_offset,
+			(unsigned long long)d->bytes_dropped, what);
+	}
+	if (d->count_mismatch)
+		ss_warn("%s is damaged: its trailer counts %llu records but %llu were "
+			"read", path, (unsigned long long)d->records_expected,
+			(unsigned long long)d->records_read);
 	if (d->no_trailer)
 		ss_warn("%s has no trailer: the recording did not finish cleanly "
 			"(recorder killed?); totals are from the records present",
