@@ -119,8 +119,10 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 
 static void copy_comm(char *dst, const char *src)
 {
-	memcpy(dst, src, SS_COMM_LEN);
-	dst[SS_COMM_LEN - 1] = 0;
+	size_t n = strnlen(src, SS_COMM_LEN - 1);	/* src may be a short literal */
+
+	memcpy(dst, src, n);
+	memset(dst + n, 0, SS_COMM_LEN - n);
 }
 
 static const char *comm_of(struct xmodel *m, uint32_t tid, uint32_t tgid)
