@@ -25,8 +25,11 @@ $(B)/tests/test_record: tests/integration/test_record.c tests/testutil.c $(LIBSS
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
 
-# The whole CLI under ASan and UBSan, for the damaged-trace tests.
-$(B)/asan/bin/switchscope: $(CLI_SRCS) $(LIBSS_SRCS) | $(BPF_SKELS) $(B)/gen/commands.h $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+# The whole CLI under ASan and UBSan, for the damaged-trace tests. Its
+# sources are expanded late: mk/export.mk, lab.mk and kmod.mk add to
+# CLI_SRCS after this file is read.
+.SECONDEXPANSION:
+$(B)/asan/bin/switchscope: $$(CLI_SRCS) $(LIBSS_SRCS) | $(BPF_SKELS) $(B)/gen/commands.h $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Iuser/cli $(SAN_FLAGS) $(CLI_SRCS) \
