@@ -132,9 +132,12 @@ static int resync_ok(struct ss_reader *r, uint64_t off)
 static uint64_t resync(struct ss_reader *r, uint64_t off)
 {
 	static const uint32_t magic = SS_CHUNK_MAGIC;
-	char *buf = malloc(SCAN_BYTES);
+	char *buf;
 
 	off = (off + 8) & ~7ull;
+	if (off + r->chunk_hdr > r->file_size)
+		return r->file_size;
+	buf = malloc(r->file_size - off < SCAN_BYTES ? r->file_size - off : SCAN_BYTES);
 	while (buf && off + r->chunk_hdr <= r->file_size) {
 		size_t len = r->file_size - off < SCAN_BYTES ?
 			     r->file_size - off : SCAN_BYTES;
@@ -586,6 +589,8 @@ void ss_reader_rewind(struct ss_reader *r)
 {
 	r->next_chunk = 0;
 	r->buf_len = r->pos = 0;
+	if (!r->counted)
+		r->nread = 0;	/* the first full pass starts again */
 }
 
 int ss_reader_report_damage(const struct ss_reader *r, const char *path)
