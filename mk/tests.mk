@@ -43,7 +43,7 @@ $(B)/tests/fuzz_reader: tests/fuzz/fuzz_reader.c $(LIBSS_PURE) | $(B)/gen/syscal
 		-fno-sanitize-recover=all $^ -lz -lm -o $@
 
 TEST_SUITES += $(B)/tests/test_unit $(B)/tests/test_unit_asan $(B)/tests/test_record \
-	tests/integration/cli_damage.sh tests/fuzz/run-fuzz.sh
+	tests/integration/cli_damage.sh tests/integration/cli_files.sh tests/fuzz/run-fuzz.sh
 BENCHES += tests/bench/bench_record.sh tests/bench/bench_coro_trace.sh
 check-prereqs: $(B)/asan/bin/switchscope $(B)/tests/fuzz_reader
 
