@@ -7,7 +7,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_damage.c tests/unit/tracefix.c \
 	tests/unit/test_lib.c tests/unit/test_sink.c tests/testutil.c
 # Library sources that need no libbpf: what the reader and analysis use.
-LIBSS_PURE := user/lib/trace_read.c user/lib/trace_write.c user/lib/util.c \
+LIBSS_PURE := user/lib/trace_read.c user/lib/trace_index.c user/lib/trace_write.c user/lib/util.c \
 	user/lib/hist.c user/lib/idmap.c user/lib/analysis.c
 
 $(B)/tests/test_unit: $(UNIT_SRCS) $(LIBSS)

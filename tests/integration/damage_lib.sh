@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers to damage a trace file (format 2.0, docs/FORMAT.md) the way
 # bit rot, a bad copy or a hostile hand would. Source after tests/lib.sh.
 
@@ -6,6 +7,7 @@ u32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
 # peek FILE OFFSET: the byte there
 peek() { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
 # poke FILE OFFSET BYTE
+# shellcheck disable=SC2059 # the format is the \xNN escape of the byte
 poke() { printf "\\x$(printf %02x "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
 # put32 FILE OFFSET VALUE
 put32() {
