@@ -1,9 +1,9 @@
 /* switchscope export: timelines for a browser or another tool. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -197,7 +197,7 @@ int cmd_export(int argc, char **argv)
 		f = open_output(output, &tmp);
 		if (!f) {
 			ss_err("cannot write %s: %s", output, strerror(errno));
-			code = SS_EXIT_IO;
+			code = errno == ENOMEM ? SS_EXIT_INTERNAL : SS_EXIT_IO;
 			goto out;
 		}
 	}
