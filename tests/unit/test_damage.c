@@ -3,15 +3,12 @@
  * disagrees, implausible metadata, paths that are not trace files; and the
  * 1.0 format still reads. */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "harness.h"
 #include "ss.h"
@@ -20,19 +17,6 @@
 #include "tracefix.h"
 
 #define NREC (40 * TF_PER_CHUNK)
-
-static int open_code(const char *p, char *err, size_t len)
-{
-	struct ss_reader *r = ss_reader_open(p, err, len, &(int){ 0 });
-	int code;
-
-	if (r) {
-		ss_reader_close(r);
-		return SS_OK;
-	}
-	ss_reader_open(p, err, len, &code);
-	return code;
-}
 
 TEST(removed_chunk_is_counted_missing)
 {
@@ -181,7 +165,7 @@ TEST(implausible_cpu_count_is_a_bad_trace_naming_the_field)
 	REQUIRE(w != NULL);
 	ss_writer_chunk(w, SS_CHUNK_META, &m, sizeof(m));
 	ss_writer_close(w, &(struct ss_trailer){ .ncpu = 0 }, NULL);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "ncpu 65537"), "%s", err);
 }
 
@@ -192,10 +176,10 @@ TEST(metadata_cut_short_says_so)
 
 	tf_write(p, 10, 1);
 	REQUIRE(truncate(p, 100) == 0);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "cut short"), "%s", err);
 	REQUIRE(truncate(p, sizeof(struct ss_file_header)) == 0);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "cut short"), "%s", err);
 }
 
@@ -235,11 +219,11 @@ TEST(directory_and_fifo_are_usage_errors_without_blocking)
 	char err[256];
 
 	REQUIRE(mkdir(dir, 0755) == 0);
-	CHECK_EQ(open_code(dir, err, sizeof(err)), SS_EXIT_USAGE);
+	CHECK_EQ(tf_open_code(dir, err, sizeof(err)), SS_EXIT_USAGE);
 	CHECK(strstr(err, "a directory"), "%s", err);
 	REQUIRE(mkfifo(fifo, 0644) == 0);
 	alarm(5);	/* a blocking open would hang here */
-	CHECK_EQ(open_code(fifo, err, sizeof(err)), SS_EXIT_USAGE);
+	CHECK_EQ(tf_open_code(fifo, err, sizeof(err)), SS_EXIT_USAGE);
 	alarm(0);
 	CHECK(strstr(err, "a FIFO"), "%s", err);
 }

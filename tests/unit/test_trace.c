@@ -2,8 +2,6 @@
  * must survive with a clear verdict. No privileges needed. */
 #define SS_TEST_MAIN
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -94,19 +92,6 @@ TEST(corrupt_chunk_header_resyncs_on_next_chunk)
 	CHECK_EQ(d.bad_offset, off);
 }
 
-static int open_code(const char *p, char *err, size_t len)
-{
-	struct ss_reader *r;
-	int code;
-
-	r = ss_reader_open(p, err, len, &code);
-	if (r) {
-		ss_reader_close(r);
-		return SS_OK;
-	}
-	return code;
-}
-
 TEST(bad_magic_newer_major_and_short_files_are_rejected_clearly)
 {
 	const char *p = tu_tmp("bad.trace");
@@ -115,26 +100,26 @@ TEST(bad_magic_newer_major_and_short_files_are_rejected_clearly)
 
 	tf_write(p, 10, 1);
 	tf_patch(p, 0, "NOTATRAC", 8);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "not a switchscope trace"), "%s", err);
 
 	tf_write(p, 10, 1);
 	tf_patch(p, 8, &major, 2);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "newer switchscope"), "%s", err);
 
 	tf_write(p, 10, 1);
 	REQUIRE(truncate(p, 10) == 0);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "too short"), "%s", err);
 
 	tf_write(p, 10, 1);
 	/* metadata chunk's payload corrupted: nothing to trust */
 	tf_patch(p, sizeof(struct ss_file_header) + sizeof(struct ss_chunk) + 8, "XXXX", 4);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "header is missing or corrupt"), "%s", err);
 
-	CHECK_EQ(open_code("/nonexistent.trace", err, sizeof(err)), SS_EXIT_USAGE);
+	CHECK_EQ(tf_open_code("/nonexistent.trace", err, sizeof(err)), SS_EXIT_USAGE);
 }
 
 TEST(record_with_bad_length_drops_only_the_rest_of_its_chunk)

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "harness.h"
+#include "ss.h"
 #include "tracefix.h"
 
 #define REQ(cond) do { if (!(cond)) { \
@@ -135,6 +136,18 @@ long tf_count(const char *path, int *code, struct ss_damage *d)
 	*code = ss_reader_report_damage(r, path);
 	ss_reader_close(r);
 	return n;
+}
+
+int tf_open_code(const char *path, char *err, size_t len)
+{
+	struct ss_reader *r;
+	int code;
+
+	r = ss_reader_open(path, err, len, &code);
+	if (!r)
+		return code;
+	ss_reader_close(r);
+	return SS_OK;
 }
 
 void tf_patch(const char *path, off_t off, const void *bytes, size_t len)

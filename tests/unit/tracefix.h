@@ -24,6 +24,8 @@ size_t tf_event_chunk_bytes(int v1);
 /* Records read (checked intact and in order), the exit code that
  * ss_reader_report_damage gives and the damage; -1 if it does not open. */
 long tf_count(const char *path, int *code, struct ss_damage *d);
+/* SS_OK if the trace opens, else the exit code, with the message in err. */
+int tf_open_code(const char *path, char *err, size_t len);
 void tf_patch(const char *path, off_t off, const void *bytes, size_t len);
 /* Replace del bytes at off with ins (ins_len bytes). */
 void tf_splice(const char *path, off_t off, size_t del, const void *ins,
