@@ -289,10 +289,11 @@ struct ss_coro_ring {
  * Trace file (docs/FORMAT.md): file header, then chunks until EOF.
  */
 #define SS_FILE_MAGIC		"SWSCOPE\0"
-#define SS_FILE_MAJOR		1
+#define SS_FILE_MAJOR		2	/* 2.0: chunk headers CRC-checked and numbered */
 #define SS_FILE_MINOR		0
 #define SS_CHUNK_MAGIC		0x4b484353u	/* "SCHK" little-endian */
 #define SS_CHUNK_MAX		(64u << 20)	/* largest payload a reader accepts */
+#define SS_FILE_MAX_CPUS	8192	/* largest CONFIG_NR_CPUS of any architecture */
 
 struct ss_file_header {
 	char magic[8];		/* SS_FILE_MAGIC */
@@ -302,7 +303,7 @@ struct ss_file_header {
 };
 
 enum ss_chunk_type {
-	SS_CHUNK_META = 1,	/* one struct ss_meta */
+	SS_CHUNK_META = 1,	/* struct ss_meta; a later one replaces it (2.0) */
 	SS_CHUNK_TASKS = 2,	/* struct ss_task[] */
 	SS_CHUNK_EVENTS = 3,	/* records back to back, each ss_hdr-led */
 	SS_CHUNK_TRAILER = 4,	/* struct ss_trailer then __u64 lost[ncpu] */
@@ -310,6 +311,18 @@ enum ss_chunk_type {
 };
 
 struct ss_chunk {
+	__u32 magic;		/* SS_CHUNK_MAGIC */
+	__u32 type;		/* enum ss_chunk_type */
+	__u32 size;		/* payload bytes following this header */
+	__u32 crc;		/* CRC-32 (zlib) of the payload */
+	__u64 seq;		/* number of chunks before this one in the file */
+	__u32 pad;		/* zero */
+	__u32 hcrc;		/* CRC-32 (zlib) of the 28 bytes above */
+};
+
+/* Chunk header of format 1.x (read, never written): no number, and the
+ * CRC covers the payload only. */
+struct ss_chunk_v1 {
 	__u32 magic;		/* SS_CHUNK_MAGIC */
 	__u32 type;		/* enum ss_chunk_type */
 	__u32 size;		/* payload bytes following this header */
@@ -389,7 +402,8 @@ SS_ASSERT_SIZE(struct ss_coro_exit, 32);
 SS_ASSERT_SIZE(struct ss_coro_stats, 40);
 SS_ASSERT_SIZE(struct ss_coro_ring, 40);
 SS_ASSERT_SIZE(struct ss_file_header, 16);
-SS_ASSERT_SIZE(struct ss_chunk, 16);
+SS_ASSERT_SIZE(struct ss_chunk, 32);
+SS_ASSERT_SIZE(struct ss_chunk_v1, 16);
 SS_ASSERT_SIZE(struct ss_meta, 456);
 SS_ASSERT_SIZE(struct ss_task, 32);
 SS_ASSERT_SIZE(struct ss_trailer, 296);

@@ -4,13 +4,13 @@
 
 TEST_CFLAGS = $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_damage.c tests/unit/tracefix.c \
+	tests/unit/test_lib.c tests/unit/test_sink.c tests/unit/test_ring.c tests/testutil.c
 # Library sources that need no libbpf: what the reader and analysis use.
-LIBSS_PURE := user/lib/trace_read.c user/lib/trace_write.c user/lib/util.c \
+LIBSS_PURE := user/lib/trace_read.c user/lib/trace_index.c user/lib/trace_write.c user/lib/util.c \
 	user/lib/hist.c user/lib/idmap.c user/lib/analysis.c user/lib/clockmap.c \
 	user/lib/ring_read.c
 
-UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_lib.c tests/unit/test_sink.c \
-	tests/unit/test_ring.c tests/testutil.c
 $(B)/tests/test_unit: $(UNIT_SRCS) $(LIBSS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -43,7 +43,7 @@ $(B)/tests/fuzz_reader: tests/fuzz/fuzz_reader.c $(LIBSS_PURE) | $(B)/gen/syscal
 		-fno-sanitize-recover=all $^ -lz -lm -o $@
 
 TEST_SUITES += $(B)/tests/test_unit $(B)/tests/test_unit_asan $(B)/tests/test_record \
-	tests/integration/cli_damage.sh tests/fuzz/run-fuzz.sh
+	tests/integration/cli_damage.sh tests/integration/cli_files.sh tests/fuzz/run-fuzz.sh
 BENCHES += tests/bench/bench_record.sh tests/bench/bench_coro_trace.sh
 check-prereqs: $(B)/asan/bin/switchscope $(B)/tests/fuzz_reader
 

@@ -18,6 +18,7 @@ for args in "/bin/true" "build/bin/ss-pingpong --switches 50" \
 	fi
 done
 [ "$n" -gt 0 ] || fail seeds "could not record any seed trace"
+cp tests/data/v1-pingpong.trace "$dir/corpus/seed-v1.trace"	# format 1.0
 
 build/tests/fuzz_reader -max_total_time="$secs" -max_len=65536 -timeout=10 \
 	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \

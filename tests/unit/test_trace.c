@@ -2,98 +2,15 @@
  * must survive with a clear verdict. No privileges needed. */
 #define SS_TEST_MAIN
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "ss.h"
 #include "testutil.h"
 #include "trace.h"
+#include "tracefix.h"
 
 #define NREC 50000
-
-static off_t file_size(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? -1 : st.st_size;
-}
-
-
-static void write_trace(const char *path, int nrec, int trailer)
-{
-	struct ss_meta m = { .clock_id = SS_CLOCK_MONOTONIC, .ncpu = 2, .start_ns = 1000 };
-	struct ss_task t = { .tid = 7, .tgid = 7, .comm = "seven" };
-	struct ss_trailer tr = { .end_ns = 5000000, .ncpu = 2 };
-	uint64_t lost[2] = { 0, 0 };
-	struct ss_switch sw[512];
-	struct ss_writer *w = ss_writer_open(path);
-	int done = 0;
-
-	REQUIRE(w != NULL);
-	REQUIRE(ss_writer_chunk(w, SS_CHUNK_META, &m, sizeof(m)) == 0);
-	REQUIRE(ss_writer_chunk(w, SS_CHUNK_TASKS, &t, sizeof(t)) == 0);
-	while (done < nrec) {
-		int k = nrec - done < 512 ? nrec - done : 512;
-
-		for (int i = 0; i < k; i++) {
-			memset(&sw[i], 0, sizeof(sw[i]));
-			sw[i].hdr = (struct ss_hdr){ SS_EV_SWITCH, sizeof(sw[i]), i & 1,
-						     2000 + done + i };
-			sw[i].prev_tid = done + i;
-			sw[i].next_tid = 7;
-			sw[i].cls = SS_CLASS_THREAD;
-		}
-		REQUIRE(ss_writer_chunk(w, SS_CHUNK_EVENTS, sw, k * sizeof(sw[0])) == 0);
-		done += k;
-	}
-	tr.records = nrec;
-	tr.count[SS_EV_SWITCH] = nrec;
-	if (trailer) {
-		REQUIRE(ss_writer_close(w, &tr, lost) == 0);
-	} else {
-		/* What a killed recorder leaves: the trailer cut off. */
-		REQUIRE(ss_writer_close(w, &tr, lost) == 0);
-		REQUIRE(truncate(path, file_size(path) - (sizeof(struct ss_chunk) +
-							  sizeof(tr) + 2 * 8)) == 0);
-	}
-}
-
-static long count_records(const char *path, int *code, struct ss_damage *d)
-{
-	const struct ss_hdr *h;
-	struct ss_reader *r;
-	char err[256];
-	long n = 0, expect_prev = 0;
-
-	r = ss_reader_open(path, err, sizeof(err), code);
-	if (!r)
-		return -1;
-	while (ss_reader_next(r, &h) == 1) {
-		const struct ss_switch *s = (const void *)h;
-
-		/* Records come back intact and in order (gaps allowed where
-		 * chunks were dropped). */
-		if (h->type != SS_EV_SWITCH || s->prev_tid < expect_prev)
-			ss_test_fail(__FILE__, __LINE__, "record %ld out of order", n);
-		expect_prev = s->prev_tid + 1;
-		n++;
-	}
-	*d = *ss_reader_damage(r);
-	*code = ss_reader_report_damage(r, path);
-	ss_reader_close(r);
-	return n;
-}
-
-static void patch(const char *path, off_t off, const void *bytes, size_t len)
-{
-	int fd = open(path, O_WRONLY);
-
-	REQUIRE(fd >= 0);
-	REQUIRE(pwrite(fd, bytes, len, off) == (ssize_t)len);
-	close(fd);
-}
 
 TEST(round_trip_keeps_every_record)
 {
@@ -101,8 +18,8 @@ TEST(round_trip_keeps_every_record)
 	struct ss_damage d;
 	int code;
 
-	write_trace(p, NREC, 1);
-	CHECK_EQ(count_records(p, &code, &d), NREC);
+	tf_write(p, NREC, 1);
+	CHECK_EQ(tf_count(p, &code, &d), NREC);
 	CHECK_EQ(code, SS_OK);
 	CHECK_EQ(d.bytes_dropped, 0);
 }
@@ -113,8 +30,8 @@ TEST(missing_trailer_is_reported_not_fatal)
 	struct ss_damage d;
 	int code;
 
-	write_trace(p, NREC, 0);
-	CHECK_EQ(count_records(p, &code, &d), NREC);
+	tf_write(p, NREC, 0);
+	CHECK_EQ(tf_count(p, &code, &d), NREC);
 	CHECK_EQ(code, SS_EXIT_DAMAGED);
 	CHECK(d.no_trailer);
 }
@@ -127,13 +44,13 @@ TEST(truncation_keeps_complete_chunks_and_says_where)
 	long n;
 	int code;
 
-	write_trace(p, NREC, 1);
-	size = file_size(p);
+	tf_write(p, NREC, 1);
+	size = tf_size(p);
 	REQUIRE(truncate(p, size / 2) == 0);
-	n = count_records(p, &code, &d);
+	n = tf_count(p, &code, &d);
 	CHECK_GT(n, NREC / 3);
 	CHECK_LT(n, NREC / 2 + 1);
-	CHECK_EQ(n % 512, 0);	/* whole chunks only */
+	CHECK_EQ(n % TF_PER_CHUNK, 0);	/* whole chunks only */
 	CHECK_EQ(code, SS_EXIT_DAMAGED);
 	CHECK(d.truncated);
 	CHECK_GT(d.bad_offset, 0);
@@ -149,11 +66,11 @@ TEST(corrupt_chunk_is_skipped_and_the_rest_recovered)
 	long n;
 	int code;
 
-	write_trace(p, NREC, 1);
-	mid = file_size(p) / 2;
-	patch(p, mid, "\xde\xad\xbe\xef\xde\xad\xbe\xef", 8);
-	n = count_records(p, &code, &d);
-	CHECK_EQ(n, NREC - 512);	/* exactly one chunk lost */
+	tf_write(p, NREC, 1);
+	mid = tf_size(p) / 2;
+	tf_patch(p, mid, "\xde\xad\xbe\xef\xde\xad\xbe\xef", 8);
+	n = tf_count(p, &code, &d);
+	CHECK_EQ(n, NREC - TF_PER_CHUNK);	/* exactly one chunk lost */
 	CHECK_EQ(code, SS_EXIT_DAMAGED);
 	CHECK_EQ(d.bad_chunks, 1);
 }
@@ -162,35 +79,17 @@ TEST(corrupt_chunk_header_resyncs_on_next_chunk)
 {
 	const char *p = tu_tmp("hdr.trace");
 	struct ss_damage d;
-	/* The third event chunk's header: after file header, meta, tasks and
-	 * two event chunks. */
-	off_t off = sizeof(struct ss_file_header) +
-		    (sizeof(struct ss_chunk) + sizeof(struct ss_meta)) +
-		    (sizeof(struct ss_chunk) + sizeof(struct ss_task)) +
-		    2 * (sizeof(struct ss_chunk) + 512 * sizeof(struct ss_switch));
+	off_t off = tf_event_chunk(2, 0);
 	uint32_t junk = 0x12345678;
 	long n;
 	int code;
 
-	write_trace(p, NREC, 1);
-	patch(p, off, &junk, 4);
-	n = count_records(p, &code, &d);
-	CHECK_EQ(n, NREC - 512);
+	tf_write(p, NREC, 1);
+	tf_patch(p, off, &junk, 4);
+	n = tf_count(p, &code, &d);
+	CHECK_EQ(n, NREC - TF_PER_CHUNK);
 	CHECK_EQ(code, SS_EXIT_DAMAGED);
 	CHECK_EQ(d.bad_offset, off);
-}
-
-static int open_code(const char *p, char *err, size_t len)
-{
-	struct ss_reader *r;
-	int code;
-
-	r = ss_reader_open(p, err, len, &code);
-	if (r) {
-		ss_reader_close(r);
-		return SS_OK;
-	}
-	return code;
 }
 
 TEST(bad_magic_newer_major_and_short_files_are_rejected_clearly)
@@ -199,28 +98,28 @@ TEST(bad_magic_newer_major_and_short_files_are_rejected_clearly)
 	char err[256];
 	uint16_t major = SS_FILE_MAJOR + 1;
 
-	write_trace(p, 10, 1);
-	patch(p, 0, "NOTATRAC", 8);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	tf_write(p, 10, 1);
+	tf_patch(p, 0, "NOTATRAC", 8);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "not a switchscope trace"), "%s", err);
 
-	write_trace(p, 10, 1);
-	patch(p, 8, &major, 2);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	tf_write(p, 10, 1);
+	tf_patch(p, 8, &major, 2);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "newer switchscope"), "%s", err);
 
-	write_trace(p, 10, 1);
+	tf_write(p, 10, 1);
 	REQUIRE(truncate(p, 10) == 0);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "too short"), "%s", err);
 
-	write_trace(p, 10, 1);
+	tf_write(p, 10, 1);
 	/* metadata chunk's payload corrupted: nothing to trust */
-	patch(p, sizeof(struct ss_file_header) + sizeof(struct ss_chunk) + 8, "XXXX", 4);
-	CHECK_EQ(open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
+	tf_patch(p, sizeof(struct ss_file_header) + sizeof(struct ss_chunk) + 8, "XXXX", 4);
+	CHECK_EQ(tf_open_code(p, err, sizeof(err)), SS_EXIT_BADTRACE);
 	CHECK(strstr(err, "header is missing or corrupt"), "%s", err);
 
-	CHECK_EQ(open_code("/nonexistent.trace", err, sizeof(err)), SS_EXIT_USAGE);
+	CHECK_EQ(tf_open_code("/nonexistent.trace", err, sizeof(err)), SS_EXIT_USAGE);
 }
 
 TEST(record_with_bad_length_drops_only_the_rest_of_its_chunk)
@@ -248,8 +147,8 @@ TEST(record_with_bad_length_drops_only_the_rest_of_its_chunk)
 	for (int i = 0; i < 4; i++)
 		sw[i].prev_tid = 10 + i;
 	ss_writer_chunk(w, SS_CHUNK_EVENTS, sw, sizeof(sw));
-	ss_writer_close(w, &(struct ss_trailer){ .ncpu = 0 }, NULL);
-	n = count_records(p, &code, &d);
+	ss_writer_close(w, &(struct ss_trailer){ .records = 8 }, NULL);
+	n = tf_count(p, &code, &d);
 	CHECK_EQ(n, 3);	/* 2 from the first chunk, 1 from the second */
 	CHECK_EQ(d.bad_records, 2);
 	CHECK_EQ(code, SS_EXIT_DAMAGED);
@@ -273,7 +172,7 @@ TEST(unknown_record_types_and_chunks_are_skipped)
 	ss_writer_chunk(w, SS_CHUNK_META, &m, sizeof(m));
 	ss_writer_chunk(w, 99, "future chunk", 12);
 	ss_writer_chunk(w, SS_CHUNK_EVENTS, rec, sizeof(rec));
-	ss_writer_close(w, &(struct ss_trailer){ .ncpu = 0 }, NULL);
+	ss_writer_close(w, &(struct ss_trailer){ .records = 1 }, NULL);
 	r = ss_reader_open(p, err, sizeof(err), &code);
 	REQUIRE(r != NULL, "%s", err);
 	while (ss_reader_next(r, &got) == 1)

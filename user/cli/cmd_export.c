@@ -1,9 +1,11 @@
 /* switchscope export: timelines for a browser or another tool. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -77,6 +79,30 @@ static char *default_output(const char *in, int fmt)
 		out[n - 6] = 0;
 	strcat(out, ext[fmt]);
 	return out;
+}
+
+/* A regular file (or a new one) is written beside itself and renamed over:
+ * a failed export leaves no half file under the final name. Anything else
+ * (a device, a FIFO, a symbolic link such as /dev/stdout) is written in
+ * place: renaming over it would replace it. *tmp is NULL then. */
+static FILE *open_output(const char *output, char **tmp)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	*tmp = NULL;
+	if (lstat(output, &st) == 0 && !S_ISREG(st.st_mode))
+		return fopen(output, "we");
+	*tmp = malloc(strlen(output) + 16);
+	if (!*tmp)
+		return NULL;
+	sprintf(*tmp, "%s.tmp%d", output, (int)getpid());
+	fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
 }
 
 int cmd_export(int argc, char **argv)
@@ -168,18 +194,10 @@ int cmd_export(int argc, char **argv)
 	if (!strcmp(output, "-")) {
 		f = stdout;
 	} else {
-		/* Written next to the target and renamed: a failed export
-		 * leaves no half file under the final name. */
-		tmp = malloc(strlen(output) + 16);
-		if (!tmp) {
-			code = SS_EXIT_INTERNAL;
-			goto out;
-		}
-		sprintf(tmp, "%s.tmp%d", output, (int)getpid());
-		f = fopen(tmp, "w");
+		f = open_output(output, &tmp);
 		if (!f) {
 			ss_err("cannot write %s: %s", output, strerror(errno));
-			code = SS_EXIT_IO;
+			code = errno == ENOMEM ? SS_EXIT_INTERNAL : SS_EXIT_IO;
 			goto out;
 		}
 	}
@@ -188,15 +206,17 @@ int cmd_export(int argc, char **argv)
 	if (f != stdout) {
 		if (fclose(f) && code == SS_OK)
 			code = SS_EXIT_IO;
-		if (code == SS_OK && rename(tmp, output))
+		if (tmp && code == SS_OK && rename(tmp, output))
 			code = SS_EXIT_IO;
-		if (code != SS_OK)
+		if (tmp && code != SS_OK)
 			unlink(tmp);
 	}
 	if (code == SS_EXIT_IO)
 		ss_err("cannot write %s: %s", output, strerror(errno ? errno : EIO));
+	else if (code == SS_EXIT_INTERNAL)
+		ss_err("export of %s failed: out of memory", argv[optind]);
 	else if (code != SS_OK)
-		ss_err("export failed");
+		ss_err("export of %s failed (exit %d)", argv[optind], code);
 	if (code == SS_OK) {
 		code = ss_reader_report_damage(r, argv[optind]);
 		if (!quiet && f != stdout)

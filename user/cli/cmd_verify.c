@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -271,6 +272,7 @@ int cmd_verify(int argc, char **argv)
 	char tmp[] = "/tmp/switchscope-verify-XXXXXX", what_ran[300];
 	uint64_t min = 1, v64, t0 = 0;
 	struct ss_record_result res = { 0 };
+	struct stat st;
 	struct ss_verify v;
 	uint32_t pid = 0;
 	int c, code, json = 0, damaged = 0, fd;
@@ -321,6 +323,9 @@ int cmd_verify(int argc, char **argv)
 	if (pid && !o.duration_ns)
 		return cli_usage("verify", "-p needs --duration");
 	if (!trace) {
+		if (out && stat(out, &st) == 0 && !S_ISREG(st.st_mode))
+			return cli_usage("verify", "-o %s is not a regular file: verify "
+					 "reads the trace back from it", out);
 		if (out) {
 			o.output = out;
 		} else {

@@ -313,6 +313,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 	struct rec r = { .o = o, .go_fd = -1, .err_fd = -1 };
 	uint64_t start = 0, deadline = 0, end;
 	struct ss_writer *w;
+	struct ss_meta m;
 	char err[512] = "";
 	int code = SS_OK, rc, reaped = 0, busy = 0;
 
@@ -335,11 +336,19 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		ss_err("cannot write %s: %s", o->output, strerror(errno));
 		return SS_EXIT_IO;
 	}
+	/* Metadata before the probes load: a recorder killed from here on
+	 * leaves a valid (empty) trace. write_header() writes the final one. */
+	fill_meta(&m, o, r.ops->id, r.ncpu, 0);
+	rc = ss_writer_chunk(w, SS_CHUNK_META, &m, sizeof(m));
+	if (rc) {
+		ss_err("cannot write %s: %s", o->output, strerror(-rc));
+		ss_writer_discard(w, o->output);
+		return SS_EXIT_IO;
+	}
 	code = r.ops->open(&r.be, &cfg, err, sizeof(err));
 	if (code) {
 		ss_err("%s", err);
-		ss_writer_close(w, &(struct ss_trailer){ 0 }, NULL);
-		unlink(o->output);
+		ss_writer_discard(w, o->output);
 		return code;
 	}
 	r.sink = ss_sink_new(w, r.ncpu);

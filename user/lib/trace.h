@@ -22,6 +22,9 @@ int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 /* Write the trailer and close. Returns 0 or -errno. */
 int ss_writer_close(struct ss_writer *w, const struct ss_trailer *t,
 		    const uint64_t *lost_per_cpu);
+/* Close without a trailer and remove the file, unless it is not a regular
+ * file (a device or a FIFO is left as it is). */
+void ss_writer_discard(struct ss_writer *w, const char *path);
 uint64_t ss_writer_bytes(const struct ss_writer *w);
 int ss_writer_error(const struct ss_writer *w);
 
@@ -35,11 +38,17 @@ struct ss_damage {
 	uint64_t bytes_dropped;	/* bytes of the file not read as records */
 	uint32_t bad_chunks;	/* chunks rejected (CRC, size, magic) */
 	uint32_t bad_records;	/* records rejected inside good chunks */
+	uint32_t dup_chunks;	/* chunks read already, dropped (2.0) */
+	uint64_t missing_chunks; /* chunk numbers never seen (2.0) */
+	uint64_t records_read;	/* records returned by a full first pass */
+	uint64_t records_expected; /* the trailer's count, if it differs */
+	int count_mismatch;	/* the trailer's count disagrees with the read */
 	int truncated;		/* the last chunk is cut short */
 	int no_trailer;		/* the recording did not finish cleanly */
 };
 
-/* Open a trace. On failure returns NULL, writes a message into err and
+/* Open a trace (a regular file: anything else is a usage error, and a FIFO
+ * never blocks the open). On failure returns NULL, writes a message into err and
  * sets *code to an ss_exit value. */
 struct ss_reader *ss_reader_open(const char *path, char *err, size_t errlen,
 				 int *code);

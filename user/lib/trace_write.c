@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -13,7 +15,9 @@
 struct ss_writer {
 	int fd;
 	uint64_t off;	/* end of the last complete chunk */
+	uint64_t seq;	/* chunks written */
 	int error;	/* first write error (positive errno), sticky */
+	int regular;	/* a regular file: can be cut back and removed */
 };
 
 static int write_all(int fd, struct iovec *iov, int n)
@@ -51,6 +55,7 @@ struct ss_writer *ss_writer_open(const char *path)
 	};
 	struct iovec iov = { &fh, sizeof(fh) };
 	struct ss_writer *w = calloc(1, sizeof(*w));
+	struct stat st;
 	int err;
 
 	if (!w)
@@ -62,6 +67,9 @@ struct ss_writer *ss_writer_open(const char *path)
 		errno = err;
 		return NULL;
 	}
+	/* A device or a FIFO (-o /dev/null) is written in place and never
+	 * truncated or removed. */
+	w->regular = fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode);
 	err = write_all(w->fd, &iov, 1);
 	if (err) {
 		close(w->fd);
@@ -80,6 +88,7 @@ int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 	struct ss_chunk ch = {
 		.magic = SS_CHUNK_MAGIC,
 		.type = type,
+		.seq = w->seq,
 	};
 	size_t pad = (8 - (len & 7)) & 7;
 	struct iovec iov[3];
@@ -92,18 +101,20 @@ int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 	ch.size = len + pad;
 	ch.crc = crc32(0, buf, len);
 	ch.crc = crc32(ch.crc, (const void *)zero, pad);
+	ch.hcrc = crc32(0, (const void *)&ch, offsetof(struct ss_chunk, hcrc));
 	iov[0] = (struct iovec){ &ch, sizeof(ch) };
 	iov[1] = (struct iovec){ (void *)buf, len };
 	iov[2] = (struct iovec){ (void *)zero, pad };
 	err = write_all(w->fd, iov, 3);
 	if (err) {
 		/* Cut a partial chunk off so the file ends on a whole one. */
-		if (ftruncate(w->fd, w->off) == 0)
+		if (w->regular && ftruncate(w->fd, w->off) == 0)
 			lseek(w->fd, w->off, SEEK_SET);
 		w->error = -err;
 		return err;
 	}
 	w->off += sizeof(ch) + len + pad;
+	w->seq++;
 	return 0;
 }
 
@@ -128,6 +139,14 @@ int ss_writer_close(struct ss_writer *w, const struct ss_trailer *t,
 		err = -errno;
 	free(w);
 	return err;
+}
+
+void ss_writer_discard(struct ss_writer *w, const char *path)
+{
+	if (w->regular)
+		unlink(path);
+	close(w->fd);
+	free(w);
 }
 
 uint64_t ss_writer_bytes(const struct ss_writer *w)
