@@ -1,6 +1,6 @@
 #!/bin/bash
-# Coroutine switches untraced and recorded by switchscope (coro:switch on
-# 5-byte-nop probe sites), next to kernel thread and process switches, in
+# Coroutine switches untraced and recorded by switchscope (through the
+# trace ring by default), next to kernel thread and process switches, in
 # one run. The fastest of ROUNDS runs is kept (noise only adds). Prints
 # "bench: <name> <value> <unit>" lines and a small table.
 cd "$(dirname "$0")/../.." || exit 1
