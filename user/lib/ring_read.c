@@ -30,6 +30,8 @@
 
 #define BATCH		4096	/* records copied at a time */
 #define MAX_RINGS	65536
+#define MAX_RINGS_PROC	4096	/* per process: a program that announces
+				 * without end cannot make us map without end */
 #define JUMP_MAX	(1ull << 40)	/* a head that moves more is garbage */
 #define DUR_MAX_NS	(10ull * 1000000000)	/* longer switch: garbage */
 #define EXIT_CHECK_NS	(100ull * 1000000)	/* look for dead processes */
@@ -266,6 +268,11 @@ void ss_rings_announce(struct ss_rings *r, const struct ss_coro_ring *a)
 		r->v = nv;
 		r->cap = nc;
 	}
+	for (size_t i = 0, k = 0; i < r->n; i++)
+		if (r->v[i]->tgid == a->tgid && ++k == MAX_RINGS_PROC) {
+			refuse(r, a, "too many rings in this process");
+			return;
+		}
 	g = malloc(sizeof(*g));
 	if (!g)
 		return;
