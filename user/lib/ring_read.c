@@ -114,7 +114,11 @@ struct ss_rings *ss_rings_new(enum ss_ring_mode mode, uint64_t start_ns,
 
 static void refuse(struct ss_rings *r, const struct ss_coro_ring *a, const char *why)
 {
-	r->st.refused++;
+	if (++r->st.refused > 16) {
+		if (r->st.refused == 17)
+			ss_warn("more coroutine trace rings refused: not shown");
+		return;
+	}
 	ss_warn("pid %u tid %u: not reading its coroutine trace ring (%s); its events "
 		"keep coming through the USDT probes", a->tgid, a->tid, why);
 }
