@@ -35,6 +35,11 @@ static const char help[] =
 "  --trace FILE        check a trace recorded with 'record --syscalls'\n"
 "  --usdt PATH         attach the coro:* probes of PATH too\n"
 "  -b, --backend NAME  bpf (default) or kmod for the kernel events\n"
+"  -m, --buffer-size SIZE  kernel ring buffer (bpf default 64M: every\n"
+"                      syscall is a record, and runtimes whose clock reads\n"
+"                      leave the vDSO make two per switch; kmod: per CPU,\n"
+"                      its own default)\n"
+"  --coro-ring=MODE    as for record: auto (default), counter, monotonic, off\n"
 "  -h, --help          this text\n"
 "\n"
 "Exit status: 0 every switch stayed in user space (and enough were seen),\n"
@@ -264,10 +269,13 @@ int cmd_verify(int argc, char **argv)
 		{ "trace", required_argument, NULL, 't' },
 		{ "usdt", required_argument, NULL, 'U' },
 		{ "backend", required_argument, NULL, 'b' },
+		{ "buffer-size", required_argument, NULL, 'm' },
+		{ "coro-ring", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct ss_record_opts o = { .backend = "bpf", .syscalls = 1, .quiet = 1 };
+	uint64_t bytes;
 	const char *trace = NULL, *out = NULL, *usdt[16];
 	char tmp[] = "/tmp/switchscope-verify-XXXXXX", what_ran[300];
 	uint64_t min = 1, v64, t0 = 0;
@@ -277,7 +285,7 @@ int cmd_verify(int argc, char **argv)
 	uint32_t pid = 0;
 	int c, code, json = 0, damaged = 0, fd;
 
-	while ((c = getopt_long(argc, argv, "+o:p:d:b:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:p:d:b:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -306,6 +314,18 @@ int cmd_verify(int argc, char **argv)
 				return cli_usage("verify", "too many --usdt");
 			usdt[o.nusdt++] = optarg;
 			break;
+		case 'm':
+			if (ss_parse_size(optarg, 20, &bytes) || bytes < (64 << 10) ||
+			    bytes > (1ull << 30))
+				return cli_usage("verify", "bad buffer size '%s' (64K to 1G)", optarg);
+			o.buffer_bytes = bytes;
+			break;
+		case 'R':
+			o.coro_ring = cli_ring_mode(optarg);
+			if (o.coro_ring < 0)
+				return cli_usage("verify", "bad --coro-ring '%s' (auto, counter, "
+						 "monotonic or off)", optarg);
+			break;
 		case 'b':
 			o.backend = optarg;
 			break;
@@ -318,6 +338,8 @@ int cmd_verify(int argc, char **argv)
 	o.usdt = usdt;
 	if (optind < argc)
 		o.cmd = argv + optind;
+	if (!o.buffer_bytes && !strcmp(o.backend, "bpf"))
+		o.buffer_bytes = 64u << 20;
 	if (!!trace + !!pid + !!o.cmd != 1)
 		return cli_usage("verify", "give a command, -p PID or --trace FILE");
 	if (pid && !o.duration_ns)
