@@ -274,6 +274,11 @@ static int targets_alive(struct rec *r)
 	return alive > 0;
 }
 
+static void ring_record(void *ctx, const struct ss_hdr *h)
+{
+	ss_sink_add_lane(((struct rec *)ctx)->sink, 1, h);
+}
+
 static void ring_lost(void *ctx, const struct ss_lost *l)
 {
 	ss_sink_add_lost(((struct rec *)ctx)->sink, l);
@@ -443,7 +448,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		}
 		stopped_release(&r);
 		rec_coro_tick(r.coro, ss_now_ns(), on_record, &r);
-		busy = r.rings && ss_rings_poll(r.rings, UINT64_MAX, on_record, &r);
+		busy = r.rings && ss_rings_poll(r.rings, UINT64_MAX, ring_record, &r);
 		ss_sink_floor(r.sink, ss_rings_watermark(r.rings));
 		check_lost(&r);
 		ss_sink_flush(r.sink, 0);
@@ -472,7 +477,7 @@ out_stop:
 	r.ops->stop(r.be);
 	drain(&r);
 	if (r.rings)
-		ss_rings_poll(r.rings, end, on_record, &r);
+		ss_rings_poll(r.rings, end, ring_record, &r);
 	stopped_release(&r);
 	check_lost(&r);
 out_child:

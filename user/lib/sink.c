@@ -38,12 +38,12 @@ struct run {
 
 struct ss_sink {
 	struct ss_writer *w;
-	struct run in;			/* filling */
+	struct run in[SS_SINK_LANES];	/* filling, one per source */
 	struct run *runs[MAX_RUNS];	/* sorted, waiting to be merged out */
 	size_t nruns;
 	uint64_t seq;
 	uint64_t newest;
-	uint64_t in_first;		/* ts of the first record of `in` */
+	uint64_t in_first[SS_SINK_LANES]; /* ts of the first record of each */
 	char *chunk;
 	size_t clen;
 	uint64_t chunk_born;
@@ -99,7 +99,12 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 void ss_sink_add(struct ss_sink *s, const struct ss_hdr *rec)
 {
-	struct run *r = &s->in;
+	ss_sink_add_lane(s, 0, rec);
+}
+
+void ss_sink_add_lane(struct ss_sink *s, unsigned int lane, const struct ss_hdr *rec)
+{
+	struct run *r = &s->in[lane % SS_SINK_LANES];
 	size_t sz = rec->size;
 
 	if (sz < sizeof(*rec) || (sz & 7))
@@ -113,7 +118,7 @@ void ss_sink_add(struct ss_sink *s, const struct ss_hdr *rec)
 		return;
 	}
 	if (!r->n)
-		s->in_first = rec->ts;
+		s->in_first[lane % SS_SINK_LANES] = rec->ts;
 	memcpy(r->buf + r->len, rec, sz);
 	r->idx[r->n++] = (struct pend){ rec->ts, s->seq++, r->len };
 	r->len += sz;
@@ -226,28 +231,39 @@ static void free_run(struct run *r)
 	free(r);
 }
 
-/* Close the filling run: sort it (BPF delivers it nearly sorted, so the
- * check usually spares the sort) and queue it for merging. */
-static void seal(struct ss_sink *s, int all)
+/* Close a lane's filling run: sort it (each source delivers nearly in
+ * order, so the check usually spares the sort) and queue it for merging. */
+static void seal_lane(struct ss_sink *s, int all, unsigned int lane)
 {
 	struct run *r;
 	size_t i;
 
-	if (!s->in.n || s->nruns == MAX_RUNS ||
-	    (!all && s->newest - s->in_first < RUN_MIN_NS))
+	if (!s->in[lane].n || s->nruns == MAX_RUNS ||
+	    (!all && s->newest - s->in_first[lane] < RUN_MIN_NS))
 		return;
 	r = malloc(sizeof(*r));
 	if (!r) {
 		s->oom = 1;
 		return;
 	}
-	*r = s->in;
-	memset(&s->in, 0, sizeof(s->in));
+	*r = s->in[lane];
+	memset(&s->in[lane], 0, sizeof(s->in[lane]));
 	for (i = 1; i < r->n && !before(&r->idx[i], &r->idx[i - 1]); i++)
 		;
 	if (i < r->n)
 		qsort(r->idx, r->n, sizeof(*r->idx), pend_cmp);
 	s->runs[s->nruns++] = r;
+}
+
+static int seal(struct ss_sink *s, int all)
+{
+	int left = 0;
+
+	for (unsigned int l = 0; l < SS_SINK_LANES; l++) {
+		seal_lane(s, all, l);
+		left |= s->in[l].n != 0;
+	}
+	return left;
 }
 
 /* Write out, in time order, what the runs hold up to horizon. */
@@ -285,10 +301,12 @@ void ss_sink_flush(struct ss_sink *s, int all)
 	uint64_t last = s->newest < s->floor ? s->newest : s->floor;
 	uint64_t horizon = last > REORDER_NS ? last - REORDER_NS : 0;
 
+	int left;
+
 	do {
-		seal(s, all);
+		left = seal(s, all);
 		merge_out(s, all, horizon);
-	} while (all && s->in.n && !s->oom);
+	} while (all && left && !s->oom);
 	if (all || (s->clen && s->newest - s->chunk_born > CHUNK_MAX_AGE_NS))
 		write_chunk(s);
 }
@@ -317,8 +335,10 @@ int ss_sink_close(struct ss_sink *s, uint64_t end_ns, uint64_t *records,
 	*records = s->records;
 	*lost = s->lost;
 	memcpy(count, s->count, sizeof(s->count));
-	free(s->in.buf);
-	free(s->in.idx);
+	for (unsigned int l = 0; l < SS_SINK_LANES; l++) {
+		free(s->in[l].buf);
+		free(s->in[l].idx);
+	}
 	for (size_t i = 0; i < s->nruns; i++)
 		free_run(s->runs[i]);
 	free(s->chunk);

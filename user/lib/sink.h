@@ -15,6 +15,11 @@ struct ss_sink;
 struct ss_sink *ss_sink_new(struct ss_writer *w, unsigned int ncpu);
 /* Copy one record in. */
 void ss_sink_add(struct ss_sink *s, const struct ss_hdr *rec);
+/* The same for a source of its own (lane 1: the coroutine trace rings),
+ * whose records are in order among themselves but not with lane 0's:
+ * kept apart, neither needs sorting. */
+#define SS_SINK_LANES 2
+void ss_sink_add_lane(struct ss_sink *s, unsigned int lane, const struct ss_hdr *rec);
 /* Count records lost before they reached us (adds an inline ss_lost). */
 void ss_sink_lost(struct ss_sink *s, unsigned int cpu, uint64_t count,
 		  uint64_t ts, uint32_t source);
