@@ -4,7 +4,9 @@
  *
  * Kernel records become ftrace events (sched_switch, sched_waking, ...) in
  * one FtraceEventBundle per CPU and batch, which Perfetto turns into its CPU
- * scheduling and thread state tracks itself. For that it needs what the
+ * scheduling and thread state tracks itself. Switches and wakings go in the
+ * bundle's compact_sched columns (out_perfetto_sched.c) where those can say
+ * what the full event would; see put_switch and compact_waking. For that it needs what the
  * kernel's tracepoints would have said: prev_state in the TASK_REPORT
  * encoding of the running kernel (SystemInfo names it: Perfetto decodes
  * prev_state by kernel version), and task_newtask clone flags (without
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "out_perfetto_sched.h"
 #include "perfetto_trace.pb-c.h"
 #include "ss.h"
 
@@ -72,6 +75,8 @@ struct cpubuf {
 	struct pev ev[BATCH];
 	P(FtraceEvent) *ptr[BATCH];
 	size_t n;
+	uint64_t full_ts;	/* of ev[n - 1] */
+	struct pf_compact c;	/* the bundle's compact_sched */
 	uint64_t last_ts;	/* of the last event written for this CPU */
 	/* The task the last sched_switch written for this CPU put on it. */
 	uint8_t has_last;
@@ -100,6 +105,7 @@ struct pf_sink {
 	struct cpubuf *cpu;	/* [ncpu] */
 	uint8_t *buf;
 	size_t cap;
+	int full;		/* no compact_sched (SS_PERFETTO_FULL=1) */
 	int track_seq_started;
 	int lost_track;
 	int nomem;
@@ -184,9 +190,11 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 {
 	struct cpubuf *cb = &p->cpu[c];
 	P(FtraceEventBundle) b = PERFETTO__PROTOS__FTRACE_EVENT_BUNDLE__INIT;
+	P(FtraceEventBundle__CompactSched) cs =
+		PERFETTO__PROTOS__FTRACE_EVENT_BUNDLE__COMPACT_SCHED__INIT;
 	P(TracePacket) pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
 
-	if (!cb->n)
+	if (!cb->n && pfc_empty(&cb->c))
 		return;
 	/* The tasks the bundle names are described before it in the file. */
 	flush_pend(p);
@@ -194,6 +202,10 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 	b.cpu = c;
 	b.n_event = cb->n;
 	b.event = cb->ptr;
+	if (!pfc_empty(&cb->c)) {
+		pfc_message(&cb->c, &cs);
+		b.compact_sched = &cs;
+	}
 	pk.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_FTRACE_EVENTS;
 	pk.ftrace_events = &b;
 	pk.optional_trusted_packet_sequence_id_case =
@@ -201,6 +213,7 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 	pk.trusted_packet_sequence_id = SEQ_FTRACE;
 	put_packet(p, &pk);
 	cb->n = 0;
+	pfc_clear(&cb->c);
 }
 
 /* src is a record's fixed-size field (maybe not terminated) or a string
@@ -309,9 +322,29 @@ static struct pev *new_event(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	e->ev.has_pid = 1;
 	e->ev.pid = pid;
 	cb->ptr[cb->n++] = &e->ev;
-	cb->last_ts = ts;
+	cb->full_ts = cb->last_ts = ts;
 	p->s.items++;
 	return e;
+}
+
+/* Make room in the CPU's bundle for a compact event at ts that must be
+ * read after every event before it in the file. trace_processor reads a
+ * bundle's compact switches, then its compact wakings, then its full
+ * events, and orders what it read by timestamp, then by that order
+ * (TraceSorter): a compact event after an event of a later kind at the same
+ * timestamp goes in the next bundle. */
+static struct pf_compact *compact_at(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+				     int is_switch)
+{
+	struct cpubuf *cb = &p->cpu[cpu];
+	struct pf_compact *c = &cb->c;
+
+	if (!pfc_room(c) || (cb->n && cb->full_ts == ts) ||
+	    (is_switch && c->wk.n && c->wk.last == ts))
+		flush_cpu(p, cpu);
+	cb->last_ts = ts;
+	p->s.items++;
+	return c;
 }
 
 static void done_event(struct pf_sink *p, uint32_t cpu)
@@ -338,15 +371,39 @@ static int want(struct pf_sink *p, uint32_t tgid)
 	return 0;
 }
 
-/* One sched_switch; the caller makes it follow the CPU's last one. */
+/* One sched_switch; the caller makes it follow the CPU's last one. A
+ * compact switch has no prev_* fields: trace_processor takes prev_pid and
+ * prev_prio from the CPU's previous switch (its next_pid and next_prio) and
+ * drops the first compact switch of a CPU
+ * (FtraceSchedEventTracker::PushSchedSwitchCompact). So the CPU's first
+ * switch, and one whose prev_prio differs from the next_prio that put the
+ * task on the CPU, are full events. */
 static void put_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		       uint32_t prev_tid, uint32_t prev_tgid, int32_t prev_prio,
 		       uint64_t prev_state, uint32_t next_tid, uint32_t next_tgid,
 		       int32_t next_prio)
 {
-	struct pev *e = new_event(p, cpu, ts, prev_tid);
-	P(SchedSwitchFtraceEvent) *x = &e->u.sw;
+	struct cpubuf *cb = &p->cpu[cpu];
+	int compact = !p->full && cb->has_last && cb->last_tid == prev_tid &&
+		      cb->last_prio == prev_prio;
+	struct pev *e;
+	P(SchedSwitchFtraceEvent) *x;
 
+	cb->has_last = 1;
+	cb->last_tid = next_tid;
+	cb->last_tgid = next_tgid;
+	cb->last_prio = next_prio;
+	if (compact) {
+		struct pf_compact *c = compact_at(p, cpu, ts, 1);
+
+		comm_of(p, prev_tid, prev_tgid, ts);
+		if (pfc_switch(c, ts, prev_state, next_tid, next_prio,
+			       comm_of(p, next_tid, next_tgid, ts)) < 0)
+			p->nomem = 1;
+		return;
+	}
+	e = new_event(p, cpu, ts, prev_tid);
+	x = &e->u.sw;
 	*x = (P(SchedSwitchFtraceEvent))PERFETTO__PROTOS__SCHED_SWITCH_FTRACE_EVENT__INIT;
 	copy_comm(e->s1, comm_of(p, prev_tid, prev_tgid, ts));
 	copy_comm(e->s2, comm_of(p, next_tid, next_tgid, ts));
@@ -389,7 +446,6 @@ static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		if (old->has_last && old->last_tid == tid) {
 			put_switch(p, k->on_cpu - 1, at, tid, tgid, old->last_prio,
 				   GAP_STATE, 0, 0, IDLE_PRIO);
-			old->last_tid = old->last_tgid = 0;
 		}
 	}
 	k->on_cpu = cpu + 1;
@@ -428,6 +484,26 @@ static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	(x).target_cpu = (w)->target_cpu;				\
 } while (0)
 
+/* A sched_waking in compact_sched, if that says what the full event would.
+ * Its waker is the task the CPU's last switch put on it
+ * (PushSchedWakingCompact), which must be the recorded waker; trace_processor
+ * drops a compact waking on a CPU without a switch before it; its prio is
+ * read as uint16_t, which -1 (deadline) is not. */
+static int compact_waking(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+			  const struct ss_wakeup *w)
+{
+	struct cpubuf *cb = &p->cpu[cpu];
+	struct pf_compact *c;
+
+	if (p->full || !cb->has_last || cb->last_tid != w->waker_tid || prio(w->prio) < 0)
+		return 0;
+	c = compact_at(p, cpu, ts, 0);
+	if (pfc_waking(c, ts, w->tid, w->target_cpu, prio(w->prio),
+		       comm_of(p, w->tid, w->tgid, ts)) < 0)
+		p->nomem = 1;
+	return 1;
+}
+
 static void pf_record(struct xsink *s, const struct ss_hdr *h)
 {
 	struct pf_sink *p = (struct pf_sink *)s;
@@ -453,10 +529,6 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 			   st, sw->next_tid, sw->next_tgid, prio(sw->next_prio));
 		if (st & (KS_R_DEAD | KS_R_ZOMBIE))
 			task_exit(p, sw->prev_tid, sw->prev_tgid, h->ts);
-		cb->has_last = 1;
-		cb->last_tid = sw->next_tid;
-		cb->last_tgid = sw->next_tgid;
-		cb->last_prio = prio(sw->next_prio);
 		return;
 	}
 	case SS_EV_WAKING:
@@ -467,6 +539,8 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 		if (!want(p, w->tgid))
 			return;
 		task_seen(p, w->waker_tid, w->waker_tgid, h->ts);
+		if (h->type == SS_EV_WAKING && compact_waking(p, cpu, h->ts, w))
+			return;
 		e = new_event(p, cpu, h->ts, w->waker_tid);
 		copy_comm(e->s1, comm_of(p, w->tid, w->tgid, h->ts));
 		if (h->type == SS_EV_WAKING) {
@@ -809,8 +883,10 @@ static int process_tree(struct pf_sink *p, struct xmodel *m)
 static int pf_begin(struct xsink *s, struct xmodel *m)
 {
 	struct pf_sink *p = (struct pf_sink *)s;
+	const char *full = getenv("SS_PERFETTO_FULL");
 
 	p->m = m;
+	p->full = full && *full && strcmp(full, "0");
 	p->cpu = calloc(m->ncpu, sizeof(*p->cpu));
 	if (!p->cpu)
 		return -1;
@@ -822,8 +898,10 @@ static int pf_end(struct xsink *s, struct xmodel *m)
 {
 	struct pf_sink *p = (struct pf_sink *)s;
 
-	for (uint32_t c = 0; c < m->ncpu; c++)
+	for (uint32_t c = 0; c < m->ncpu; c++) {
 		flush_cpu(p, c);
+		pfc_free(&p->cpu[c].c);
+	}
 	flush_pend(p);
 	free(p->cpu);
 	free(p->task);
