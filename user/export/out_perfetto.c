@@ -4,9 +4,7 @@
  *
  * Kernel records become ftrace events (sched_switch, sched_waking, ...) in
  * one FtraceEventBundle per CPU and batch, which Perfetto turns into its CPU
- * scheduling and thread state tracks itself. Switches and wakings go in the
- * bundle's compact_sched columns (out_perfetto_sched.c) where those can say
- * what the full event would; see put_switch and compact_waking. For that it needs what the
+ * scheduling and thread state tracks itself. For that it needs what the
  * kernel's tracepoints would have said: prev_state in the TASK_REPORT
  * encoding of the running kernel (SystemInfo names it: Perfetto decodes
  * prev_state by kernel version), and task_newtask clone flags (without
@@ -15,6 +13,11 @@
  * a ProcessTree entry (its tid, process and name), written before the
  * bundle that names it. Coroutine slices are TrackEvents on one track per
  * thread, a child of that thread's track, and end at the thread's exit.
+ *
+ * Switches and wakings go in the bundle's compact_sched columns
+ * (out_perfetto_sched.c), several times smaller than full events, where
+ * trace_processor reads them as it would the full event (put_switch,
+ * compact_waking); the others stay full events.
  *
  * Clocks: our timestamps are CLOCK_MONOTONIC. Ftrace events are read as
  * BOOTTIME by Perfetto, so a ClockSnapshot gives both clocks the same value
@@ -443,10 +446,9 @@ static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	if (k->on_cpu && k->on_cpu != cpu + 1) {
 		old = &p->cpu[k->on_cpu - 1];
 		at = ts - 1 > old->last_ts ? ts - 1 : old->last_ts;
-		if (old->has_last && old->last_tid == tid) {
+		if (old->has_last && old->last_tid == tid)
 			put_switch(p, k->on_cpu - 1, at, tid, tgid, old->last_prio,
 				   GAP_STATE, 0, 0, IDLE_PRIO);
-		}
 	}
 	k->on_cpu = cpu + 1;
 }
@@ -463,7 +465,10 @@ static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
  * before it in the bundle: equal timestamps keep their order in the file
  * (TraceSorter orders by ts, then position). The earlier task's slice ends
  * where the HTML viewer ends it ("taken off by a switch not in the trace"),
- * prev_tid's lasts 0 ns, and prev_state is GAP_STATE. */
+ * prev_tid's lasts 0 ns, and prev_state is GAP_STATE. A compact switch has
+ * no prev_pid to mismatch, but without the added one it would end
+ * last_tid's slice with prev_tid's prev_state and never put prev_tid on
+ * the CPU: the added switch is needed there as well. */
 static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		       const struct ss_switch *sw)
 {
@@ -484,11 +489,11 @@ static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	(x).target_cpu = (w)->target_cpu;				\
 } while (0)
 
-/* A sched_waking in compact_sched, if that says what the full event would.
- * Its waker is the task the CPU's last switch put on it
- * (PushSchedWakingCompact), which must be the recorded waker; trace_processor
- * drops a compact waking on a CPU without a switch before it; its prio is
- * read as uint16_t, which -1 (deadline) is not. */
+/* A sched_waking in compact_sched, if that says what the full event would;
+ * 0 if not. trace_processor takes a compact waking's waker to be the task
+ * the CPU's last switch put on it, which must then be the recorded waker,
+ * drops it on a CPU without a switch before it, and reads its prio as a
+ * uint16_t, which -1 (deadline) is not (PushSchedWakingCompact). */
 static int compact_waking(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 			  const struct ss_wakeup *w)
 {

@@ -11,7 +11,7 @@
 #include "perfetto_trace.pb-c.h"
 #include "ss.h"
 
-#define PFC_MAX		8192	/* events of one kind per bundle */
+#define PFC_MAX		2048	/* events of one kind per bundle */
 #define PFC_COMMS	256	/* intern table entries per bundle */
 
 struct pfc_switches {
