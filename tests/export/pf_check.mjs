@@ -3,10 +3,15 @@
 // when it imports it, and prints what it found as JSON. Switches and wakings
 // in a bundle's compact_sched are read back as trace_processor does
 // (FtraceTokenizer::TokenizeFtraceCompactSched, FtraceSchedEventTracker::
-// PushSchedSwitchCompact): before the bundle's full events, timestamps
-// summed, prev_pid and prev_prio those of the CPU's previous switch (full or
-// compact), a waking's waker the task that switch put on the CPU; then the
-// same rules apply to them.
+// PushSchedSwitchCompact): timestamps summed, prev_pid and prev_prio those
+// of the CPU's previous switch (full or compact), a waking's waker the task
+// that switch put on the CPU; then the same rules apply to them. Its order:
+// a CPU's compact switches, compact wakings and full events go to three
+// queues, each in file order (a bundle's compact switches first, then its
+// compact wakings, then its full events), created when the first event of
+// that kind for that CPU or a higher one comes (ProtoImporterModuleContext::
+// PushToStream); events are taken by timestamp, and at equal timestamps
+// from the queue created first (TraceSorter::SortAndExtractEventsUntilAllocId).
 //
 //   switches          sched_switch events, full and compact
 //   gap_switches      of those, switches the export adds at a gap in a CPU's
@@ -129,6 +134,14 @@ const percpu = new Map();
 const trackTid = new Map(), trackParent = new Map();
 const trackEvents = [];
 let order = 0;
+// Queue ids by kind and CPU, numbered in the order trace_processor makes them.
+const queues = { S: [], W: [], F: [] };
+let nqueues = 0;
+function queue(kind, cpu) {
+  const q = queues[kind];
+  while (q.length <= cpu) q.push(++nqueues);
+  return q[cpu];
+}
 
 for (const pk of all(tr, "packet")) {
   for (const pt of all(pk, "process_tree")) {
@@ -148,18 +161,19 @@ for (const pk of all(tr, "packet")) {
     if (one(td, "parent_uuid") !== undefined) trackParent.set(one(td, "uuid"), one(td, "parent_uuid"));
   }
   const te = one(pk, "track_event");
-  if (te) trackEvents.push({ ts: one(pk, "timestamp"), idx: order++, te });
+  if (te) trackEvents.push({ ts: one(pk, "timestamp"), q: 0, idx: order++, te });
   for (const b of all(pk, "ftrace_events")) {
     const cpu = one(b, "cpu");
     if (!percpu.has(cpu)) percpu.set(cpu, []);
     for (const cs of all(b, "compact_sched"))
-      for (const { ts, e } of compactEvents(cs)) percpu.get(cpu).push({ ts, idx: order++, e });
-    for (const e of all(b, "event")) percpu.get(cpu).push({ ts: one(e, "timestamp"), idx: order++, e });
+      for (const { ts, e } of compactEvents(cs))
+        percpu.get(cpu).push({ ts, q: queue(e.compact_switch ? "S" : "W", cpu), idx: order++, e });
+    for (const e of all(b, "event")) percpu.get(cpu).push({ ts: one(e, "timestamp"), q: queue("F", cpu), idx: order++, e });
   }
 }
 
-// trace_processor sorts by timestamp, then by position in the file.
-const byTime = (a, b) => a.ts - b.ts || a.idx - b.idx;
+// trace_processor's order: timestamp, queue, position in the file.
+const byTime = (a, b) => a.ts - b.ts || a.q - b.q || a.idx - b.idx;
 let switches = 0, mismatched = 0, gapSwitches = 0, wakings = 0, compactSkipped = 0;
 const dump = [];
 const norm = new Map();	// cpu -> [{ ts, prev_pid, next_pid }]: the switches as read

@@ -212,6 +212,24 @@ if pfcheck "$T/badc.txt" --dump "$T/badc.dump"; then
 else
 	fail "pf_check reads a hand-made compact trace" "$(head -3 "$T/badc.txt.check.err")"
 fi
+# trace_processor's order at equal timestamps: the queue made first. CPU 0's
+# full-event queue comes first (the switch at 100), so at 200 the full
+# sched_waking is read before the compact switch, which its bundle lists
+# first.
+cat > "$T/order.txt" <<'EOF'
+packet { ftrace_events { cpu: 0
+  event { timestamp: 100 pid: 0 sched_switch { prev_pid: 0 next_pid: 5 next_prio: 120 } } } }
+packet { ftrace_events { cpu: 0
+  compact_sched { intern_table: "six" switch_timestamp: 200 switch_prev_state: 1
+    switch_next_pid: 6 switch_next_prio: 120 switch_next_comm_index: 0 }
+  event { timestamp: 200 pid: 5 sched_waking { pid: 6 target_cpu: 0 prio: 120 } } } }
+EOF
+if pfcheck "$T/order.txt" --dump "$T/order.dump"; then
+	expect_eq "pf_check: equal timestamps are read from the queue made first (full waking, then compact switch)" \
+		"$(grep ' 200 ' "$T/order.dump" | cut -c1 | tr -d '\n')" WS
+else
+	fail "pf_check reads a hand-made trace of equal timestamps" "$(head -3 "$T/order.txt.check.err")"
+fi
 
 # A synthetic process-tree recording (gen_trace -g): gaps in the CPU
 # chains (some where the task a CPU's chain still has runs on another CPU
@@ -237,6 +255,20 @@ check "perfetto export --pid of a synthetic trace with gaps" \
 	$SS export -q "$T/gap.trace" -f perfetto --pid 3000 -o "$T/gap-pid.pftrace"
 pfdecode "$T/gap-pid.pftrace" "$T/gap-pid.txt" && pf_rules "gaps, --pid 3000" "$T/gap-pid.txt" -
 pf_same "gaps, --pid 3000" "$T/gap.trace" "$T/gap-pid.pftrace" --pid 3000
+# Equal timestamps (gen_trace -t): a CPU's compact switches, compact
+# wakings and full events at one time are read from three queues in an
+# order the file does not set; the export keeps them in one.
+$B/tests/export_gen -g -t -c 3 -o "$T/tie.trace" -n 20000 -s 3 > /dev/null
+check "perfetto export of a synthetic trace with equal timestamps" \
+	$SS export -q "$T/tie.trace" -f perfetto -o "$T/tie.pftrace"
+pf_same "equal timestamps (synthetic)" "$T/tie.trace" "$T/tie.pftrace"
+if [ -s "$T/tie.pftrace.txt.check" ]; then
+	expect_eq "equal timestamps: every switch's prev_pid is the CPU's previous next_pid" \
+		"$(pfget "$T/tie.pftrace.txt" mismatched)" 0
+	expect_eq "equal timestamps: no compact event dropped, no column error" \
+		"$(pfget "$T/tie.pftrace.txt" compact_skipped) $(pfget "$T/tie.pftrace.txt" compact_errors)" "0 0"
+fi
+[ -x $ASAN_SS ] && asan_export "$T/tie.trace" "$T/tie.pftrace"
 
 check "json export of a synthetic trace" $SS export -q "$T/gen.trace" -f json -o "$T/gen.json"
 if node -e '

@@ -42,7 +42,7 @@ TEST(compact_sched_columns_delta_and_intern)
 	char name[SS_COMM_LEN];
 
 	REQUIRE(c);
-	CHECK(pfc_empty(c) && pfc_room(c), "a new bundle is empty and has room");
+	CHECK(pfc_empty(c) && pfc_room(c, 1), "a new bundle is empty and has room");
 	CHECK_EQ(pfc_switch(c, 1000, 1, 5, 120, "a"), 0);
 	CHECK_EQ(pfc_waking(c, 1100, 6, 1, 120, "b"), 0);
 	CHECK_EQ(pfc_switch(c, 1250, 256, 6, 120, "b"), 0);
@@ -66,12 +66,12 @@ TEST(compact_sched_columns_delta_and_intern)
 	      "a full comm field is cut to the tracepoint's 15 characters");
 	pfc_clear(c);
 	CHECK(pfc_empty(c), "empty after pfc_clear");
-	for (int i = 0; i < PFC_COMMS && pfc_room(c); i++) {
+	for (int i = 0; i < PFC_COMMS && pfc_room(c, 1); i++) {
 		snprintf(name, sizeof(name), "t%d", i);
 		CHECK_EQ(pfc_switch(c, 2000 + i, 1, i, 120, name), 0);
 	}
 	CHECK_EQ(c->ncomm, PFC_COMMS);
-	CHECK(!pfc_room(c), "no room once the intern table is full");
+	CHECK(!pfc_room(c, 1), "no room once the intern table is full");
 	pfc_message(c, &cs);
 	CHECK_EQ(cs.switch_timestamp[0], 2000);
 	CHECK_EQ(cs.switch_timestamp[PFC_COMMS - 1], 1);

@@ -37,6 +37,7 @@
 
 #define BATCH		256	/* ftrace events per bundle */
 #define PEND		64	/* tasks per ProcessTree written on the way */
+#define GROUP		8	/* compact events of a CPU at one timestamp */
 #define IDLE_PRIO	120	/* the idle task's prio in sched_switch */
 /* prev_state of a switch added at a gap, where the trace does not say what
  * the task did: S. Its next event is then a wakeup, which trace_processor
@@ -74,12 +75,34 @@ struct pev {
 	char path[SS_PATH_LEN];
 };
 
+/* A switch, with what its full event says. */
+struct pf_sw {
+	uint32_t prev_tid, prev_tgid, next_tid, next_tgid;
+	int32_t prev_prio, next_prio;
+	uint64_t prev_state;	/* TASK_REPORT bits */
+};
+
+/* An event in compact_sched, kept until its CPU has an event at a later
+ * time: compact_slot may have to write it again as a full event. */
+struct pf_grouped {
+	uint64_t last;		/* its column's `last` before it */
+	union {
+		struct pf_sw sw;
+		struct ss_wakeup wk;
+	} u;
+};
+
 struct cpubuf {
 	struct pev ev[BATCH];
 	P(FtraceEvent) *ptr[BATCH];
 	size_t n;
-	uint64_t full_ts;	/* of ev[n - 1] */
 	struct pf_compact c;	/* the bundle's compact_sched */
+	/* The events of this CPU at grp_ts (see compact_slot): full ones, or
+	 * the ngrp compact ones in grp, all switches or all wakings. */
+	uint64_t grp_ts;
+	uint8_t grp_open, grp_full, grp_switch;
+	uint8_t ngrp;
+	struct pf_grouped grp[GROUP];
 	uint64_t last_ts;	/* of the last event written for this CPU */
 	/* The task the last sched_switch written for this CPU put on it. */
 	uint8_t has_last;
@@ -313,41 +336,66 @@ static void task_exit(struct pf_sink *p, uint32_t tid, uint32_t tgid, uint64_t t
 		k->exit_ts = ts;
 }
 
+static void regroup(struct pf_sink *p, uint32_t cpu);
+
 static struct pev *new_event(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 			     uint32_t pid)
 {
 	struct cpubuf *cb = &p->cpu[cpu];
-	struct pev *e = &cb->ev[cb->n];
+	struct pev *e;
 
+	if (!cb->grp_open || cb->grp_ts != ts) {
+		cb->grp_open = cb->grp_full = 1;
+		cb->grp_ts = ts;
+		cb->ngrp = 0;
+	} else if (!cb->grp_full) {
+		regroup(p, cpu);
+	}
+	e = &cb->ev[cb->n];
 	e->ev = (P(FtraceEvent))PERFETTO__PROTOS__FTRACE_EVENT__INIT;
 	e->ev.has_timestamp = 1;
 	e->ev.timestamp = ts;
 	e->ev.has_pid = 1;
 	e->ev.pid = pid;
 	cb->ptr[cb->n++] = &e->ev;
-	cb->full_ts = cb->last_ts = ts;
+	cb->last_ts = ts;
 	p->s.items++;
 	return e;
 }
 
-/* Make room in the CPU's bundle for a compact event at ts that must be
- * read after every event before it in the file. trace_processor reads a
- * bundle's compact switches, then its compact wakings, then its full
- * events, and orders what it read by timestamp, then by that order
- * (TraceSorter): a compact event after an event of a later kind at the same
- * timestamp goes in the next bundle. */
-static struct pf_compact *compact_at(struct pf_sink *p, uint32_t cpu, uint64_t ts,
-				     int is_switch)
+/* Where a compact event of the CPU at ts goes: a slot to keep it in (the
+ * caller appends it to the columns), or NULL when it must be a full event.
+ * trace_processor queues a CPU's compact switches, compact wakings and
+ * full events apart (ProtoImporterModuleContext::PushInlineSchedSwitch,
+ * ...Waking, PushFtraceEvent), each queue in file order, and takes equal
+ * timestamps from the queue it made first (TraceSorter::
+ * SortAndExtractEventsUntilAllocId), which depends on what came first in
+ * the whole file. So the events of a CPU at one timestamp are all in one
+ * queue: compact ones of one kind, or else all full, the compact ones
+ * written so far taken off the columns and written again as full events
+ * (regroup). A bundle is written before an event at a new timestamp if it
+ * has no room for GROUP more. */
+static struct pf_grouped *compact_slot(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+				       int is_switch)
 {
 	struct cpubuf *cb = &p->cpu[cpu];
-	struct pf_compact *c = &cb->c;
 
-	if (!pfc_room(c) || (cb->n && cb->full_ts == ts) ||
-	    (is_switch && c->wk.n && c->wk.last == ts))
-		flush_cpu(p, cpu);
+	if (!cb->grp_open || cb->grp_ts != ts) {
+		if (!pfc_room(&cb->c, GROUP))
+			flush_cpu(p, cpu);
+		cb->grp_open = 1;
+		cb->grp_full = cb->ngrp = 0;
+		cb->grp_ts = ts;
+		cb->grp_switch = is_switch;
+	} else if (cb->grp_full) {
+		return NULL;
+	} else if (cb->grp_switch != is_switch || cb->ngrp == GROUP) {
+		regroup(p, cpu);
+		return NULL;
+	}
 	cb->last_ts = ts;
 	p->s.items++;
-	return c;
+	return &cb->grp[cb->ngrp++];
 }
 
 static void done_event(struct pf_sink *p, uint32_t cpu)
@@ -374,6 +422,29 @@ static int want(struct pf_sink *p, uint32_t tgid)
 	return 0;
 }
 
+static void full_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+			const struct pf_sw *sw)
+{
+	struct pev *e = new_event(p, cpu, ts, sw->prev_tid);
+	P(SchedSwitchFtraceEvent) *x = &e->u.sw;
+
+	*x = (P(SchedSwitchFtraceEvent))PERFETTO__PROTOS__SCHED_SWITCH_FTRACE_EVENT__INIT;
+	copy_comm(e->s1, comm_of(p, sw->prev_tid, sw->prev_tgid, ts));
+	copy_comm(e->s2, comm_of(p, sw->next_tid, sw->next_tgid, ts));
+	x->prev_comm = e->s1;
+	x->next_comm = e->s2;
+	x->has_prev_pid = x->has_prev_prio = x->has_prev_state = 1;
+	x->has_next_pid = x->has_next_prio = 1;
+	x->prev_pid = sw->prev_tid;
+	x->prev_prio = sw->prev_prio;
+	x->prev_state = sw->prev_state;
+	x->next_pid = sw->next_tid;
+	x->next_prio = sw->next_prio;
+	e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_SWITCH;
+	e->ev.sched_switch = x;
+	done_event(p, cpu);
+}
+
 /* One sched_switch; the caller makes it follow the CPU's last one. A
  * compact switch has no prev_* fields: trace_processor takes prev_pid and
  * prev_prio from the CPU's previous switch (its next_pid and next_prio) and
@@ -387,41 +458,29 @@ static void put_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		       int32_t next_prio)
 {
 	struct cpubuf *cb = &p->cpu[cpu];
-	int compact = !p->full && cb->has_last && cb->last_tid == prev_tid &&
-		      cb->last_prio == prev_prio;
-	struct pev *e;
-	P(SchedSwitchFtraceEvent) *x;
+	struct pf_sw sw = {
+		.prev_tid = prev_tid, .prev_tgid = prev_tgid, .prev_prio = prev_prio,
+		.prev_state = prev_state, .next_tid = next_tid, .next_tgid = next_tgid,
+		.next_prio = next_prio,
+	};
+	struct pf_grouped *g = NULL;
 
+	if (!p->full && cb->has_last && cb->last_tid == prev_tid && cb->last_prio == prev_prio)
+		g = compact_slot(p, cpu, ts, 1);
 	cb->has_last = 1;
 	cb->last_tid = next_tid;
 	cb->last_tgid = next_tgid;
 	cb->last_prio = next_prio;
-	if (compact) {
-		struct pf_compact *c = compact_at(p, cpu, ts, 1);
-
-		comm_of(p, prev_tid, prev_tgid, ts);
-		if (pfc_switch(c, ts, prev_state, next_tid, next_prio,
-			       comm_of(p, next_tid, next_tgid, ts)) < 0)
-			p->nomem = 1;
+	if (!g) {
+		full_switch(p, cpu, ts, &sw);
 		return;
 	}
-	e = new_event(p, cpu, ts, prev_tid);
-	x = &e->u.sw;
-	*x = (P(SchedSwitchFtraceEvent))PERFETTO__PROTOS__SCHED_SWITCH_FTRACE_EVENT__INIT;
-	copy_comm(e->s1, comm_of(p, prev_tid, prev_tgid, ts));
-	copy_comm(e->s2, comm_of(p, next_tid, next_tgid, ts));
-	x->prev_comm = e->s1;
-	x->next_comm = e->s2;
-	x->has_prev_pid = x->has_prev_prio = x->has_prev_state = 1;
-	x->has_next_pid = x->has_next_prio = 1;
-	x->prev_pid = prev_tid;
-	x->prev_prio = prev_prio;
-	x->prev_state = prev_state;
-	x->next_pid = next_tid;
-	x->next_prio = next_prio;
-	e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_SWITCH;
-	e->ev.sched_switch = x;
-	done_event(p, cpu);
+	g->last = cb->c.sw.last;
+	g->u.sw = sw;
+	comm_of(p, prev_tid, prev_tgid, ts);
+	if (pfc_switch(&cb->c, ts, prev_state, next_tid, next_prio,
+		       comm_of(p, next_tid, next_tgid, ts)) < 0)
+		p->nomem = 1;
 }
 
 /* The other gap: a task switches in on this CPU (by a switch in the trace
@@ -489,24 +548,79 @@ static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	(x).target_cpu = (w)->target_cpu;				\
 } while (0)
 
-/* A sched_waking in compact_sched, if that says what the full event would;
- * 0 if not. trace_processor takes a compact waking's waker to be the task
- * the CPU's last switch put on it, which must then be the recorded waker,
- * drops it on a CPU without a switch before it, and reads its prio as a
- * uint16_t, which -1 (deadline) is not (PushSchedWakingCompact). */
-static int compact_waking(struct pf_sink *p, uint32_t cpu, uint64_t ts,
-			  const struct ss_wakeup *w)
+static void full_wake(struct pf_sink *p, uint32_t cpu, const struct ss_wakeup *w)
+{
+	uint64_t ts = w->hdr.ts;
+	struct pev *e = new_event(p, cpu, ts, w->waker_tid);
+
+	copy_comm(e->s1, comm_of(p, w->tid, w->tgid, ts));
+	if (w->hdr.type == SS_EV_WAKING) {
+		e->u.waking = (P(SchedWakingFtraceEvent))
+			PERFETTO__PROTOS__SCHED_WAKING_FTRACE_EVENT__INIT;
+		FILL_WAKE(e->u.waking, w, e->s1);
+		e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKING;
+		e->ev.sched_waking = &e->u.waking;
+	} else if (w->hdr.type == SS_EV_WAKEUP) {
+		e->u.wakeup = (P(SchedWakeupFtraceEvent))
+			PERFETTO__PROTOS__SCHED_WAKEUP_FTRACE_EVENT__INIT;
+		FILL_WAKE(e->u.wakeup, w, e->s1);
+		e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP;
+		e->ev.sched_wakeup = &e->u.wakeup;
+	} else {
+		e->u.wnew = (P(SchedWakeupNewFtraceEvent))
+			PERFETTO__PROTOS__SCHED_WAKEUP_NEW_FTRACE_EVENT__INIT;
+		FILL_WAKE(e->u.wnew, w, e->s1);
+		e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP_NEW;
+		e->ev.sched_wakeup_new = &e->u.wnew;
+	}
+	done_event(p, cpu);
+}
+
+/* A wakeup; a sched_waking in compact_sched if that says what the full
+ * event would. trace_processor takes a compact waking's waker to be the
+ * task the CPU's last switch put on it, which must then be the recorded
+ * waker, drops it on a CPU without a switch before it, and reads its prio
+ * as a uint16_t, which -1 (deadline) is not (PushSchedWakingCompact). */
+static void put_wake(struct pf_sink *p, uint32_t cpu, const struct ss_wakeup *w)
 {
 	struct cpubuf *cb = &p->cpu[cpu];
-	struct pf_compact *c;
+	uint64_t ts = w->hdr.ts;
+	struct pf_grouped *g = NULL;
 
-	if (p->full || !cb->has_last || cb->last_tid != w->waker_tid || prio(w->prio) < 0)
-		return 0;
-	c = compact_at(p, cpu, ts, 0);
-	if (pfc_waking(c, ts, w->tid, w->target_cpu, prio(w->prio),
+	if (w->hdr.type == SS_EV_WAKING && !p->full && cb->has_last &&
+	    cb->last_tid == w->waker_tid && prio(w->prio) >= 0)
+		g = compact_slot(p, cpu, ts, 0);
+	if (!g) {
+		full_wake(p, cpu, w);
+		return;
+	}
+	g->last = cb->c.wk.last;
+	g->u.wk = *w;
+	if (pfc_waking(&cb->c, ts, w->tid, w->target_cpu, prio(w->prio),
 		       comm_of(p, w->tid, w->tgid, ts)) < 0)
 		p->nomem = 1;
-	return 1;
+}
+
+/* The CPU's compact events at grp_ts again, as full events (compact_slot):
+ * the events after them at that time are full too. */
+static void regroup(struct pf_sink *p, uint32_t cpu)
+{
+	struct cpubuf *cb = &p->cpu[cpu];
+	struct pf_grouped g[GROUP];
+	size_t n = cb->ngrp;
+
+	memcpy(g, cb->grp, n * sizeof(*g));
+	cb->grp_full = 1;
+	cb->ngrp = 0;
+	for (size_t i = n; i-- > 0;)
+		pfc_unappend(&cb->c, cb->grp_switch, g[i].last);
+	p->s.items -= n;
+	for (size_t i = 0; i < n; i++) {
+		if (cb->grp_switch)
+			full_switch(p, cpu, cb->grp_ts, &g[i].u.sw);
+		else
+			full_wake(p, cpu, &g[i].u.wk);
+	}
 }
 
 static void pf_record(struct xsink *s, const struct ss_hdr *h)
@@ -544,30 +658,8 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 		if (!want(p, w->tgid))
 			return;
 		task_seen(p, w->waker_tid, w->waker_tgid, h->ts);
-		if (h->type == SS_EV_WAKING && compact_waking(p, cpu, h->ts, w))
-			return;
-		e = new_event(p, cpu, h->ts, w->waker_tid);
-		copy_comm(e->s1, comm_of(p, w->tid, w->tgid, h->ts));
-		if (h->type == SS_EV_WAKING) {
-			e->u.waking = (P(SchedWakingFtraceEvent))
-				PERFETTO__PROTOS__SCHED_WAKING_FTRACE_EVENT__INIT;
-			FILL_WAKE(e->u.waking, w, e->s1);
-			e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKING;
-			e->ev.sched_waking = &e->u.waking;
-		} else if (h->type == SS_EV_WAKEUP) {
-			e->u.wakeup = (P(SchedWakeupFtraceEvent))
-				PERFETTO__PROTOS__SCHED_WAKEUP_FTRACE_EVENT__INIT;
-			FILL_WAKE(e->u.wakeup, w, e->s1);
-			e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP;
-			e->ev.sched_wakeup = &e->u.wakeup;
-		} else {
-			e->u.wnew = (P(SchedWakeupNewFtraceEvent))
-				PERFETTO__PROTOS__SCHED_WAKEUP_NEW_FTRACE_EVENT__INIT;
-			FILL_WAKE(e->u.wnew, w, e->s1);
-			e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP_NEW;
-			e->ev.sched_wakeup_new = &e->u.wnew;
-		}
-		break;
+		put_wake(p, cpu, w);
+		return;
 	}
 	case SS_EV_NEWTASK: {
 		const struct ss_newtask *n = (const void *)h;

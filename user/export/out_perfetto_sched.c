@@ -9,9 +9,10 @@
 
 #include "out_perfetto_sched.h"
 
-int pfc_room(const struct pf_compact *c)
+int pfc_room(const struct pf_compact *c, size_t n)
 {
-	return c->sw.n < PFC_MAX && c->wk.n < PFC_MAX && c->ncomm < PFC_COMMS;
+	return c->sw.n + n <= PFC_MAX && c->wk.n + n <= PFC_MAX &&
+	       c->ncomm + n <= PFC_COMMS;
 }
 
 int pfc_empty(const struct pf_compact *c)
@@ -116,6 +117,17 @@ int pfc_waking(struct pf_compact *c, uint64_t ts, int32_t pid, int32_t target_cp
 	w->comm[w->n] = intern(c, comm);
 	w->n++;
 	return 0;
+}
+
+void pfc_unappend(struct pf_compact *c, int is_switch, uint64_t last)
+{
+	if (is_switch && c->sw.n) {
+		c->sw.n--;
+		c->sw.last = last;
+	} else if (!is_switch && c->wk.n) {
+		c->wk.n--;
+		c->wk.last = last;
+	}
 }
 
 void pfc_message(struct pf_compact *c, Perfetto__Protos__FtraceEventBundle__CompactSched *cs)

@@ -40,14 +40,17 @@ struct pf_compact {
 	uint16_t slot[2 * PFC_COMMS];	/* hash of comm: 1 + its index, 0 free */
 };
 
-/* Room for one more event of each kind and a new comm. */
-int pfc_room(const struct pf_compact *c);
+/* Room for n more events of each kind and n new comms. */
+int pfc_room(const struct pf_compact *c, size_t n);
 int pfc_empty(const struct pf_compact *c);
 /* Append an event (after pfc_room said yes); -1 when out of memory. */
 int pfc_switch(struct pf_compact *c, uint64_t ts, int64_t prev_state,
 	       int32_t next_pid, int32_t next_prio, const char *next_comm);
 int pfc_waking(struct pf_compact *c, uint64_t ts, int32_t pid, int32_t target_cpu,
 	       int32_t prio, const char *comm);
+/* Take the last switch (is_switch) or waking off again; last is what its
+ * kind's `last` was before it was appended. Its comm stays interned. */
+void pfc_unappend(struct pf_compact *c, int is_switch, uint64_t last);
 /* Point cs at the columns (valid until the next pfc_* call). */
 void pfc_message(struct pf_compact *c, Perfetto__Protos__FtraceEventBundle__CompactSched *cs);
 /* Empty it for the next bundle; pfc_free also frees the columns. */
