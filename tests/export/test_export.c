@@ -31,8 +31,9 @@ TEST(prev_state_encoding_matches_the_kernel_tracepoint)
 }
 
 /* compact_sched columns: timestamps as deltas from the first, per kind;
- * comms interned once per bundle, also a comm that fills its field; the
- * bundle full at PFC_COMMS comms; empty again after pfc_clear. */
+ * comms interned once per bundle, also a comm that fills its field; events
+ * taken off again; the bundle full at PFC_COMMS comms; empty again after
+ * pfc_clear. */
 TEST(compact_sched_columns_delta_and_intern)
 {
 	struct pf_compact *c = calloc(1, sizeof(*c));
@@ -64,6 +65,17 @@ TEST(compact_sched_columns_delta_and_intern)
 	CHECK_EQ(cs.switch_next_comm_index[2], cs.waking_comm_index[1]);
 	CHECK(!strcmp(cs.intern_table[cs.switch_next_comm_index[2]], "0123456789abcde"),
 	      "a full comm field is cut to the tracepoint's 15 characters");
+	/* Taken off again, the next one's delta is to the one before. */
+	pfc_unappend(c, 1, 1250);
+	pfc_unappend(c, 1, 1000);
+	CHECK_EQ(pfc_switch(c, 1300, 1, 6, 120, "b"), 0);
+	pfc_unappend(c, 0, 1100);
+	CHECK_EQ(pfc_waking(c, 1500, 5, 0, 100, "a"), 0);
+	pfc_message(c, &cs);
+	CHECK_EQ(cs.n_switch_timestamp, 2);
+	CHECK_EQ(cs.switch_timestamp[1], 300);
+	CHECK_EQ(cs.n_waking_timestamp, 2);
+	CHECK_EQ(cs.waking_timestamp[1], 400);
 	pfc_clear(c);
 	CHECK(pfc_empty(c), "empty after pfc_clear");
 	for (int i = 0; i < PFC_COMMS && pfc_room(c, 1); i++) {
