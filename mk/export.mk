@@ -72,6 +72,6 @@ $(B)/tests/export_counts: tests/export/counts.c $(LIBSS)
 tests/export/run.sh: $(B)/tests/export_counts
 
 # ---- benchmarks ----
-BENCHES += tests/bench/export_speed.sh tests/bench/export_viewer.sh
-tests/bench/export_speed.sh: $(CLI)
+BENCHES += tests/bench/export_speed.sh tests/bench/export_viewer.sh tests/bench/export_perfetto_size.sh
+tests/bench/export_speed.sh tests/bench/export_perfetto_size.sh: $(CLI)
 tests/bench/export_viewer.sh: $(CLI) $(B)/tests/export_gen $(NODE_STAMP)

@@ -13,7 +13,10 @@
  * thread exiting while a coroutine runs on it, well before the end of the
  * recording.
  *
- *   gen_trace -o FILE [-n RECORDS] [-c NCPU] [-s SEED] [-g] */
+ * -t gives a third of the records the timestamp of the record before
+ * them: switches, wakings and other events of a CPU at one time.
+ *
+ *   gen_trace -o FILE [-n RECORDS] [-c NCPU] [-s SEED] [-g] [-t] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +55,7 @@ static int cur[64];	/* task index on each CPU, -1 idle */
 static uint64_t coro_cur;
 static unsigned int seed = 1;
 static uint64_t gaps;
+static int ties;	/* -t: a third of the records at the time of the one before */
 
 /* Untraced tasks (process 4000, not in the snapshot, never created). */
 #define UNTRACED_TGID	4000
@@ -79,7 +83,8 @@ static void *rec(uint16_t type, uint16_t size, uint32_t cpu)
 	h->type = type;
 	h->size = size;
 	h->cpu = cpu;
-	now += 200 + rnd(3000);
+	if (!ties || rnd(3))
+		now += 200 + rnd(3000);
 	h->ts = now;
 	len += size;
 	nrec++;
@@ -306,7 +311,7 @@ int main(int argc, char **argv)
 	uint64_t lost_cpu[64] = { 0 };
 	int opt, gaps_on = 0, exited = 0;
 
-	while ((opt = getopt(argc, argv, "o:n:c:s:g")) != -1) {
+	while ((opt = getopt(argc, argv, "o:n:c:s:gt")) != -1) {
 		if (opt == 'o')
 			out = optarg;
 		else if (opt == 'n')
@@ -317,9 +322,11 @@ int main(int argc, char **argv)
 			seed = atoi(optarg);
 		else if (opt == 'g')
 			gaps_on = 1;
+		else if (opt == 't')
+			ties = 1;
 	}
 	if (!out || ncpu < 1 || ncpu > 64) {
-		fprintf(stderr, "usage: gen_trace -o FILE [-n RECORDS] [-c NCPU] [-s SEED] [-g]\n");
+		fprintf(stderr, "usage: gen_trace -o FILE [-n RECORDS] [-c NCPU] [-s SEED] [-g] [-t]\n");
 		return 2;
 	}
 	w = ss_writer_open(out);

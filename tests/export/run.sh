@@ -16,8 +16,9 @@ count() { grep -c "$1" "$2"; }
 pfdecode() {	# PFTRACE TXT: protoc --decode with proto/
 	protoc --decode=perfetto.protos.Trace -Iproto proto/perfetto_trace.proto < "$1" > "$2" 2> "$2.err"
 }
-# pfcheck TXT: tests/export/pf_check.mjs's JSON into TXT.check; pfget TXT KEY
-pfcheck() { node tests/export/pf_check.mjs "$1" > "$1.check" 2> "$1.check.err"; }
+# pfcheck TXT [--dump OUT]: tests/export/pf_check.mjs's JSON into TXT.check;
+# pfget TXT KEY
+pfcheck() { node tests/export/pf_check.mjs "$@" > "$1.check" 2> "$1.check.err"; }
 pfget() { node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync('$1.check','utf8'))['$2']))"; }
 # pf_rules NAME TXT SWITCHES: trace_processor's import rules on a decoded
 # export of a trace with SWITCHES recorded switches (-: not counted)
@@ -35,6 +36,29 @@ pf_rules() {
 	expect_eq "$1: no coroutine slice ends after its thread's exit" "$(pfget "$2" coro_after_exit)" 0
 	expect_eq "$1: every task in a sched or task event has a descriptor ($(pfget "$2" tasks) tasks)" \
 		"$(pfget "$2" undescribed_list)" ""
+	expect_eq "$1: compact_sched columns line up, comm indexes in the intern table" \
+		"$(pfget "$2" compact_errors)" 0
+	expect_eq "$1: no compact switch or waking before the CPU's first switch (dropped)" \
+		"$(pfget "$2" compact_skipped)" 0
+}
+# pf_same NAME TRACE PFTRACE [EXPORT ARGS]: PFTRACE (compact_sched) and the
+# export of TRACE in full events (SS_PERFETTO_FULL=1) give trace_processor
+# the same switches and wakings, in the same order (pf_check.mjs --dump)
+pf_same() {
+	local name=$1 trace=$2 pf=$3
+	shift 3
+	if ! SS_PERFETTO_FULL=1 $SS export -q "$trace" -f perfetto "$@" -o "$pf.full" ||
+		! pfdecode "$pf.full" "$pf.full.txt" || ! pfdecode "$pf" "$pf.txt" ||
+		! pfcheck "$pf.full.txt" --dump "$pf.full.dump" || ! pfcheck "$pf.txt" --dump "$pf.dump"; then
+		fail "$name: full and compact encodings read the same" "export, decode or check failed"
+	elif [ "$(pfget "$pf.full.txt" compact_switches)" != 0 ]; then
+		fail "$name: full and compact encodings read the same" "SS_PERFETTO_FULL=1 wrote compact_sched"
+	elif ! cmp -s "$pf.full.dump" "$pf.dump"; then
+		fail "$name: full and compact encodings read the same" \
+			"$(diff "$pf.full.dump" "$pf.dump" | head -4 | tr '\n' ' ')"
+	else
+		pass "$name: compact_sched ($(pfget "$pf.txt" compact_switches) switches, $(pfget "$pf.txt" compact_wakings) wakings) reads as the full events do ($(wc -l < "$pf.dump") events, $(awk -v a="$(stat -c %s "$pf.full")" -v b="$(stat -c %s "$pf")" 'BEGIN { printf "%.1f", a / b }')x smaller)"
+	fi
 }
 
 # What the viewer must show: the counts of `switchscope report --json`,
@@ -77,8 +101,18 @@ if protoc --decode=perfetto.protos.Trace -Iproto proto/perfetto_trace.proto \
 else
 	fail "perfetto: protoc --decode reads the output" "$(head -3 "$T/err")"
 fi
-expect_eq "perfetto: one sched_switch per switch" "$(count 'sched_switch {' "$T/gen.txt")" "$sw"
-expect_eq "perfetto: one sched_waking per wakeup" "$(count 'sched_waking {' "$T/gen.txt")" "$wk"
+if pfcheck "$T/gen.txt"; then
+	expect_eq "perfetto: one sched_switch per switch (full or compact)" "$(pfget "$T/gen.txt" switches)" "$sw"
+	expect_eq "perfetto: one sched_waking per wakeup (full or compact)" "$(pfget "$T/gen.txt" wakings)" "$wk"
+	if [ "$(pfget "$T/gen.txt" compact_switches)" -gt 0 ] && [ "$(pfget "$T/gen.txt" compact_wakings)" -gt 0 ]; then
+		pass "perfetto: switches and wakings in compact_sched"
+	else
+		fail "perfetto: switches and wakings in compact_sched" "$(head -c 300 "$T/gen.txt.check")"
+	fi
+else
+	fail "perfetto: pf_check reads the synthetic export" "$(head -3 "$T/gen.txt.check.err")"
+fi
+pf_same "perfetto (synthetic)" "$T/gen.trace" "$T/gen.pftrace"
 expect_eq "perfetto: task_newtask for each new task" "$(count 'task_newtask {' "$T/gen.txt")" 4
 expect_eq "perfetto: a coroutine slice per coroutine switch" \
 	"$(count 'type: TYPE_SLICE_BEGIN' "$T/gen.txt")" "$co"
@@ -142,6 +176,60 @@ if pfcheck "$T/bad.txt"; then
 else
 	fail "pf_check reads a hand-made trace" "$(head -3 "$T/bad.txt.check.err")"
 fi
+# The same in compact_sched, read as trace_processor reads it: CPU 0's
+# chain comes from a full switch (0 -> 5), its compact switch at 300 takes
+# 5 off again (prev_pid inferred) for 6 while 5 runs on CPU 1 since 150 (a
+# task on two CPUs); CPU 1's first switch (to 7, a tid without a
+# descriptor) is compact, which trace_processor drops, and so is a waking
+# before it (no waker); then 7 -> 5 at 130 + 20. CPU 2's columns do not
+# line up, and its comm index is past the intern table.
+cat > "$T/badc.txt" <<'EOF'
+packet { process_tree { threads { tid: 5 tgid: 5 } threads { tid: 6 tgid: 5 } } }
+packet { ftrace_events { cpu: 0
+  compact_sched { intern_table: "six" switch_timestamp: 300 switch_prev_state: 1
+    switch_next_pid: 6 switch_next_prio: 120 switch_next_comm_index: 0 }
+  event { timestamp: 100 pid: 0 sched_switch { prev_pid: 0 next_pid: 5 } } } }
+packet { ftrace_events { cpu: 1
+  compact_sched { intern_table: "x" intern_table: "five"
+    switch_timestamp: 130 switch_timestamp: 20 switch_prev_state: 0 switch_prev_state: 1
+    switch_next_pid: 7 switch_next_pid: 5 switch_next_prio: 120 switch_next_prio: 120
+    switch_next_comm_index: 0 switch_next_comm_index: 1
+    waking_timestamp: 120 waking_pid: 6 waking_target_cpu: 1 waking_prio: 120 waking_comm_index: 0 } } }
+packet { ftrace_events { cpu: 2
+  compact_sched { intern_table: "six" switch_timestamp: 100 switch_timestamp: 200
+    switch_prev_state: 0 switch_next_pid: 6 switch_next_prio: 120 switch_next_comm_index: 1 } } }
+EOF
+if pfcheck "$T/badc.txt" --dump "$T/badc.dump"; then
+	expect_eq "pf_check (compact): a compact switch's prev_pid is the CPU's previous next_pid" \
+		"$(grep '^S 0 300 ' "$T/badc.dump")" "S 0 300 5  1 6 120 six"
+	expect_eq "pf_check (compact): timestamps are deltas" "$(grep '^S 1 ' "$T/badc.dump" | cut -d' ' -f3)" 150
+	expect_eq "pf_check (compact): finds a task on two CPUs at once" "$(pfget "$T/badc.txt" overlaps)" 1
+	expect_eq "pf_check (compact): finds the switch and the waking trace_processor drops" \
+		"$(pfget "$T/badc.txt" compact_skipped)" 2
+	expect_eq "pf_check (compact): finds columns that do not line up and a comm index past the table" \
+		"$(pfget "$T/badc.txt" compact_errors)" 2
+	expect_eq "pf_check (compact): finds a task without a descriptor" "$(pfget "$T/badc.txt" undescribed_list)" 7
+else
+	fail "pf_check reads a hand-made compact trace" "$(head -3 "$T/badc.txt.check.err")"
+fi
+# trace_processor's order at equal timestamps: the queue made first. CPU 0's
+# full-event queue comes first (the switch at 100), so at 200 the full
+# sched_waking is read before the compact switch, which its bundle lists
+# first.
+cat > "$T/order.txt" <<'EOF'
+packet { ftrace_events { cpu: 0
+  event { timestamp: 100 pid: 0 sched_switch { prev_pid: 0 next_pid: 5 next_prio: 120 } } } }
+packet { ftrace_events { cpu: 0
+  compact_sched { intern_table: "six" switch_timestamp: 200 switch_prev_state: 1
+    switch_next_pid: 6 switch_next_prio: 120 switch_next_comm_index: 0 }
+  event { timestamp: 200 pid: 5 sched_waking { pid: 6 target_cpu: 0 prio: 120 } } } }
+EOF
+if pfcheck "$T/order.txt" --dump "$T/order.dump"; then
+	expect_eq "pf_check: equal timestamps are read from the queue made first (full waking, then compact switch)" \
+		"$(grep ' 200 ' "$T/order.dump" | cut -c1 | tr -d '\n')" WS
+else
+	fail "pf_check reads a hand-made trace of equal timestamps" "$(head -3 "$T/order.txt.check.err")"
+fi
 
 # A synthetic process-tree recording (gen_trace -g): gaps in the CPU
 # chains (some where the task a CPU's chain still has runs on another CPU
@@ -160,11 +248,27 @@ if pfdecode "$T/gap.pftrace" "$T/gap.txt"; then
 else
 	fail "gaps (synthetic): protoc --decode" "$(head -3 "$T/gap.txt.err")"
 fi
+pf_same "gaps (synthetic)" "$T/gap.trace" "$T/gap.pftrace"
 [ -x $ASAN_SS ] && asan_export "$T/gap.trace" "$T/gap.pftrace"
 # --pid leaves out more switches: more gaps, of both kinds.
 check "perfetto export --pid of a synthetic trace with gaps" \
 	$SS export -q "$T/gap.trace" -f perfetto --pid 3000 -o "$T/gap-pid.pftrace"
 pfdecode "$T/gap-pid.pftrace" "$T/gap-pid.txt" && pf_rules "gaps, --pid 3000" "$T/gap-pid.txt" -
+pf_same "gaps, --pid 3000" "$T/gap.trace" "$T/gap-pid.pftrace" --pid 3000
+# Equal timestamps (gen_trace -t): a CPU's compact switches, compact
+# wakings and full events at one time are read from three queues in an
+# order the file does not set; the export keeps them in one.
+$B/tests/export_gen -g -t -c 3 -o "$T/tie.trace" -n 20000 -s 3 > /dev/null
+check "perfetto export of a synthetic trace with equal timestamps" \
+	$SS export -q "$T/tie.trace" -f perfetto -o "$T/tie.pftrace"
+pf_same "equal timestamps (synthetic)" "$T/tie.trace" "$T/tie.pftrace"
+if [ -s "$T/tie.pftrace.txt.check" ]; then
+	expect_eq "equal timestamps: every switch's prev_pid is the CPU's previous next_pid" \
+		"$(pfget "$T/tie.pftrace.txt" mismatched)" 0
+	expect_eq "equal timestamps: no compact event dropped, no column error" \
+		"$(pfget "$T/tie.pftrace.txt" compact_skipped) $(pfget "$T/tie.pftrace.txt" compact_errors)" "0 0"
+fi
+[ -x $ASAN_SS ] && asan_export "$T/tie.trace" "$T/tie.pftrace"
 
 check "json export of a synthetic trace" $SS export -q "$T/gen.trace" -f json -o "$T/gen.json"
 if node -e '
@@ -243,7 +347,8 @@ if $SS record -q -o "$T/real.trace" -- sh -c \
 	check "real: perfetto export" $SS export -q "$T/real.trace" -f perfetto -o "$T/real.pftrace"
 	pfdecode "$T/real.pftrace" "$T/real.txt"
 	pf_rules "real" "$T/real.txt" "$sw"
-	expect_eq "real: perfetto sched_waking count" "$(count 'sched_waking {' "$T/real.txt")" "$wk"
+	expect_eq "real: perfetto sched_waking count (full or compact)" "$(pfget "$T/real.txt" wakings)" "$wk"
+	pf_same "real" "$T/real.trace" "$T/real.pftrace"
 	[ -x $ASAN_SS ] && asan_export "$T/real.trace" "$T/real.pftrace"
 	check "real: json export" $SS export -q "$T/real.trace" -f json -o "$T/real.json"
 	check "real: json is valid" node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$T/real.json"
@@ -271,6 +376,7 @@ pf_real() {	# NAME TRACE: export, decode, check the rules
 	check "$1: perfetto export" $SS export -q "$2" -f perfetto -o "$2.pftrace"
 	if pfdecode "$2.pftrace" "$2.txt"; then
 		pf_rules "$1" "$2.txt" "$sw"
+		pf_same "$1" "$2" "$2.pftrace"
 	else
 		fail "$1: protoc --decode" "$(head -3 "$2.txt.err")"
 	fi

@@ -1,6 +1,7 @@
 /* Unit tests of the export engine: the prev_state encoding Perfetto reads,
- * and the state machine run over traces from tests/export/gen_trace.c
- * (counts, slice order, windows, the --pid filter, bounded memory). */
+ * the Perfetto sink's compact_sched columns, and the state machine run over
+ * traces from tests/export/gen_trace.c (counts, slice order, windows, the
+ * --pid filter, bounded memory). */
 #define SS_TEST_MAIN
 #include <stdint.h>
 #include <sys/resource.h>
@@ -9,6 +10,7 @@
 
 #include "harness.h"
 #include "model.h"
+#include "out_perfetto_sched.h"
 #include "ss.h"
 
 TEST(prev_state_encoding_matches_the_kernel_tracepoint)
@@ -26,6 +28,67 @@ TEST(prev_state_encoding_matches_the_kernel_tracepoint)
 	CHECK_EQ(xs_report_state(0x1000, 0), 0x2);	/* rtlock wait: D */
 	CHECK_EQ(xs_report_state(0x1, 1), 0x100);	/* preempted: R+ */
 	CHECK_EQ(xs_report_state(0x0, 1), 0x100);
+}
+
+/* compact_sched columns: timestamps as deltas from the first, per kind;
+ * comms interned once per bundle, also a comm that fills its field; events
+ * taken off again; the bundle full at PFC_COMMS comms; empty again after
+ * pfc_clear. */
+TEST(compact_sched_columns_delta_and_intern)
+{
+	struct pf_compact *c = calloc(1, sizeof(*c));
+	Perfetto__Protos__FtraceEventBundle__CompactSched cs =
+		PERFETTO__PROTOS__FTRACE_EVENT_BUNDLE__COMPACT_SCHED__INIT;
+	const char longc[SS_COMM_LEN] = "0123456789abcdef";	/* no NUL */
+	char name[SS_COMM_LEN];
+
+	REQUIRE(c);
+	CHECK(pfc_empty(c) && pfc_room(c, 1), "a new bundle is empty and has room");
+	CHECK_EQ(pfc_switch(c, 1000, 1, 5, 120, "a"), 0);
+	CHECK_EQ(pfc_waking(c, 1100, 6, 1, 120, "b"), 0);
+	CHECK_EQ(pfc_switch(c, 1250, 256, 6, 120, "b"), 0);
+	CHECK_EQ(pfc_switch(c, 1250, 0, 0, 120, longc), 0);
+	CHECK_EQ(pfc_waking(c, 1400, 5, 0, 100, longc), 0);
+	pfc_message(c, &cs);
+	CHECK_EQ(cs.n_switch_timestamp, 3);
+	CHECK_EQ(cs.n_switch_next_comm_index, 3);
+	CHECK_EQ(cs.switch_timestamp[0], 1000);
+	CHECK_EQ(cs.switch_timestamp[1], 250);
+	CHECK_EQ(cs.switch_timestamp[2], 0);
+	CHECK_EQ(cs.switch_prev_state[1], 256);
+	CHECK_EQ(cs.n_waking_timestamp, 2);
+	CHECK_EQ(cs.waking_timestamp[0], 1100);
+	CHECK_EQ(cs.waking_timestamp[1], 300);
+	CHECK_EQ(cs.waking_prio[1], 100);
+	CHECK_EQ(cs.n_intern_table, 3);
+	CHECK_EQ(cs.switch_next_comm_index[1], cs.waking_comm_index[0]);
+	CHECK_EQ(cs.switch_next_comm_index[2], cs.waking_comm_index[1]);
+	CHECK(!strcmp(cs.intern_table[cs.switch_next_comm_index[2]], "0123456789abcde"),
+	      "a full comm field is cut to the tracepoint's 15 characters");
+	/* Taken off again, the next one's delta is to the one before. */
+	pfc_unappend(c, 1, 1250);
+	pfc_unappend(c, 1, 1000);
+	CHECK_EQ(pfc_switch(c, 1300, 1, 6, 120, "b"), 0);
+	pfc_unappend(c, 0, 1100);
+	CHECK_EQ(pfc_waking(c, 1500, 5, 0, 100, "a"), 0);
+	pfc_message(c, &cs);
+	CHECK_EQ(cs.n_switch_timestamp, 2);
+	CHECK_EQ(cs.switch_timestamp[1], 300);
+	CHECK_EQ(cs.n_waking_timestamp, 2);
+	CHECK_EQ(cs.waking_timestamp[1], 400);
+	pfc_clear(c);
+	CHECK(pfc_empty(c), "empty after pfc_clear");
+	for (int i = 0; i < PFC_COMMS && pfc_room(c, 1); i++) {
+		snprintf(name, sizeof(name), "t%d", i);
+		CHECK_EQ(pfc_switch(c, 2000 + i, 1, i, 120, name), 0);
+	}
+	CHECK_EQ(c->ncomm, PFC_COMMS);
+	CHECK(!pfc_room(c, 1), "no room once the intern table is full");
+	pfc_message(c, &cs);
+	CHECK_EQ(cs.switch_timestamp[0], 2000);
+	CHECK_EQ(cs.switch_timestamp[PFC_COMMS - 1], 1);
+	pfc_free(c);
+	free(c);
 }
 
 /* A sink that checks what the engine hands out. */
@@ -225,14 +288,14 @@ TEST(pid_filter_keeps_only_that_process)
 }
 
 /* Peak memory of exporting n records as JSON to /dev/null, in KiB. */
-static long export_rss(const char *path)
+static long export_rss(const char *path, int format)
 {
 	struct rusage ru;
 	int status;
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct ss_export_opts o = { .format = SS_EXPORT_JSON, .to_ns = UINT64_MAX };
+		struct ss_export_opts o = { .format = format, .to_ns = UINT64_MAX };
 		struct ss_reader *r = open_trace(path);
 		FILE *f = fopen("/dev/null", "w");
 
@@ -254,10 +317,15 @@ TEST(memory_stays_bounded_whatever_the_trace_size)
 	REQUIRE(fd >= 0);
 	close(fd);
 	REQUIRE(gen(big, 1000000, &e) == 0);
-	rss = export_rss(big);
+	rss = export_rss(big, SS_EXPORT_JSON);
 	REQUIRE(rss > 0);
 	/* 1M records (about 45 MB of trace) must not need more than the
 	 * reader's chunk buffer and the thread table. */
+	CHECK_LT(rss, 40 * 1024);
+	/* The Perfetto sink adds its per-CPU bundles (full events and
+	 * compact_sched columns), bounded by the CPUs. */
+	rss = export_rss(big, SS_EXPORT_PERFETTO);
+	REQUIRE(rss > 0);
 	CHECK_LT(rss, 40 * 1024);
 	unlink(big);
 }

@@ -14,6 +14,11 @@
  * bundle that names it. Coroutine slices are TrackEvents on one track per
  * thread, a child of that thread's track, and end at the thread's exit.
  *
+ * Switches and wakings go in the bundle's compact_sched columns
+ * (out_perfetto_sched.c), several times smaller than full events, where
+ * trace_processor reads them as it would the full event (put_switch,
+ * compact_waking); the others stay full events.
+ *
  * Clocks: our timestamps are CLOCK_MONOTONIC. Ftrace events are read as
  * BOOTTIME by Perfetto, so a ClockSnapshot gives both clocks the same value
  * at the recording start and makes MONOTONIC the trace's clock: the
@@ -24,6 +29,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "out_perfetto_sched.h"
 #include "perfetto_trace.pb-c.h"
 #include "ss.h"
 
@@ -31,6 +37,7 @@
 
 #define BATCH		256	/* ftrace events per bundle */
 #define PEND		64	/* tasks per ProcessTree written on the way */
+#define GROUP		8	/* compact events of a CPU at one timestamp */
 #define IDLE_PRIO	120	/* the idle task's prio in sched_switch */
 /* prev_state of a switch added at a gap, where the trace does not say what
  * the task did: S. Its next event is then a wakeup, which trace_processor
@@ -68,10 +75,34 @@ struct pev {
 	char path[SS_PATH_LEN];
 };
 
+/* A switch, with what its full event says. */
+struct pf_sw {
+	uint32_t prev_tid, prev_tgid, next_tid, next_tgid;
+	int32_t prev_prio, next_prio;
+	uint64_t prev_state;	/* TASK_REPORT bits */
+};
+
+/* An event in compact_sched, kept until its CPU has an event at a later
+ * time: compact_slot may have to write it again as a full event. */
+struct pf_grouped {
+	uint64_t last;		/* its column's `last` before it */
+	union {
+		struct pf_sw sw;
+		struct ss_wakeup wk;
+	} u;
+};
+
 struct cpubuf {
 	struct pev ev[BATCH];
 	P(FtraceEvent) *ptr[BATCH];
 	size_t n;
+	struct pf_compact c;	/* the bundle's compact_sched */
+	/* The events of this CPU at grp_ts (see compact_slot): full ones, or
+	 * the ngrp compact ones in grp, all switches or all wakings. */
+	uint64_t grp_ts;
+	uint8_t grp_open, grp_full, grp_switch;
+	uint8_t ngrp;
+	struct pf_grouped grp[GROUP];
 	uint64_t last_ts;	/* of the last event written for this CPU */
 	/* The task the last sched_switch written for this CPU put on it. */
 	uint8_t has_last;
@@ -100,6 +131,7 @@ struct pf_sink {
 	struct cpubuf *cpu;	/* [ncpu] */
 	uint8_t *buf;
 	size_t cap;
+	int full;		/* no compact_sched (SS_PERFETTO_FULL=1) */
 	int track_seq_started;
 	int lost_track;
 	int nomem;
@@ -184,9 +216,11 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 {
 	struct cpubuf *cb = &p->cpu[c];
 	P(FtraceEventBundle) b = PERFETTO__PROTOS__FTRACE_EVENT_BUNDLE__INIT;
+	P(FtraceEventBundle__CompactSched) cs =
+		PERFETTO__PROTOS__FTRACE_EVENT_BUNDLE__COMPACT_SCHED__INIT;
 	P(TracePacket) pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
 
-	if (!cb->n)
+	if (!cb->n && pfc_empty(&cb->c))
 		return;
 	/* The tasks the bundle names are described before it in the file. */
 	flush_pend(p);
@@ -194,6 +228,10 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 	b.cpu = c;
 	b.n_event = cb->n;
 	b.event = cb->ptr;
+	if (!pfc_empty(&cb->c)) {
+		pfc_message(&cb->c, &cs);
+		b.compact_sched = &cs;
+	}
 	pk.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_FTRACE_EVENTS;
 	pk.ftrace_events = &b;
 	pk.optional_trusted_packet_sequence_id_case =
@@ -201,6 +239,7 @@ static void flush_cpu(struct pf_sink *p, uint32_t c)
 	pk.trusted_packet_sequence_id = SEQ_FTRACE;
 	put_packet(p, &pk);
 	cb->n = 0;
+	pfc_clear(&cb->c);
 }
 
 /* src is a record's fixed-size field (maybe not terminated) or a string
@@ -297,12 +336,22 @@ static void task_exit(struct pf_sink *p, uint32_t tid, uint32_t tgid, uint64_t t
 		k->exit_ts = ts;
 }
 
+static void regroup(struct pf_sink *p, uint32_t cpu);
+
 static struct pev *new_event(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 			     uint32_t pid)
 {
 	struct cpubuf *cb = &p->cpu[cpu];
-	struct pev *e = &cb->ev[cb->n];
+	struct pev *e;
 
+	if (!cb->grp_open || cb->grp_ts != ts) {
+		cb->grp_open = cb->grp_full = 1;
+		cb->grp_ts = ts;
+		cb->ngrp = 0;
+	} else if (!cb->grp_full) {
+		regroup(p, cpu);
+	}
+	e = &cb->ev[cb->n];
 	e->ev = (P(FtraceEvent))PERFETTO__PROTOS__FTRACE_EVENT__INIT;
 	e->ev.has_timestamp = 1;
 	e->ev.timestamp = ts;
@@ -312,6 +361,41 @@ static struct pev *new_event(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	cb->last_ts = ts;
 	p->s.items++;
 	return e;
+}
+
+/* Where a compact event of the CPU at ts goes: a slot to keep it in (the
+ * caller appends it to the columns), or NULL when it must be a full event.
+ * trace_processor queues a CPU's compact switches, compact wakings and
+ * full events apart (ProtoImporterModuleContext::PushInlineSchedSwitch,
+ * ...Waking, PushFtraceEvent), each queue in file order, and takes equal
+ * timestamps from the queue it made first (TraceSorter::
+ * SortAndExtractEventsUntilAllocId), which depends on what came first in
+ * the whole file. So the events of a CPU at one timestamp are all in one
+ * queue: compact ones of one kind, or else all full, the compact ones
+ * written so far taken off the columns and written again as full events
+ * (regroup). A bundle is written before an event at a new timestamp if it
+ * has no room for GROUP more. */
+static struct pf_grouped *compact_slot(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+				       int is_switch)
+{
+	struct cpubuf *cb = &p->cpu[cpu];
+
+	if (!cb->grp_open || cb->grp_ts != ts) {
+		if (!pfc_room(&cb->c, GROUP))
+			flush_cpu(p, cpu);
+		cb->grp_open = 1;
+		cb->grp_full = cb->ngrp = 0;
+		cb->grp_ts = ts;
+		cb->grp_switch = is_switch;
+	} else if (cb->grp_full) {
+		return NULL;
+	} else if (cb->grp_switch != is_switch || cb->ngrp == GROUP) {
+		regroup(p, cpu);
+		return NULL;
+	}
+	cb->last_ts = ts;
+	p->s.items++;
+	return &cb->grp[cb->ngrp++];
 }
 
 static void done_event(struct pf_sink *p, uint32_t cpu)
@@ -338,30 +422,65 @@ static int want(struct pf_sink *p, uint32_t tgid)
 	return 0;
 }
 
-/* One sched_switch; the caller makes it follow the CPU's last one. */
+static void full_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
+			const struct pf_sw *sw)
+{
+	struct pev *e = new_event(p, cpu, ts, sw->prev_tid);
+	P(SchedSwitchFtraceEvent) *x = &e->u.sw;
+
+	*x = (P(SchedSwitchFtraceEvent))PERFETTO__PROTOS__SCHED_SWITCH_FTRACE_EVENT__INIT;
+	copy_comm(e->s1, comm_of(p, sw->prev_tid, sw->prev_tgid, ts));
+	copy_comm(e->s2, comm_of(p, sw->next_tid, sw->next_tgid, ts));
+	x->prev_comm = e->s1;
+	x->next_comm = e->s2;
+	x->has_prev_pid = x->has_prev_prio = x->has_prev_state = 1;
+	x->has_next_pid = x->has_next_prio = 1;
+	x->prev_pid = sw->prev_tid;
+	x->prev_prio = sw->prev_prio;
+	x->prev_state = sw->prev_state;
+	x->next_pid = sw->next_tid;
+	x->next_prio = sw->next_prio;
+	e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_SWITCH;
+	e->ev.sched_switch = x;
+	done_event(p, cpu);
+}
+
+/* One sched_switch; the caller makes it follow the CPU's last one. A
+ * compact switch has no prev_* fields: trace_processor takes prev_pid and
+ * prev_prio from the CPU's previous switch (its next_pid and next_prio) and
+ * drops the first compact switch of a CPU
+ * (FtraceSchedEventTracker::PushSchedSwitchCompact). So the CPU's first
+ * switch, and one whose prev_prio differs from the next_prio that put the
+ * task on the CPU, are full events. */
 static void put_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		       uint32_t prev_tid, uint32_t prev_tgid, int32_t prev_prio,
 		       uint64_t prev_state, uint32_t next_tid, uint32_t next_tgid,
 		       int32_t next_prio)
 {
-	struct pev *e = new_event(p, cpu, ts, prev_tid);
-	P(SchedSwitchFtraceEvent) *x = &e->u.sw;
+	struct cpubuf *cb = &p->cpu[cpu];
+	struct pf_sw sw = {
+		.prev_tid = prev_tid, .prev_tgid = prev_tgid, .prev_prio = prev_prio,
+		.prev_state = prev_state, .next_tid = next_tid, .next_tgid = next_tgid,
+		.next_prio = next_prio,
+	};
+	struct pf_grouped *g = NULL;
 
-	*x = (P(SchedSwitchFtraceEvent))PERFETTO__PROTOS__SCHED_SWITCH_FTRACE_EVENT__INIT;
-	copy_comm(e->s1, comm_of(p, prev_tid, prev_tgid, ts));
-	copy_comm(e->s2, comm_of(p, next_tid, next_tgid, ts));
-	x->prev_comm = e->s1;
-	x->next_comm = e->s2;
-	x->has_prev_pid = x->has_prev_prio = x->has_prev_state = 1;
-	x->has_next_pid = x->has_next_prio = 1;
-	x->prev_pid = prev_tid;
-	x->prev_prio = prev_prio;
-	x->prev_state = prev_state;
-	x->next_pid = next_tid;
-	x->next_prio = next_prio;
-	e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_SWITCH;
-	e->ev.sched_switch = x;
-	done_event(p, cpu);
+	if (!p->full && cb->has_last && cb->last_tid == prev_tid && cb->last_prio == prev_prio)
+		g = compact_slot(p, cpu, ts, 1);
+	cb->has_last = 1;
+	cb->last_tid = next_tid;
+	cb->last_tgid = next_tgid;
+	cb->last_prio = next_prio;
+	if (!g) {
+		full_switch(p, cpu, ts, &sw);
+		return;
+	}
+	g->last = cb->c.sw.last;
+	g->u.sw = sw;
+	comm_of(p, prev_tid, prev_tgid, ts);
+	if (pfc_switch(&cb->c, ts, prev_state, next_tid, next_prio,
+		       comm_of(p, next_tid, next_tgid, ts)) < 0)
+		p->nomem = 1;
 }
 
 /* The other gap: a task switches in on this CPU (by a switch in the trace
@@ -386,11 +505,9 @@ static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	if (k->on_cpu && k->on_cpu != cpu + 1) {
 		old = &p->cpu[k->on_cpu - 1];
 		at = ts - 1 > old->last_ts ? ts - 1 : old->last_ts;
-		if (old->has_last && old->last_tid == tid) {
+		if (old->has_last && old->last_tid == tid)
 			put_switch(p, k->on_cpu - 1, at, tid, tgid, old->last_prio,
 				   GAP_STATE, 0, 0, IDLE_PRIO);
-			old->last_tid = old->last_tgid = 0;
-		}
 	}
 	k->on_cpu = cpu + 1;
 }
@@ -407,7 +524,10 @@ static void take_off(struct pf_sink *p, uint32_t cpu, uint64_t ts,
  * before it in the bundle: equal timestamps keep their order in the file
  * (TraceSorter orders by ts, then position). The earlier task's slice ends
  * where the HTML viewer ends it ("taken off by a switch not in the trace"),
- * prev_tid's lasts 0 ns, and prev_state is GAP_STATE. */
+ * prev_tid's lasts 0 ns, and prev_state is GAP_STATE. A compact switch has
+ * no prev_pid to mismatch, but without the added one it would end
+ * last_tid's slice with prev_tid's prev_state and never put prev_tid on
+ * the CPU: the added switch is needed there as well. */
 static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 		       const struct ss_switch *sw)
 {
@@ -427,6 +547,81 @@ static void gap_switch(struct pf_sink *p, uint32_t cpu, uint64_t ts,
 	(x).success = 1;						\
 	(x).target_cpu = (w)->target_cpu;				\
 } while (0)
+
+static void full_wake(struct pf_sink *p, uint32_t cpu, const struct ss_wakeup *w)
+{
+	uint64_t ts = w->hdr.ts;
+	struct pev *e = new_event(p, cpu, ts, w->waker_tid);
+
+	copy_comm(e->s1, comm_of(p, w->tid, w->tgid, ts));
+	if (w->hdr.type == SS_EV_WAKING) {
+		e->u.waking = (P(SchedWakingFtraceEvent))
+			PERFETTO__PROTOS__SCHED_WAKING_FTRACE_EVENT__INIT;
+		FILL_WAKE(e->u.waking, w, e->s1);
+		e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKING;
+		e->ev.sched_waking = &e->u.waking;
+	} else if (w->hdr.type == SS_EV_WAKEUP) {
+		e->u.wakeup = (P(SchedWakeupFtraceEvent))
+			PERFETTO__PROTOS__SCHED_WAKEUP_FTRACE_EVENT__INIT;
+		FILL_WAKE(e->u.wakeup, w, e->s1);
+		e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP;
+		e->ev.sched_wakeup = &e->u.wakeup;
+	} else {
+		e->u.wnew = (P(SchedWakeupNewFtraceEvent))
+			PERFETTO__PROTOS__SCHED_WAKEUP_NEW_FTRACE_EVENT__INIT;
+		FILL_WAKE(e->u.wnew, w, e->s1);
+		e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP_NEW;
+		e->ev.sched_wakeup_new = &e->u.wnew;
+	}
+	done_event(p, cpu);
+}
+
+/* A wakeup; a sched_waking in compact_sched if that says what the full
+ * event would. trace_processor takes a compact waking's waker to be the
+ * task the CPU's last switch put on it, which must then be the recorded
+ * waker, drops it on a CPU without a switch before it, and reads its prio
+ * as a uint16_t, which -1 (deadline) is not (PushSchedWakingCompact). */
+static void put_wake(struct pf_sink *p, uint32_t cpu, const struct ss_wakeup *w)
+{
+	struct cpubuf *cb = &p->cpu[cpu];
+	uint64_t ts = w->hdr.ts;
+	struct pf_grouped *g = NULL;
+
+	if (w->hdr.type == SS_EV_WAKING && !p->full && cb->has_last &&
+	    cb->last_tid == w->waker_tid && prio(w->prio) >= 0)
+		g = compact_slot(p, cpu, ts, 0);
+	if (!g) {
+		full_wake(p, cpu, w);
+		return;
+	}
+	g->last = cb->c.wk.last;
+	g->u.wk = *w;
+	if (pfc_waking(&cb->c, ts, w->tid, w->target_cpu, prio(w->prio),
+		       comm_of(p, w->tid, w->tgid, ts)) < 0)
+		p->nomem = 1;
+}
+
+/* The CPU's compact events at grp_ts again, as full events (compact_slot):
+ * the events after them at that time are full too. */
+static void regroup(struct pf_sink *p, uint32_t cpu)
+{
+	struct cpubuf *cb = &p->cpu[cpu];
+	struct pf_grouped g[GROUP];
+	size_t n = cb->ngrp;
+
+	memcpy(g, cb->grp, n * sizeof(*g));
+	cb->grp_full = 1;
+	cb->ngrp = 0;
+	for (size_t i = n; i-- > 0;)
+		pfc_unappend(&cb->c, cb->grp_switch, g[i].last);
+	p->s.items -= n;
+	for (size_t i = 0; i < n; i++) {
+		if (cb->grp_switch)
+			full_switch(p, cpu, cb->grp_ts, &g[i].u.sw);
+		else
+			full_wake(p, cpu, &g[i].u.wk);
+	}
+}
 
 static void pf_record(struct xsink *s, const struct ss_hdr *h)
 {
@@ -453,10 +648,6 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 			   st, sw->next_tid, sw->next_tgid, prio(sw->next_prio));
 		if (st & (KS_R_DEAD | KS_R_ZOMBIE))
 			task_exit(p, sw->prev_tid, sw->prev_tgid, h->ts);
-		cb->has_last = 1;
-		cb->last_tid = sw->next_tid;
-		cb->last_tgid = sw->next_tgid;
-		cb->last_prio = prio(sw->next_prio);
 		return;
 	}
 	case SS_EV_WAKING:
@@ -467,28 +658,8 @@ static void pf_record(struct xsink *s, const struct ss_hdr *h)
 		if (!want(p, w->tgid))
 			return;
 		task_seen(p, w->waker_tid, w->waker_tgid, h->ts);
-		e = new_event(p, cpu, h->ts, w->waker_tid);
-		copy_comm(e->s1, comm_of(p, w->tid, w->tgid, h->ts));
-		if (h->type == SS_EV_WAKING) {
-			e->u.waking = (P(SchedWakingFtraceEvent))
-				PERFETTO__PROTOS__SCHED_WAKING_FTRACE_EVENT__INIT;
-			FILL_WAKE(e->u.waking, w, e->s1);
-			e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKING;
-			e->ev.sched_waking = &e->u.waking;
-		} else if (h->type == SS_EV_WAKEUP) {
-			e->u.wakeup = (P(SchedWakeupFtraceEvent))
-				PERFETTO__PROTOS__SCHED_WAKEUP_FTRACE_EVENT__INIT;
-			FILL_WAKE(e->u.wakeup, w, e->s1);
-			e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP;
-			e->ev.sched_wakeup = &e->u.wakeup;
-		} else {
-			e->u.wnew = (P(SchedWakeupNewFtraceEvent))
-				PERFETTO__PROTOS__SCHED_WAKEUP_NEW_FTRACE_EVENT__INIT;
-			FILL_WAKE(e->u.wnew, w, e->s1);
-			e->ev.event_case = PERFETTO__PROTOS__FTRACE_EVENT__EVENT_SCHED_WAKEUP_NEW;
-			e->ev.sched_wakeup_new = &e->u.wnew;
-		}
-		break;
+		put_wake(p, cpu, w);
+		return;
 	}
 	case SS_EV_NEWTASK: {
 		const struct ss_newtask *n = (const void *)h;
@@ -809,8 +980,10 @@ static int process_tree(struct pf_sink *p, struct xmodel *m)
 static int pf_begin(struct xsink *s, struct xmodel *m)
 {
 	struct pf_sink *p = (struct pf_sink *)s;
+	const char *full = getenv("SS_PERFETTO_FULL");
 
 	p->m = m;
+	p->full = full && *full && strcmp(full, "0");
 	p->cpu = calloc(m->ncpu, sizeof(*p->cpu));
 	if (!p->cpu)
 		return -1;
@@ -822,8 +995,10 @@ static int pf_end(struct xsink *s, struct xmodel *m)
 {
 	struct pf_sink *p = (struct pf_sink *)s;
 
-	for (uint32_t c = 0; c < m->ncpu; c++)
+	for (uint32_t c = 0; c < m->ncpu; c++) {
 		flush_cpu(p, c);
+		pfc_free(&p->cpu[c].c);
+	}
 	flush_pend(p);
 	free(p->cpu);
 	free(p->task);
