@@ -251,3 +251,31 @@ TEST(counter_converts_to_monotonic_within_100ns_over_a_second)
 	CHECK_LE(worst, 100);	/* ns beyond the clock_gettime pair's own width */
 	free(m);
 }
+
+static void on_create(void *ctx, const struct ss_hdr *h)
+{
+	const struct ss_coro_create *c = (const void *)h;
+
+	if (h->type == SS_EV_CORO_CREATE && c->id == 7 && c->stack_size == (8u << 20))
+		(*(int *)ctx)++;
+}
+
+TEST(ring_create_record_carries_a_stack_size_not_a_duration)
+{
+	int got = 0;
+	struct ss_rings *r = ss_rings_new(SS_RING_MONOTONIC, ss_now_ns(), on_lost, NULL, &got);
+	struct coro_ring_rec *slot;
+	struct coro_ring_hdr *h;
+	struct ss_coro_ring a;
+	int fd = make_ring(CORO_RING_SLOTS_MIN, 1, &h);
+
+	a = hand_announce(fd, CORO_RING_SLOTS_MIN);
+	ss_rings_announce(r, &a);
+	slot = (void *)((char *)h + CORO_RING_HDR_SIZE);
+	/* written just now, with 8 MiB in dur: not a switch ending 8 ms ahead */
+	slot[0] = (struct coro_ring_rec){ ss_now_ns(), 7, 0x1000, 8u << 20, CORO_RING_CREATE, 0 };
+	h->head = 1;
+	ss_rings_poll(r, UINT64_MAX, on_create, &got);
+	CHECK_EQ(got, 1);
+	ss_rings_free(r);
+}

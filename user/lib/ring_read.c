@@ -344,7 +344,7 @@ static void take(struct ss_rings *r, struct ring *g, uint64_t pos,
 		struct ss_coro_create cr;
 		struct ss_coro_exit ex;
 	} u;
-	uint64_t ts, end;
+	uint64_t ts, end, span;
 
 	if (x->seq != (uint16_t)pos)
 		return invalid(r, g, pos, "is not the record of that position");
@@ -352,10 +352,12 @@ static void take(struct ss_rings *r, struct ring *g, uint64_t pos,
 		return invalid(r, g, pos, "has an unknown type");
 	/* the counters of two CPUs may differ a little, and our counter read
 	 * may run ahead of the head's load */
-	if (x->ts > now_raw + r->slack || x->ts + x->dur > now_raw + r->slack)
+	/* dur is a time only in a switch (a create puts its stack size there) */
+	span = x->type == CORO_RING_SWITCH ? x->dur : 0;
+	if (x->ts > now_raw + r->slack || x->ts + span > now_raw + r->slack)
 		return invalid(r, g, pos, "is from the future");
 	ts = to_ns(r, g, x->ts);
-	end = to_ns(r, g, x->ts + x->dur);
+	end = to_ns(r, g, x->ts + span);
 	/* one thread's records come in program order; counters of two CPUs
 	 * may disagree by a little after a migration */
 	if (x->ts < g->last_ts && to_ns(r, g, g->last_ts) - ts > BACK_MAX_NS)
