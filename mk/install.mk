@@ -137,4 +137,9 @@ deb: all man
 	$(Q)scripts/mkdeb.sh $(DEB_DIR)/stage $(DEB_DIR) $(SS_VERSION) $(DEB_ARCH) $(DEB_MULTIARCH)
 
 
+# The suite runs make install, uninstall and deb itself; what they need
+# is built first (make check builds every suite's prerequisites).
+TEST_SUITES += tests/install/install.sh
+tests/install/install.sh: all man
+
 .PHONY: install uninstall deb man
