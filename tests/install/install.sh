@@ -7,7 +7,8 @@
 #    lab --quick, a program built with `pkg-config --cflags --libs coro`
 #    against the installed libcoro seen by verify, coro-ring.pc, the bash
 #    completion; make uninstall leaves nothing;
-#  - every command's --help and its man page list the same options;
+#  - every command's --help and its man page list the same options, and
+#    the README names no option of a command that its --help lacks;
 #  - make deb: lintian finds nothing; the packages installed with apt
 #    on this machine: record and man switchscope-record from them, a
 #    program linked with the packaged libcoro, the DKMS module built for
@@ -156,6 +157,21 @@ for c in "" $cmds; do
 	fi
 done
 [ -n "$cmds" ] && [ "$(echo $cmds | wc -w)" -ge 7 ] && pass "man_pages_for_every_command ($(echo $cmds))" || fail man_pages_for_every_command "commands: '$cmds'"
+
+# The README's section of each command names only options its --help has
+# (the options of the traced programs, after " -- ", are theirs).
+readme_section() { awk -v h="$1" 'index($0, h) == 1 { on = 1; next } on && /^##/ { exit } on' README.md; }
+for hc in "### Record:record" "### Report:report" "### Timeline in the terminal:timehist" \
+	  "### Timelines in a browser:export" "### Verify:verify" \
+	  "## The kernel module backend:kmod" "## The lab:lab"; do
+	c=${hc##*:}
+	r=$(readme_section "${hc%:*}" | sed 's/ -- .*//' | tr '`=' '  ' | grep -oE -- '(^|[][ ,|(])--[a-zA-Z][a-zA-Z0-9-]*' | sed 's/^[][ ,|(]//' | sort -u)
+	h=$("$cli" "$c" --help | opts)
+	stale=$(comm -23 <(echo "$r") <(echo "$h") | tr '\n' ' ')
+	if [ -z "$r" ]; then fail "readme_options_exist_$c" "no README section '${hc%:*}' or no options in it"
+	elif [ -z "${stale// /}" ]; then pass "readme_options_exist_$c ($(echo $r | wc -w))"
+	else fail "readme_options_exist_$c" "the README names options '$c --help' lacks: $stale"; fi
+done
 
 # ---- make uninstall leaves nothing ----
 if make -s --no-print-directory uninstall DESTDIR="$d/stage" PREFIX=/usr >"$d/uninstall.log" 2>&1; then
