@@ -28,9 +28,11 @@ DOCDIR ?= $(DATADIR)/doc/switchscope
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
-# help2man makes the section 1 pages; dpkg-dev (dpkg-shlibdeps) and
-# lintian serve make deb and its test; man-db reads the pages back.
-DEPS_PKGS += help2man dpkg-dev lintian man-db bash-completion
+# help2man makes the section 1 pages; dpkg-dev (dpkg-shlibdeps,
+# dpkg-architecture) serves make deb; the test reads the pages back with
+# man-db and col (bsdextrautils), checks the packages with lintian and
+# builds the DKMS package's module with dkms.
+DEPS_PKGS += help2man dpkg-dev lintian man-db bsdextrautils dkms
 
 # Dates in generated files: the last commit's, so that builds repeat.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
