@@ -55,7 +55,7 @@ MAN1_STAMP := $(MAN_DIR)/.man1
 MAN_PAGES := $(MAN_DIR)/coro.3 $(MAN_DIR)/coro-probes.7
 
 # One page per command that `switchscope --help` lists, from its --help.
-$(MAN1_STAMP): $(CLI) scripts/gen-man.sh
+$(MAN1_STAMP): $(CLI) scripts/gen-man.sh scripts/md2man.awk README.md
 	$(call msg,HELP2MAN,$(MAN_DIR)/*.1)
 	$(Q)rm -f $(MAN_DIR)/*.1
 	$(Q)scripts/gen-man.sh $(CLI) $(SS_VERSION) $(MAN_DIR)

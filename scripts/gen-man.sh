@@ -7,6 +7,7 @@
 #   scripts/gen-man.sh CLI VERSION OUTDIR
 set -euo pipefail
 cli=$(realpath "$1") version=$2 out=$3
+src=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -24,6 +25,13 @@ see_also() {	# the pages of the other commands, and the library's
 	printf '%s, \\fBcoro\\fR(3), \\fBcoro\\-probes\\fR(7)\n' "$list"
 }
 
+# switchscope(1)'s EXIT STATUS: the README's table, the one list of them.
+exit_status() {
+	printf '[EXIT STATUS]\n'
+	awk '/^## Exit codes/ { on = 1; next } on && /^## / { exit } on' "$src/README.md" |
+		awk -v body=1 -f "$src/scripts/md2man.awk"
+}
+
 # help2man recognises "Usage:"; ours print "usage:". A wrapper per page
 # runs the real binary and answers --help and --version.
 page() {	# NAME SUMMARY ARGS...
@@ -38,6 +46,7 @@ page() {	# NAME SUMMARY ARGS...
 	chmod +x "$w"
 	{
 		printf '[NAME]\n%s \\- %s\n' "$name" "$summary"
+		[ "$name" = switchscope ] && exit_status
 		printf '[SEE ALSO]\n'; see_also "$name"
 		printf '\nThe README and docs/ of the source tree;'
 		printf ' /usr/share/doc/switchscope/ when installed.\n'

@@ -6,6 +6,9 @@
 #   awk -v name=coro-probes -v section=7 -v summary="..." -v source=... \
 #       -v date=YYYY-MM-DD -v seealso="..." -f scripts/md2man.awk FILE.md
 #
+# With -v body=1, only the converted text (no .TH, NAME or SEE ALSO): a
+# section to include into another page.
+#
 # Handles: # title (dropped: NAME says it), ##/### headings, paragraphs,
 # ``` blocks, tables (one .TP per row: first cell, then the others), lists
 # (-, 1.), `code`, **bold**, [text](link).
@@ -38,9 +41,11 @@ function line(s) {	# a text line: no leading . or ' for roff
 }
 function flush() { para = 0 }
 BEGIN {
-	printf ".TH %s %s \"%s\" \"%s\" \"%s\"\n", toupper(name), section, date, source, "switchscope manual"
-	printf ".SH NAME\n%s \\- %s\n.SH DESCRIPTION\n", esc(name), summary
 	fence = 0; para = 0
+	if (!body) {
+		printf ".TH %s %s \"%s\" \"%s\" \"%s\"\n", toupper(name), section, date, source, "switchscope manual"
+		printf ".SH NAME\n%s \\- %s\n.SH DESCRIPTION\n", esc(name), summary
+	}
 }
 /^```/ { if (!fence) { print ".PP\n.EX"; fence = 1 } else { print ".EE"; fence = 0; para = 0 }; next }
 fence { gsub(/\\/, "\\e"); line($0); next }
@@ -68,5 +73,5 @@ fence { gsub(/\\/, "\\e"); line($0); next }
 	sub(/^ +/, ""); line(inline($0))
 }
 END {
-	if (seealso != "") printf ".SH SEE ALSO\n%s\n", seealso
+	if (!body && seealso != "") printf ".SH SEE ALSO\n%s\n", seealso
 }
