@@ -20,6 +20,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
+# The CLI finds its helpers relative to itself (BINDIR/../libexec/
+# switchscope): LIBEXECDIR must be that directory; install checks it.
 LIBEXECDIR ?= $(PREFIX)/libexec/switchscope
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share
@@ -93,6 +95,9 @@ pc_file = printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCL
 
 install: all man
 	$(call msg,INSTALL,$(D)$(PREFIX))
+	$(Q)[ "$(abspath $(BINDIR)/../libexec/switchscope)" = "$(abspath $(LIBEXECDIR))" ] || \
+		{ echo "make install: LIBEXECDIR=$(LIBEXECDIR) is not BINDIR/../libexec/switchscope:" \
+		       "switchscope would not find its helpers there" >&2; exit 1; }
 	$(Q)$(INSTALL_D) $(D)$(BINDIR) $(D)$(LIBEXECDIR) $(D)$(LIBDIR) $(D)$(PKGCONFIGDIR) \
 		$(D)$(INCLUDEDIR) $(D)$(MANDIR)/man1 $(D)$(MANDIR)/man3 $(D)$(MANDIR)/man7 \
 		$(D)$(BASHCOMPDIR) $(D)$(DOCDIR)

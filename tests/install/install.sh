@@ -227,8 +227,11 @@ else fail record_from_package "$(tail -3 "$d/pkg-record.log")"; fi
 if MANPAGER=cat MANWIDTH=100 man switchscope-record 2>/dev/null | grep -q -- '--buffer-size'; then
 	pass man_switchscope_record_from_package
 else fail man_switchscope_record_from_package "man switchscope-record does not show --buffer-size"; fi
-MANPAGER=cat man 3 coro 2>/dev/null | grep -q coro_create && pass man_3_coro || fail man_3_coro "no coro_create in man 3 coro"
-MANPAGER=cat man 7 coro-probes 2>/dev/null | grep -q coro:switch && pass man_7_coro_probes || fail man_7_coro_probes "no coro:switch"
+if env MANPAGER=cat man 3 coro 2>/dev/null | grep -q coro_create; then pass man_3_coro
+else fail man_3_coro "no coro_create in man 3 coro"; fi
+if env MANPAGER=cat man 7 coro-probes 2>/dev/null | grep -q coro:switch; then pass man_7_coro_probes
+else fail man_7_coro_probes "no coro:switch in man 7 coro-probes"; fi
+# shellcheck disable=SC2046 # pkg-config's words are separate arguments
 if gcc -O2 -o "$d/prog-pkg" "$d/prog.c" $(pkg-config --cflags --libs coro) 2>"$d/cc.log" &&
    "$d/prog-pkg" >"$d/prog-pkg.out" 2>&1; then pass prog_with_packaged_libcoro
 else fail prog_with_packaged_libcoro "$(cat "$d/cc.log" "$d/prog-pkg.out" | tail -3)"; fi
