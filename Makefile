@@ -7,6 +7,11 @@
 #   make kmod       the kernel module (build/kmod/switchscope.ko), against KDIR
 #   make vm-test    the module and BPF tests in QEMU (part of make check)
 #   make deps       install missing Debian packages (idempotent)
+#   make install    install under PREFIX (default /usr/local), staged in DESTDIR
+#   make uninstall  remove what make install wrote (same PREFIX, DESTDIR)
+#   make deb        Debian packages in build/deb/ (switchscope, libcoro0,
+#                   libcoro-dev, switchscope-dkms)
+#   make man        the man pages, from the commands' --help (build/man/)
 #   make clean      remove build/
 #   make help       this list
 #

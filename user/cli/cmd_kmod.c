@@ -18,6 +18,8 @@ static const char help[] =
 "       switchscope kmod floor [-n ROUND_TRIPS] [-c CPU] [--kernel-only] [--json]\n"
 "\n"
 "The kernel module backend (" SS_KMOD_KO ", /dev/switchscope).\n"
+"Installed from packages, the module is switchscope-dkms's, built by DKMS\n"
+"for each kernel with headers: load it with 'modprobe switchscope'.\n"
 "\n"
 "  status     is the module loaded, its ABI, the recording session\n"
 "  counters   records written and dropped per CPU, switches by class\n"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -283,15 +284,26 @@ int ss_parse_size(const char *s, unsigned int shift, uint64_t *out)
 	return 0;
 }
 
+/* Where the helper programs (the lab's workloads, ss-pingpong) are: in the
+ * build tree next to the executable (build/bin/); installed, in
+ * PREFIX/libexec/switchscope/ beside PREFIX/bin/ (make install). The
+ * installed layout wins when that directory exists, so a copied or
+ * relocated tree works as long as bin/ and libexec/ move together. */
 int ss_exe_dir(char *buf, size_t len)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], helpers[PATH_MAX + 32];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *dir;
+	struct stat st;
 
 	if (n <= 0)
 		return -1;
 	exe[n] = 0;
-	if ((size_t)snprintf(buf, len, "%s", dirname(exe)) >= len) {
+	dir = dirname(exe);
+	snprintf(helpers, sizeof(helpers), "%s/../libexec/switchscope", dir);
+	if (!stat(helpers, &st) && S_ISDIR(st.st_mode))
+		dir = helpers;
+	if ((size_t)snprintf(buf, len, "%s", dir) >= len) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
