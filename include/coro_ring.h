@@ -134,6 +134,9 @@ static inline uint64_t coro_ring_counter(void)
  * The writer. Not for the reader: it needs the thread-private state below.
  */
 #ifndef CORO_RING_NO_WRITER
+#if !defined(_GNU_SOURCE)
+#error "the writer of coro_ring.h needs _GNU_SOURCE (memfd_create, gettid) before any #include"
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>

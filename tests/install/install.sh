@@ -117,16 +117,8 @@ export PKG_CONFIG_PATH=$r/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$r
 C cc_with_pkg_config_coro gcc -O2 -Wall -o "$D/prog" "$D/prog.c" $(pkg-config --cflags --libs coro)
 if readelf -d "$D/prog" 2>/dev/null | grep -q 'NEEDED.*\[libcoro.so.0\]'; then P prog_links_libcoro_so_0
 else F prog_links_libcoro_so_0 "$(readelf -d "$D/prog" 2>&1 | grep NEEDED | tr '\n' ' ')"; fi
-# A second try when the first is not a PASS: under heavy load the ring
-# reader has been seen to drop a record as "from the future" (verify then
-# says INCONCLUSIVE: a lost record); that is the ring's to fix, printed
-# here, not this suite's failure.
-for try in 1 2; do
-	switchscope verify --json -- "$D/prog" >"$D/out.verify" 2>&1
-	v=$(grep -o '"verdict":"[A-Z]*","switches":[0-9]*' "$D/out.verify")
-	case $v in '"verdict":"PASS","switches":'[0-9][0-9][0-9][0-9]*) break ;; esac
-	echo "note: verify try $try: $(grep -v '^switches=' "$D/out.verify" | head -c 300)"
-done
+switchscope verify --json -- "$D/prog" >"$D/out.verify" 2>&1
+v=$(grep -o '"verdict":"[A-Z]*","switches":[0-9]*' "$D/out.verify")
 case $v in
 '"verdict":"PASS","switches":'[0-9][0-9][0-9][0-9]*) P "verify_sees_prog_and_passes ($v)" ;;
 *) F verify_sees_prog_and_passes "got '$v': $(tail -c 300 "$D/out.verify")" ;;
