@@ -297,6 +297,37 @@ static void sum_lost(const struct ss_hdr *h, void *ctx)
 		((struct lost_sum *)ctx)->inline_lost += ((const struct ss_lost *)h)->count;
 }
 
+/* Wait (up to ms) until a child of pid runs a program named comm. */
+static void wait_for_child_comm(pid_t pid, const char *comm, int ms)
+{
+	char path[64], buf[256], name[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	for (int i = 0; i < ms / 10; i++, usleep(10000)) {
+		FILE *f = fopen(path, "r");
+		int child = 0;
+
+		if (f) {
+			if (fscanf(f, "%d", &child) != 1)
+				child = 0;
+			fclose(f);
+		}
+		if (child <= 0)
+			continue;
+		snprintf(buf, sizeof(buf), "/proc/%d/comm", child);
+		f = fopen(buf, "r");
+		if (!f)
+			continue;
+		name[0] = 0;
+		if (!fgets(name, sizeof(name), f))
+			name[0] = 0;
+		fclose(f);
+		name[strcspn(name, "\n")] = 0;
+		if (!strcmp(name, comm))
+			return;
+	}
+}
+
 /* Record the ping-pong with the recorder stopped (SIGSTOP) for a while in
  * the middle. Returns its exit status; *err gets its stderr. */
 static int record_with_pause(const char *trace, const char *bufsize, char **err)
@@ -317,7 +348,10 @@ static int record_with_pause(const char *trace, const char *bufsize, char **err)
 		      pp_path(), "--switches", "2000000", "--cpu", "0", (char *)NULL);
 		_exit(127);
 	}
-	usleep(300000);
+	/* Stop it once the ping-pong runs (the recorder's start takes longer
+	 * on a loaded machine than any fixed delay). */
+	wait_for_child_comm(rec, PP, 20000);
+	usleep(100000);
 	kill(rec, SIGSTOP);
 	usleep(300000);
 	kill(rec, SIGCONT);
