@@ -203,3 +203,10 @@ BENCHES += $(CORO_BENCH)/coro_switch $(CORO_BENCH)/coro_memory
 ifeq ($(ARCH),x86_64)
 BENCHES += $(CORO_BENCH)/coro_traced
 endif
+
+# ---- integration: shared stacks under switchscope verify (root, BPF) ----
+$(B)/tests/test_shared_stack: tests/integration/test_shared_stack.c tests/testutil.c $(LIBSS) | $(CORO_PINGPONG)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
+TEST_SUITES += $(B)/tests/test_shared_stack

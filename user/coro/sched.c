@@ -268,18 +268,44 @@ static __attribute__((noinline)) struct coro *sh_prepare(struct sched *s, struct
 		sh_copy(s, to);
 		return to;
 	}
-	if (unlikely(!s->copier.ctx.sp)) {
-		struct coro *k = &s->copier;
-
-		k->sched = s;
-		k->magic = CORO_MAGIC;
-		k->name = "shared-stack copier";
-		if (coro_stack_get(s, &k->stack, CORO_STACK_DEFAULT, 0) ||
-		    coro_ctx_init(s, k, copier_entry))
-			coro_fatal("cannot make the shared-stack copier: out of memory");
-	}
 	s->sh_next = to;
 	return &s->copier;
+}
+
+/* Made with the first shared-stack coroutine, outside any switch: its
+ * mapping and its first page fault must not land in a switch window. */
+static int copier_init(struct sched *s)
+{
+	struct coro *k = &s->copier;
+	int rc;
+
+	k->sched = s;
+	k->magic = CORO_MAGIC;
+	k->name = "shared-stack copier";
+	rc = coro_stack_get(s, &k->stack, CORO_STACK_DEFAULT, 0);
+	if (!rc)
+		rc = coro_ctx_init(s, k, copier_entry);
+	if (!rc)
+		return 0;
+	if (k->stack.map)
+		coro_stack_put(s, &k->stack);
+	k->ctx.sp = NULL;
+	return rc;
+}
+
+/* A new shared-stack coroutine's save buffer, allocated and touched now:
+ * a coroutine whose frames stay under SAVE_INIT bytes never allocates or
+ * faults inside a switch. */
+#define SAVE_INIT	512
+
+static int save_init(struct coro *c)
+{
+	c->save = malloc(SAVE_INIT);
+	if (!c->save)
+		return -ENOMEM;
+	memset(c->save, 0, SAVE_INIT);
+	c->save_cap = SAVE_INIT;
+	return 0;
 }
 
 /* The one place that switches. Not inlined on purpose: every suspended
@@ -601,7 +627,9 @@ struct coro *coro_create(coro_fn fn, void *arg, const struct coro_attr *attr)
 		c->sh = coro_shstack_get(s, size);
 	if (c->sh) {
 		c->stack = c->sh->st;
-		rc = 0;
+		rc = save_init(c);
+		if (!rc && !s->copier.ctx.sp)
+			rc = copier_init(s);
 	} else {
 		c->flags &= ~CORO_F_SHARED_STACK;
 		rc = coro_stack_get(s, &c->stack, size, flags);
@@ -611,6 +639,7 @@ struct coro *coro_create(coro_fn fn, void *arg, const struct coro_attr *attr)
 	if (rc) {
 		if (c->stack.map && !c->sh)
 			coro_stack_put(s, &c->stack);
+		free(c->save);
 		coro_free(s, c);
 		errno = -rc;
 		return NULL;
