@@ -190,7 +190,7 @@ void lab_exp_hold(struct lab *L)
 	lu = lab_line(mem, "resident, user", LAB_BYTES);
 	lk = lab_line(mem, "kernel stack", LAB_BYTES);
 	ls = lab_line(mem, "stack reserved", LAB_BYTES);
-	lus = lab_line(mem, "resident, shared stack", LAB_BYTES);
+	lus = lab_line(mem, "shared stack, user", LAB_BYTES);
 	lh = lab_line(cap, "held by the run", LAB_COUNT);
 	lb = lab_line(cap, "fit in the budget", LAB_COUNT);
 	lm = lab_line(cap, "fit in MemAvailable", LAB_COUNT);
@@ -254,7 +254,7 @@ void lab_exp_hold(struct lab *L)
 			 tot[LAB_THREAD] > 0 ? tot[LAB_THREAD] / tot_s : 0);
 		if (fit[LAB_CORO] > 0)
 			snprintf(sh_cap, sizeof(sh_cap), "; on a shared stack %.0f coroutines "
-				 "(%.1fx the private-stack ones)", fit_s, fit_s / fit[LAB_CORO]);
+				 "(%.1fx the private-stack ones)", (double)(uint64_t)fit_s, fit_s / fit[LAB_CORO]);
 	} else if (h[LAB_CORO].ok) {
 		snprintf(sh_mem, sizeof(sh_mem), "; the shared-stack run failed: no figure for it");
 	}

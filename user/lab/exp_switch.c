@@ -370,7 +370,7 @@ void lab_exp_switch(struct lab *L)
 	trace_runs(L, sw, ke, &e);
 	switch_row(L, sw, &e);
 	/* after switch_row, which reads its lines by position */
-	ls = lab_line(sw, "shared stack/hand-over", LAB_NS);
+	ls = lab_line(sw, "shared-stack handover", LAB_NS);
 	ls->f[LAB_CORO] = lab_fig_of(&shw);
 	shared_reason(sw, &ln->f[LAB_CORO], &ls->f[LAB_CORO]);
 	kernel_floor(L, sw);
