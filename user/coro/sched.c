@@ -198,7 +198,11 @@ static inline void switch_end(struct sched *s, struct coro *self)
 /* Frames copied off or onto a shared stack carry ASan red zones: the
  * saved region is unpoisoned before it is read, and the region restored
  * is unpoisoned before it is written (the restored frames lose their red
- * zones until they return; nothing is reported that is not there). */
+ * zones until they return; nothing is reported that is not there).
+ * Poisoning what the saved owner left below the entering frames would
+ * catch dangling pointers into it, but new frames there are not all
+ * re-shadowed (spills, struct temporaries copied by __asan_memcpy): it
+ * reported accesses that were fine, and is not done. */
 #define sh_unpoison(p, n)	__asan_unpoison_memory_region((p), (n))
 #else
 #define sh_unpoison(p, n)	do { } while (0)

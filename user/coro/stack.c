@@ -95,6 +95,14 @@ static int stack_map(struct coro_stack *st, size_t size)
 	st->map_len = len;
 	st->lo = map + GUARD_LEN;
 	st->hi = map + len;
+#if defined(__SANITIZE_ADDRESS__)
+	/* the range may have been a thread's stack that ended with its
+	 * shadow still poisoned: a new mapping starts clean (looked at
+	 * first: writing the shadow of a clean 8 MiB stack would make
+	 * 1 MiB of it resident) */
+	if (__asan_region_is_poisoned(st->lo, size))
+		__asan_unpoison_memory_region(st->lo, size);
+#endif
 	return 0;
 }
 
