@@ -63,7 +63,11 @@
  *   shared stack of the sending thread aborts with "coro: coro_chan_send():
  *   ... points into a shared stack". ASan builds unpoison what they copy
  *   (the red zones of restored frames are lost until those frames return).
- *   The copy totals are in struct coro_stats and coro:stats.
+ *   The copy totals are in struct coro_stats; coro:stats carries the
+ *   bytes saved as a third argument (switchscope's recorder keeps the
+ *   first two in its record, include/switchscope.h struct ss_coro_stats:
+ *   any USDT consumer can read the third). struct coro_stats grew with
+ *   this: a program must be rebuilt against this header.
  *
  * Errors
  *   Functions that can fail for reasons outside the program (memory, bad
