@@ -112,6 +112,12 @@ $(CORO_T)/coro_unit_aarch64: tests/coro/run-qemu.sh $(CORO_T)/coro_unit.aarch64
 TEST_SUITES += $(CORO_T)/coro_unit $(CORO_T)/coro_unit_asan $(CORO_T)/coro_unit_ubsan \
 	$(CORO_T)/coro_unit_aarch64
 
+# The same four suites with every coroutine on a shared stack.
+CORO_SHARED_SUITES := coro_unit coro_unit_asan coro_unit_ubsan coro_unit_aarch64
+$(CORO_T)/%_shared: tests/coro/run-shared.sh $(CORO_T)/%
+	$(Q)sed 's|@BIN@|$(CORO_T)/$*|' $< > $@ && chmod +x $@
+TEST_SUITES += $(patsubst %,$(CORO_T)/%_shared,$(CORO_SHARED_SUITES))
+
 # ---- probe tests (x86_64: libbpf USDT) ----------------------------------
 CORO_BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall \
 	-I$(B)/gen -I/usr/include/$(ARCH)-linux-gnu
@@ -197,3 +203,10 @@ BENCHES += $(CORO_BENCH)/coro_switch $(CORO_BENCH)/coro_memory
 ifeq ($(ARCH),x86_64)
 BENCHES += $(CORO_BENCH)/coro_traced
 endif
+
+# ---- integration: shared stacks under switchscope verify (root, BPF) ----
+$(B)/tests/test_shared_stack: tests/integration/test_shared_stack.c tests/testutil.c $(LIBSS) | $(CORO_PINGPONG)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
+TEST_SUITES += $(B)/tests/test_shared_stack

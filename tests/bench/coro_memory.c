@@ -5,6 +5,10 @@
  * for threads also the kernel stacks the kernel reports (KernelStack in
  * /proc/meminfo, machine-wide: other load makes it noisy). From those,
  * how many of each fit in 1 GiB of memory.
+ *
+ * The coroutines twice: on private stacks, and on a shared stack
+ * (CORO_F_SHARED_STACK), where an idle one costs its struct, a waiter and
+ * the saved bytes of its few frames (idle_coro -> coro_chan_recv -> park).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -49,8 +53,10 @@ static int64_t kernel_stack_bytes(void)
 }
 
 struct coro_mem {
+	unsigned int flags;	/* CORO_F_SHARED_STACK or 0 */
 	struct coro_chan *gate;
 	double per_coro;
+	double saved_per_coro;	/* shared: bytes of frames saved, each */
 	int err;
 };
 
@@ -65,7 +71,8 @@ static void *idle_coro(void *arg)
 static void *coro_mem_main(void *arg)
 {
 	struct coro_mem *m = arg;
-	struct coro_attr at = { .flags = CORO_F_DETACHED };
+	struct coro_attr at = { .flags = CORO_F_DETACHED | m->flags };
+	struct coro_stats s0, s1;
 	uint64_t r0;
 
 	m->gate = coro_chan_new(sizeof(int), 0);
@@ -74,6 +81,7 @@ static void *coro_mem_main(void *arg)
 		coro_create(idle_coro, m->gate, &at);
 	coro_yield();
 	r0 = rss();
+	coro_get_stats(&s0);
 	for (int i = 0; i < NCORO; i++) {
 		if (!coro_create(idle_coro, m->gate, &at)) {
 			m->err = errno;
@@ -82,6 +90,8 @@ static void *coro_mem_main(void *arg)
 	}
 	coro_yield();		/* every one has run and parked */
 	m->per_coro = (double)(rss() - r0) / NCORO;
+	coro_get_stats(&s1);
+	m->saved_per_coro = (double)(s1.shared_saved - s0.shared_saved) / NCORO;
 	coro_chan_close(m->gate);
 	coro_yield();
 	return NULL;
@@ -97,7 +107,7 @@ static void *idle_thread(void *arg)
 
 int main(void)
 {
-	struct coro_mem m = { 0 };
+	struct coro_mem m = { 0 }, ms = { .flags = CORO_F_SHARED_STACK };
 	pthread_t *t = calloc(NTHREAD, sizeof(*t));
 	uint64_t r0, r1;
 	int64_t k0, k1;
@@ -108,6 +118,10 @@ int main(void)
 		return 1;
 	}
 	per_coro = m.per_coro;
+	if (coro_run(coro_mem_main, &ms, NULL) || ms.err) {
+		fprintf(stderr, "coro_memory: shared-stack coroutines: %s\n", strerror(ms.err));
+		return 1;
+	}
 
 	pthread_barrier_init(&hold, NULL, NTHREAD + 1);
 	r0 = rss();
@@ -133,6 +147,11 @@ int main(void)
 	bench_print("coro_mem_thread_vs_coroutine", (per_thread + per_kstack) / per_coro, "ratio");
 	bench_print("coro_coroutines_per_gib", GIB / per_coro, "count");
 	bench_print("coro_threads_per_gib", GIB / (per_thread + per_kstack), "count");
+	bench_print("coro_mem_per_shared_coroutine", ms.per_coro, "bytes");
+	bench_print("coro_mem_saved_per_shared_coroutine", ms.saved_per_coro, "bytes");
+	bench_print("coro_mem_thread_vs_shared_coroutine",
+		    (per_thread + per_kstack) / ms.per_coro, "ratio");
+	bench_print("coro_shared_coroutines_per_gib", GIB / ms.per_coro, "count");
 	bench_print("coro_stack_virtual_per_coroutine", CORO_STACK_DEFAULT + CORO_GUARD_SIZE, "bytes");
 	free(t);
 	return 0;

@@ -17,6 +17,14 @@
  * switch here). Rounds alternate between variants; each figure is the
  * fastest round, the least disturbed by other load on the machine.
  *
+ * Then the cost of live stack: coro_yield between two coroutines that each
+ * hold LIVE bytes of locals (256 B, 1 KiB, 4 KiB) on private stacks, on
+ * one shared stack (every switch saves the leaving frames and restores the
+ * entering ones, through the copier context), and Boost.Context's
+ * jump_fcontext with the same locals (a bare primitive: no scheduler, and
+ * it never copies). Each shared figure also gives the bytes copied per
+ * switch, from the runtime's counters (struct coro_stats).
+ *
  * Then the untraced probe overhead: coro-pingpong built with the probes
  * against the same program with the probes compiled out
  * (coro-pingpong-noprobes), alternating runs, thread CPU time per switch.
@@ -52,6 +60,7 @@ static __attribute__((noinline)) void raw_yield(struct raw_side *me)
 }
 
 static int direct;	/* harness: primitive in the loop, or in a function */
+static unsigned int fc_live;	/* bytes of locals each fcontext side holds */
 
 static void raw_entry(struct coro *arg)
 {
@@ -116,6 +125,12 @@ static void fc_entry(transfer_t t)
 		st->is_a = 0;		/* B reads this on its first entry */
 	} else {
 		peer = t.fctx;		/* B was started by A */
+	}
+	if (fc_live) {
+		volatile char *buf = __builtin_alloca(fc_live);
+
+		for (unsigned int i = 0; i < fc_live; i += 64)
+			buf[i] = (char)i;
 	}
 	for (long i = 0; i < PASSES; i++) {
 		if (direct)
@@ -189,6 +204,75 @@ static double bench_yield(enum coro_backend b, long passes)
 	return y.ns;
 }
 
+/* ---- live stack: private vs shared vs fcontext ---------------------------- */
+
+#define LIVE_PASSES 200000
+static const unsigned int live_sizes[] = { 256, 1024, 4096 };
+
+struct live_arg {
+	unsigned int bytes;
+	long passes;
+};
+
+static void *live_yielder(void *arg)
+{
+	struct live_arg *a = arg;
+	volatile char *buf = __builtin_alloca(a->bytes);
+	long sum = 0;
+
+	for (unsigned int i = 0; i < a->bytes; i += 64)
+		buf[i] = (char)i;
+	for (long i = 0; i < a->passes; i++)
+		coro_yield();
+	for (unsigned int i = 0; i < a->bytes; i += 64)
+		sum += buf[i];
+	return (void *)(intptr_t)sum;
+}
+
+struct live_run {
+	struct live_arg arg;
+	unsigned int flags;
+	double ns;
+	double copied;		/* bytes saved + restored per switch */
+};
+
+static void *live_main(void *arg)
+{
+	struct live_run *y = arg;
+	struct coro_attr at = { .flags = y->flags };
+	struct coro_stats s0, s1;
+	struct coro *a, *b;
+	uint64_t t0;
+
+	coro_get_stats(&s0);
+	t0 = bench_now_ns();
+	a = coro_create(live_yielder, &y->arg, &at);
+	b = coro_create(live_yielder, &y->arg, &at);
+	coro_join(a, NULL);
+	coro_join(b, NULL);
+	t0 = bench_now_ns() - t0;
+	coro_get_stats(&s1);
+	y->ns = (double)t0 / (double)(s1.switches - s0.switches);
+	y->copied = (double)(s1.shared_saved - s0.shared_saved +
+			     s1.shared_restored - s0.shared_restored) /
+		    (double)(s1.switches - s0.switches);
+	return NULL;
+}
+
+static double bench_live(unsigned int bytes, unsigned int flags, double *copied)
+{
+	static struct live_run y;
+
+	y = (struct live_run){ .arg = { bytes, LIVE_PASSES }, .flags = flags };
+	if (coro_set_backend(CORO_BACKEND_ASM) || coro_run(live_main, &y, NULL)) {
+		fprintf(stderr, "coro_switch: coro_run failed\n");
+		exit(1);
+	}
+	if (copied)
+		*copied = y.copied;
+	return y.ns;
+}
+
 /* ---- probes compiled in vs out (separate programs) ----------------------- */
 
 static double pingpong_cpu_ns(const char *rel)
@@ -239,6 +323,34 @@ int main(void)
 	bench_print("coro_yield_vs_fcontext", y / f[1], "ratio");
 	bench_print("coro_switch_ucontext", u, "ns");
 	bench_print("coro_ucontext_vs_yield", u / y, "ratio");
+
+	for (unsigned int k = 0; k < sizeof(live_sizes) / sizeof(live_sizes[0]); k++) {
+		unsigned int sz = live_sizes[k];
+		double lp[ROUNDS], ls[ROUNDS], lf[ROUNDS], copied = 0, vp, vs, vf;
+		char name[64];
+
+		for (int i = 0; i < ROUNDS; i++) {
+			lp[i] = bench_live(sz, 0, NULL);
+			ls[i] = bench_live(sz, CORO_F_SHARED_STACK, &copied);
+			direct = 1;
+			fc_live = sz;
+			lf[i] = bench_fcontext(stk, stk + STACK);
+			fc_live = 0;
+		}
+		vp = bench_min(lp, ROUNDS);
+		vs = bench_min(ls, ROUNDS);
+		vf = bench_min(lf, ROUNDS);
+		snprintf(name, sizeof(name), "coro_switch_live%u_private", sz);
+		bench_print(name, vp, "ns");
+		snprintf(name, sizeof(name), "coro_switch_live%u_shared", sz);
+		bench_print(name, vs, "ns");
+		snprintf(name, sizeof(name), "coro_switch_live%u_fcontext", sz);
+		bench_print(name, vf, "ns");
+		snprintf(name, sizeof(name), "coro_switch_live%u_shared_vs_private", sz);
+		bench_print(name, vs / vp, "ratio");
+		snprintf(name, sizeof(name), "coro_switch_live%u_shared_copied", sz);
+		bench_print(name, copied, "bytes");
+	}
 
 	for (int i = 0; i < PP_ROUNDS; i++) {
 		pr[i] = pingpong_cpu_ns("bin/coro-pingpong");

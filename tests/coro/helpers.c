@@ -71,3 +71,18 @@ uint64_t now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+static int depth(int n)
+{
+	volatile char pad[512];
+
+	pad[0] = (char)n;
+	/* not a tail call: the frame stays */
+	return depth(n + 1) + pad[0];
+}
+
+void *overflow_stack(void *arg)
+{
+	return (void *)(intptr_t)depth(0);
+}

@@ -20,4 +20,7 @@ uint64_t rss_bytes(void);
 
 uint64_t now_ns(void);
 
+/* A coroutine body that recurses until it runs off its stack. */
+void *overflow_stack(void *arg);
+
 #endif

@@ -9,7 +9,7 @@
 B=${B:-build}
 
 # probe name and number of arguments
-declare -A want=([create]=3 [switch]=4 [park]=2 [ready]=2 [exit]=1 [stats]=2 [ring]=2)
+declare -A want=([create]=3 [switch]=4 [park]=2 [ready]=2 [exit]=1 [stats]=3 [ring]=2)
 
 # check_notes NAME FILE NOP_HEX
 check_notes() {

@@ -230,7 +230,9 @@ TEST(switch_durations_and_stats_totals_agree)
 			sum += e->arg[2];
 			nsw++;
 		} else if (e->cookie == SS_EV_CORO_STATS) {
-			CHECK_EQ(e->nargs, 2);
+			/* switches, switch_ns, shared_saved (private stacks: 0) */
+			CHECK_EQ(e->nargs, 3);
+			CHECK_EQ(e->arg[2], 0);
 			last_sw = e->arg[0];
 			last_ns = e->arg[1];
 			nstats++;

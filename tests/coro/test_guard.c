@@ -9,25 +9,10 @@
 #include "helpers.h"
 #include "internal.h"
 
-#pragma GCC diagnostic ignored "-Winfinite-recursion"
-static int depth(int n)
-{
-	volatile char pad[512];
-
-	pad[0] = (char)n;
-	/* not a tail call: the frame stays */
-	return depth(n + 1) + pad[0];
-}
-
-static void *overflow(void *arg)
-{
-	return (void *)(intptr_t)depth(0);
-}
-
 static void *overflow_main(void *arg)
 {
 	struct coro_attr at = { .stack_size = 64 << 10, .name = "deep-recursion" };
-	struct coro *c = coro_create(overflow, NULL, &at);
+	struct coro *c = coro_create(overflow_stack, NULL, &at);
 
 	coro_join(c, NULL);
 	return NULL;
@@ -175,6 +160,7 @@ TEST(env_stack_cache_0_gives_every_coroutine_an_untouched_stack)
 	intptr_t fresh = -1;
 
 	setenv("CORO_STACK_CACHE", "0", 1);
+	setenv("CORO_SHARED_STACK", "0", 1);	/* private stacks are the subject */
 	REQUIRE(run_coro(deep_then_count, &fresh) == 0);
 	CHECK_GE(fresh, 1);
 	CHECK_LE(fresh, 2);
@@ -186,6 +172,7 @@ TEST(env_prefault_1_makes_new_stacks_resident)
 	void *n = NULL;
 
 	setenv("CORO_PREFAULT", "1", 1);
+	setenv("CORO_SHARED_STACK", "0", 1);	/* private stacks are the subject */
 	REQUIRE(coro_run(count_resident, NULL, &n) == 0);
 	CHECK_EQ((intptr_t)n, (intptr_t)(CORO_STACK_DEFAULT / coro_page_size()));
 }

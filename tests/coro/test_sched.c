@@ -38,10 +38,12 @@ static void *pp_side(void *arg)
 static void *pp_main(void *arg)
 {
 	struct pingpong *p = arg;
-	struct side sides[2] = { { p, 0 }, { p, 1 } };
+	static struct side sides[2];	/* static: see sleep_main */
 	struct coro_stats st0, st1;
 	struct coro *a, *b;
 
+	sides[0] = (struct side){ p, 0 };
+	sides[1] = (struct side){ p, 1 };
 	coro_get_stats(&st0);
 	a = coro_create(pp_side, &sides[0], NULL);
 	b = coro_create(pp_side, &sides[1], NULL);
@@ -457,9 +459,15 @@ static void *sleep_then_record(void *arg)
 static void *sleep_main(void *arg)
 {
 	static const uint64_t ms[] = { 40, 10, 30, 10, 20, 0 };
-	int *order = arg, pos = 0;
-	struct sleeper s[6];
+	/* static: the sleepers write them while this coroutine is switched
+	 * out, and with CORO_SHARED_STACK=1 its locals then hold others'
+	 * frames (coro.h, Shared stacks) */
+	static int pos;
+	static struct sleeper s[6];
+	int *order = arg;
 	struct coro *c[6];
+
+	pos = 0;
 
 	for (int i = 0; i < 6; i++) {
 		s[i] = (struct sleeper){ .ms = ms[i], .order = order, .pos = &pos, .id = i };
@@ -494,8 +502,10 @@ static void *set_flag_later(void *arg)
 
 static void *busy_yield_main(void *arg)
 {
-	volatile int flag = 0;
+	static volatile int flag;	/* static: see sleep_main */
 	uint64_t spins = 0, t0 = now_ns();
+
+	flag = 0;
 	struct coro *c = coro_create(set_flag_later, (void *)&flag, NULL);
 
 	while (!flag && now_ns() - t0 < 2000000000ull) {

@@ -51,12 +51,26 @@ expect_eq rows_in_table_order "$(J '[.rows[].id] | join(",")')" \
 	"create,switch,kernel,pairs,affinity,memory,capacity,ipc"
 T every_row_has_a_verdict_and_a_reason \
 	'all(.rows[]; (.verdict | IN("confirmed", "refuted", "depends")) and (.reason | length > 20))'
+# lines labelled "shared stack" have a coroutine figure only (no other
+# kind has a shared-stack mode)
 T every_line_has_process_thread_and_coroutine_figures \
-	'all(.rows[].lines[]; .process != null and .thread != null and .coroutine != null)'
+	'all(.rows[].lines[] | select(.label | test("shared.stack") | not); .process != null and .thread != null and .coroutine != null)'
 T time_and_count_figures_are_positive \
-	'all(.rows[].lines[] | select(.unit == "ns" or .unit == "count"); .process.value > 0 and .thread.value > 0 and .coroutine.value > 0)'
+	'all(.rows[].lines[] | select(.label | test("shared.stack") | not) | select(.unit == "ns" or .unit == "count"); .process.value > 0 and .thread.value > 0 and .coroutine.value > 0)'
 T memory_figures_are_positive_for_tasks \
-	'all(.rows[].lines[] | select(.unit == "bytes"); .process.value > 0 and .thread.value > 0 and .coroutine.value >= 0)'
+	'all(.rows[].lines[] | select(.label | test("shared.stack") | not) | select(.unit == "bytes"); .process.value > 0 and .thread.value > 0 and .coroutine.value >= 0)'
+T shared_stack_lines_have_only_a_coroutine_figure \
+	'[.rows[].lines[] | select(.label | test("shared.stack"))] | length == 3 and all(.[]; .process == null and .thread == null and .coroutine.value > 0)'
+T shared_stack_switch_line_is_in_the_switch_row \
+	'.rows[] | select(.id == "switch") | .lines[] | select(.label == "shared-stack handover") | .coroutine.value > 0'
+# the target: an idle shared-stack coroutine costs far less than
+# one on a private stack (its frames are a few hundred bytes)
+T shared_stack_coroutine_resident_below_private \
+	'.rows[] | select(.id == "memory") | ([.lines[] | select(.label == "resident, user") | .coroutine.value][0]) as $p | [.lines[] | select(.label == "shared stack, user") | .coroutine.value][0] < $p'
+T shared_stack_fits_more_than_private \
+	'.rows[] | select(.id == "capacity") | ([.lines[] | select(.label == "fit in the budget") | .coroutine.value][0]) as $p | [.lines[] | select(.label == "fit, shared stack") | .coroutine.value][0] > $p'
+T memory_and_capacity_reasons_name_the_shared_stack \
+	'[.rows[] | select(.id == "memory" or .id == "capacity") | .reason | test("shared.stack")] | all'
 T coroutine_resident_memory_is_positive \
 	'.rows[] | select(.id == "memory") | .lines[] | select(.label == "resident, user") | .coroutine.value > 0'
 T medians_lie_within_their_runs \
@@ -217,7 +231,7 @@ N unprivileged_says_trace_missing_and_why \
 N unprivileged_rows_say_evidence_missing \
 	'all(.rows[]; .trace.available == false and (.trace.missing | length > 0) and (.trace.files | length == 0))'
 N unprivileged_figures_still_measured \
-	'all(.rows[].lines[] | select(.unit == "ns"); .process.value > 0 and .thread.value > 0 and .coroutine.value > 0)'
+	'all(.rows[].lines[] | select(.label | test("shared.stack") | not) | select(.unit == "ns"); .process.value > 0 and .thread.value > 0 and .coroutine.value > 0)'
 N unprivileged_no_timeline_and_why '.timeline.html == null and (.timeline.missing | length > 0)'
 N unprivileged_verdicts_hedge_unverified_kernel_entries \
 	'.rows[] | select(.id == "kernel") | .verdict == "depends" and (.reason | test("not verified"))'

@@ -85,22 +85,94 @@ static inline unsigned char *slot(struct coro_chan *ch, size_t i)
 	return ch->buf + ((ch->head + i) % ch->cap) * ch->esz;
 }
 
+/* A waiter off the stack, for a shared-stack coroutine: while it waits,
+ * its frames are elsewhere and others' frames are where they were. The
+ * element is copied in (send) or out (recv) by the waiter itself. */
+static struct waiter *heap_waiter(struct coro *c, size_t esz)
+{
+	size_t need = sizeof(struct waiter) + esz;
+
+	if (need > c->wbuf_cap) {
+		void *p = realloc(c->wbuf, need);
+
+		if (!p)
+			return NULL;
+		c->wbuf = p;
+		c->wbuf_cap = need;
+	}
+	return c->wbuf;
+}
+
+static int wait_on_heap(struct sched *s, struct coro_chan *ch, struct waitq *q,
+			void *elem, int recv)
+{
+	struct waiter *w = heap_waiter(s->cur, ch->esz);
+
+	if (!w) {
+		pthread_mutex_unlock(&ch->lock);
+		return -ENOMEM;
+	}
+	w->c = s->cur;
+	w->elem = w + 1;
+	w->status = 0;
+	if (!recv)
+		memcpy(w->elem, elem, ch->esz);
+	wq_push(q, w);
+	pthread_mutex_unlock(&ch->lock);
+	coro_park(s, CORO_PARK_CHANNEL);
+	if (recv && !w->status)
+		memcpy(elem, w->elem, ch->esz);
+	return w->status;
+}
+
 /* Park on q until someone completes the operation or closes. */
-static int wait_on(struct sched *s, struct coro_chan *ch, struct waitq *q, void *elem)
+static int wait_on(struct sched *s, struct coro_chan *ch, struct waitq *q, void *elem,
+		   int recv)
 {
 	struct waiter w = { .c = s->cur, .elem = elem };
 
+	if (unlikely(s->cur->sh))
+		return wait_on_heap(s, ch, q, elem, recv);
 	wq_push(q, &w);
 	pthread_mutex_unlock(&ch->lock);
 	coro_park(s, CORO_PARK_CHANNEL);
 	return w.status;
 }
 
+#ifndef NDEBUG
+/* A pointer into a shared stack is meaningful only while the coroutine
+ * whose frames it points at runs: sending one is a bug (coro.h). Every
+ * aligned pointer-sized word of the element is looked at. */
+static void check_no_shared_ptr(struct sched *s, const void *elem, size_t esz)
+{
+	const unsigned char *e = elem;
+
+	for (size_t off = 0; off + sizeof(void *) <= esz; off += sizeof(void *)) {
+		void *p;
+		struct coro_shstack *sh;
+
+		memcpy(&p, e + off, sizeof(p));
+		sh = coro_shstack_find(s, p);
+		if (unlikely(sh))
+			coro_fatal("coro_chan_send(): the element (bytes %zu..%zu) holds %p, "
+				   "which points into a shared stack (%p-%p) of this thread: "
+				   "the frames there belong to whichever coroutine runs "
+				   "(see coro.h, Shared stacks); send heap memory instead",
+				   off, off + sizeof(p) - 1, p, (void *)sh->st.lo,
+				   (void *)sh->st.hi);
+	}
+}
+#else
+static inline void check_no_shared_ptr(struct sched *s, const void *elem, size_t esz) { }
+#endif
+
 int coro_chan_send(struct coro_chan *ch, const void *elem)
 {
 	struct sched *s = coro_sched_get("coro_chan_send");
 	struct waiter *w;
 
+	if (s->nsh)
+		check_no_shared_ptr(s, elem, ch->esz);
 	pthread_mutex_lock(&ch->lock);
 	if (ch->closed) {
 		pthread_mutex_unlock(&ch->lock);
@@ -120,7 +192,7 @@ int coro_chan_send(struct coro_chan *ch, const void *elem)
 		pthread_mutex_unlock(&ch->lock);
 		return 0;
 	}
-	return wait_on(s, ch, &ch->senders, (void *)elem);
+	return wait_on(s, ch, &ch->senders, (void *)elem, 0);
 }
 
 int coro_chan_recv(struct coro_chan *ch, void *elem)
@@ -157,7 +229,7 @@ int coro_chan_recv(struct coro_chan *ch, void *elem)
 		pthread_mutex_unlock(&ch->lock);
 		return -EPIPE;
 	}
-	return wait_on(s, ch, &ch->receivers, elem);
+	return wait_on(s, ch, &ch->receivers, elem, 1);
 }
 
 void coro_chan_close(struct coro_chan *ch)

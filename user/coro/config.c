@@ -16,6 +16,7 @@ struct coro_config coro_cfg = {
 	.stack_size = CORO_STACK_DEFAULT,
 	.stats_every = CORO_STATS_EVERY_DEFAULT,
 	.ring_slots = CORO_RING_SLOTS_DEFAULT,
+	.shared_stacks = 1,
 };
 unsigned int coro_hooks;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -73,6 +74,9 @@ static void load(void)
 	if (getenv("CORO_RING") && strcmp(getenv("CORO_RING"), "0") == 0)
 		coro_cfg.ring_slots = 0;
 	coro_ring_atfork();
+	if (env_on("CORO_SHARED_STACK"))
+		coro_cfg.shared_default = 1;
+	coro_cfg.shared_stacks = env_num("CORO_SHARED_STACKS", 1, 1, SHSTACK_MAX);
 	if (env_on("CORO_TEST_SWITCH_SYSCALL"))
 		coro_hooks |= CORO_TEST_SWITCH_SYSCALL;
 }

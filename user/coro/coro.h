@@ -33,6 +33,42 @@
  *   cached per thread and handed to the next coroutine of the default
  *   size, with the pages their last owner touched still resident.
  *
+ * Shared stacks (CORO_F_SHARED_STACK, or CORO_SHARED_STACK=1)
+ *   Copy stacks in the manner of libaco: the frames of several coroutines
+ *   take turns on one stack per size per thread (CORO_SHARED_STACKS of
+ *   them, handed out round-robin), mapped and guarded like a private one.
+ *   A coroutine that switches in onto a shared stack holding someone
+ *   else's frames first saves that owner's used part (from its saved stack
+ *   pointer to the top) into the owner's private buffer, which grows as
+ *   needed and is never shrunk, then copies its own saved bytes back to
+ *   the addresses they had. A coroutine that finds its frames still in
+ *   place copies nothing. An idle shared-stack coroutine thus costs its
+ *   struct and a buffer of its live frames (a few hundred bytes), and a
+ *   switch costs a copy of the bytes live on the two stacks. The copy
+ *   happens inside the switch's measured window and makes no system call,
+ *   except when a buffer has to grow (malloc, which may map memory).
+ *   The flag needs the asm backend (with ucontext the coroutine gets a
+ *   private stack), and CORO_F_PRIVATE_STACK, CORO_F_FRESH_STACK or
+ *   CORO_F_PREFAULT in coro_attr.flags override the environment's default.
+ *   Overflow is reported as for private stacks: "coro: stack overflow in
+ *   coroutine <id> ... (a shared stack)".
+ *
+ *   THE CAVEAT. While a shared-stack coroutine is switched out, the
+ *   addresses of its locals hold someone else's frames: a pointer to a
+ *   local (a buffer, a struct handed to another coroutine, an element
+ *   sent as a pointer through a channel) is valid only while its owner
+ *   runs. Hand other coroutines heap or static memory instead. The runtime
+ *   keeps its own waiters (channels) off the stack. Builds without NDEBUG
+ *   check every channel element sent: a pointer-sized word pointing into a
+ *   shared stack of the sending thread aborts with "coro: coro_chan_send():
+ *   ... points into a shared stack". ASan builds unpoison what they copy
+ *   (the red zones of restored frames are lost until those frames return).
+ *   The copy totals are in struct coro_stats; coro:stats carries the
+ *   bytes saved as a third argument (switchscope's recorder keeps the
+ *   first two in its record, include/switchscope.h struct ss_coro_stats:
+ *   any USDT consumer can read the third). struct coro_stats grew with
+ *   this: a program must be rebuilt against this header.
+ *
  * Errors
  *   Functions that can fail for reasons outside the program (memory, bad
  *   sizes, closed channels, I/O) return -1/NULL and set errno, or return a
@@ -66,6 +102,11 @@
  *   CORO_RING_SLOTS=N           records per thread's trace ring, a power of
  *                               two (default 524288: 16 MiB of address
  *                               space, resident only as far as written)
+ *   CORO_SHARED_STACK=1         every coroutine gets a shared stack (as if
+ *                               it had CORO_F_SHARED_STACK), unless its attr
+ *                               asks for a private, fresh or pre-faulted one
+ *   CORO_SHARED_STACKS=N        shared stacks per stack size and thread
+ *                               (default 1, at most 16 in all)
  *   CORO_TEST_SWITCH_SYSCALL=1  test hook for `switchscope verify`: every
  *                               switch calls getppid() inside its measured
  *                               window (between the start timestamp and the
@@ -109,6 +150,8 @@ typedef void *(*coro_fn)(void *arg);
 #define CORO_F_DETACHED		0x1	/* never joined: freed when it returns */
 #define CORO_F_PREFAULT		0x2	/* touch every stack page at creation */
 #define CORO_F_FRESH_STACK	0x4	/* a new untouched mapping, not a cached stack */
+#define CORO_F_SHARED_STACK	0x8	/* frames copied on and off a shared stack */
+#define CORO_F_PRIVATE_STACK	0x10	/* a private stack even if CORO_SHARED_STACK=1 */
 
 struct coro_attr {
 	size_t stack_size;	/* bytes, rounded up to pages; 0: default */
@@ -202,13 +245,18 @@ const char *coro_backend_name(enum coro_backend b);
 void coro_set_test_hooks(unsigned int hooks);
 
 /* Per-thread totals of the calling thread's scheduler (also what
- * coro:stats reports). switch_ns only sums switches that were timed, i.e.
+ * coro:stats reports: switches, switch_ns, shared_saved). switch_ns only sums switches that were timed, i.e.
  * made while coro:switch or coro:stats had a consumer attached. */
 struct coro_stats {
 	uint64_t switches;	/* context switches made by this thread */
 	uint64_t switch_ns;	/* summed duration of the timed ones, ns */
 	uint64_t created;	/* coroutines created on this thread */
 	uint64_t alive;		/* coroutines not yet finished */
+	/* shared stacks (coro:stats carries shared_saved as its 3rd arg) */
+	uint64_t shared_saved;	/* bytes saved off shared stacks on switch-out */
+	uint64_t shared_restored; /* bytes copied back on switch-in */
+	uint64_t shared_copies;	/* switches into a shared stack that copied */
+	uint64_t shared_skipped; /* ... that found their frames in place */
 };
 void coro_get_stats(struct coro_stats *st);
 

@@ -73,6 +73,8 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 		put_num(&m, (uintptr_t)c->stack.lo, 16);
 		put_str(&m, "-");
 		put_num(&m, (uintptr_t)c->stack.hi, 16);
+		if (c->sh)
+			put_str(&m, " (a shared stack)");
 		put_str(&m, " (give it a larger coro_attr.stack_size)\n");
 		(void)!write(STDERR_FILENO, m.buf, m.len);
 		signal(SIGSEGV, SIG_DFL);

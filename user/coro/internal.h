@@ -79,7 +79,24 @@ struct coro {
 	unsigned int flags;	/* CORO_F_* */
 	unsigned char state;	/* enum coro_state */
 	unsigned char joined;	/* coro_join was called */
+	/* shared-stack coroutines only (sh != NULL; stack then describes
+	 * sh's memory and is not this coroutine's to free) */
+	struct coro_shstack *sh;
+	char *save;		/* its frames while another owns sh: [ctx.sp, hi) */
+	size_t save_len;	/* bytes in save (0: nothing saved yet) */
+	size_t save_cap;
+	void *wbuf;		/* chan.c: a waiter off the stack */
+	size_t wbuf_cap;
 };
+
+/* A stack that the frames of several coroutines take turns on: the
+ * owner's frames are on it, everyone else's are saved in its buffer. */
+struct coro_shstack {
+	struct coro_stack st;
+	struct coro *owner;	/* whose frames are on it (NULL: none) */
+};
+
+#define SHSTACK_MAX	16	/* shared stacks per thread, of all sizes */
 
 /* Sleepers, by deadline then by order of arrival. */
 struct timer {
@@ -155,6 +172,18 @@ struct sched {
 
 	void *altstack;		/* signal stack for stack-overflow reports */
 	size_t altstack_len;
+
+	/* shared stacks (stack.c): allocated on first use */
+	struct coro_shstack sh[SHSTACK_MAX];
+	unsigned int nsh;
+	unsigned int sh_rr;		/* round-robin among stacks of one size */
+	struct coro copier;		/* copies when a shared stack changes
+					 * hands under the coroutine leaving it */
+	struct coro *sh_next;		/* where the copier goes on */
+	uint64_t sh_saved;		/* bytes saved on switch-out (coro_stats) */
+	uint64_t sh_restored;		/* bytes restored on switch-in */
+	uint64_t sh_copies;		/* switches into a shared stack that copied */
+	uint64_t sh_skipped;		/* ... that found their frames in place */
 };
 
 extern __thread struct sched *coro_tls_sched __attribute__((tls_model("initial-exec")));
@@ -166,6 +195,8 @@ struct coro_config {
 	unsigned int stats_every;
 	unsigned int stack_flags;	/* CORO_F_PREFAULT | CORO_F_FRESH_STACK */
 	unsigned int ring_slots;	/* 0: no trace ring (CORO_RING=0) */
+	unsigned int shared_default;	/* CORO_SHARED_STACK=1 */
+	unsigned int shared_stacks;	/* CORO_SHARED_STACKS: per size per thread */
 };
 extern struct coro_config coro_cfg;
 extern unsigned int coro_hooks;
@@ -216,6 +247,11 @@ int coro_stack_get(struct sched *s, struct coro_stack *st, size_t size,
 		   unsigned int flags);
 void coro_stack_put(struct sched *s, struct coro_stack *st);
 void coro_stack_cache_drain(struct sched *s);
+/* A shared stack of size bytes for a new coroutine (NULL: ENOMEM). */
+struct coro_shstack *coro_shstack_get(struct sched *s, size_t size);
+void coro_shstack_fini(struct sched *s);
+/* Debug builds (not NDEBUG): is p inside one of s's shared stacks? */
+struct coro_shstack *coro_shstack_find(struct sched *s, const void *p);
 size_t coro_page_size(void);
 
 /* ctx.c: first frame of a new context. coro_ctx_make builds the frame

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -106,14 +107,15 @@ static inline int switch_timed(struct sched *s)
 
 static void fire_stats(struct sched *s)
 {
-	uint64_t n, ns;
+	uint64_t n, ns, saved;
 
 	ring_fold(s);
+	saved = s->sh_saved;
 	n = s->switches;
 	ns = s->switch_ns;
 
 	s->stats_mark = n;
-	CORO_PROBE2(stats, n, ns);
+	CORO_PROBE3(stats, n, ns, saved);
 }
 
 /* Start of a timed switch: the timestamp is the last thing before the
@@ -196,6 +198,129 @@ SWITCH_HALF void switch_end(struct sched *s, struct coro *self)
 	switch_end_slow(s, self);
 }
 
+/* ------------------------------------------------------------------ */
+/* Shared stacks: the copy. Inside the switch window (the timestamps of
+ * switch_begin and switch_end are around it), no system call unless a
+ * save buffer must grow (malloc). */
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Frames copied off or onto a shared stack carry ASan red zones: the
+ * saved region is unpoisoned before it is read, and the region restored
+ * is unpoisoned before it is written (the restored frames lose their red
+ * zones until they return; nothing is reported that is not there).
+ * Poisoning what the saved owner left below the entering frames would
+ * catch dangling pointers into it, but new frames there are not all
+ * re-shadowed (spills, struct temporaries copied by __asan_memcpy): it
+ * reported accesses that were fine, and is not done. */
+#define sh_unpoison(p, n)	__asan_unpoison_memory_region((p), (n))
+#else
+#define sh_unpoison(p, n)	do { } while (0)
+#endif
+
+/* Save the frames of sh's owner (switched out: its frame is on top) and
+ * put to's back, at the addresses they had. Never runs on sh itself. */
+static void sh_copy(struct sched *s, struct coro *to)
+{
+	struct coro_shstack *sh = to->sh;
+	struct coro *o = sh->owner;
+
+	if (o) {
+		size_t len = (size_t)(sh->st.hi - (char *)o->ctx.sp);
+
+		if (unlikely(len > o->save_cap)) {
+			size_t cap = o->save_cap + o->save_cap / 2;
+			char *p;
+
+			if (cap < len)
+				cap = (len + 127) & ~(size_t)127;
+			p = realloc(o->save, cap);
+			if (!p)
+				coro_fatal("out of memory saving the %zu-byte shared stack of "
+					   "coroutine %llu", len, (unsigned long long)o->id);
+			o->save = p;
+			o->save_cap = cap;
+		}
+		sh_unpoison(o->ctx.sp, len);
+		memcpy(o->save, o->ctx.sp, len);
+		o->save_len = len;
+		s->sh_saved += len;
+	}
+	if (to->save_len) {
+		sh_unpoison(to->ctx.sp, to->save_len);
+		memcpy(to->ctx.sp, to->save, to->save_len);
+		s->sh_restored += to->save_len;
+	}
+	sh->owner = to;
+	s->sh_copies++;
+}
+
+/* The copier: a small private context that a coroutine leaving a shared
+ * stack switches to when the next one needs that same stack (nothing can
+ * overwrite the stack it runs on). It copies and goes on to sh_next. */
+static void copier_entry(struct coro *self)
+{
+	struct sched *s = self->sched;
+
+	for (;;) {
+		struct coro *to = s->sh_next;
+
+		asan_enter(s, self);
+		sh_copy(s, to);
+		asan_leave(s, self, to);
+		coro_ctx_switch(&self->ctx.sp, to->ctx.sp);
+	}
+}
+
+/* to runs on a shared stack that holds someone else's frames (or none):
+ * copy now, on from's stack, or let the copier do it if from stands on
+ * that very stack. Returns the context to switch to. */
+static __attribute__((noinline)) struct coro *sh_prepare(struct sched *s, struct coro *from,
+							 struct coro *to)
+{
+	if (from->sh != to->sh) {
+		sh_copy(s, to);
+		return to;
+	}
+	s->sh_next = to;
+	return &s->copier;
+}
+
+/* Made with the first shared-stack coroutine, outside any switch: its
+ * mapping and its first page fault must not land in a switch window. */
+static int copier_init(struct sched *s)
+{
+	struct coro *k = &s->copier;
+	int rc;
+
+	k->sched = s;
+	k->magic = CORO_MAGIC;
+	k->name = "shared-stack copier";
+	rc = coro_stack_get(s, &k->stack, CORO_STACK_DEFAULT, 0);
+	if (!rc)
+		rc = coro_ctx_init(s, k, copier_entry);
+	if (!rc)
+		return 0;
+	if (k->stack.map)
+		coro_stack_put(s, &k->stack);
+	k->ctx.sp = NULL;
+	return rc;
+}
+
+/* A new shared-stack coroutine's save buffer, allocated and touched now:
+ * a coroutine whose frames stay under SAVE_INIT bytes never allocates or
+ * faults inside a switch. */
+#define SAVE_INIT	512
+
+static int save_init(struct coro *c)
+{
+	c->save = malloc(SAVE_INIT);
+	if (!c->save)
+		return -ENOMEM;
+	memset(c->save, 0, SAVE_INIT);
+	c->save_cap = SAVE_INIT;
+	return 0;
+}
+
 /* The one place that switches. Not inlined on purpose: every suspended
  * context then resumes at the same address, the return address this call
  * site pushed, so the switch's ret is always predicted (a new context's
@@ -208,6 +333,12 @@ static __attribute__((noinline)) void switch_to(struct sched *s, struct coro *fr
 	s->switches++;
 	if (unlikely(switch_timed(s)))
 		switch_begin(s, from);
+	if (unlikely(to->sh != NULL)) {
+		if (to->sh->owner != to)
+			to = sh_prepare(s, from, to);
+		else
+			s->sh_skipped++;
+	}
 	asan_leave(s, from, to);
 	if (likely(s->backend == CORO_BACKEND_ASM))
 		coro_ctx_switch(&from->ctx.sp, to->ctx.sp);
@@ -418,7 +549,21 @@ static void reap(struct sched *s)
 	struct coro *c = s->dead;
 
 	s->dead = NULL;
-	coro_stack_put(s, &c->stack);
+	if (c->sh) {
+		/* its frames die with it: nothing to save */
+		if (c->sh->owner == c)
+			c->sh->owner = NULL;
+		c->sh = NULL;
+		c->stack.map = NULL;
+	} else {
+		coro_stack_put(s, &c->stack);
+	}
+	free(c->save);
+	c->save = NULL;
+	c->save_len = c->save_cap = 0;
+	free(c->wbuf);
+	c->wbuf = NULL;
+	c->wbuf_cap = 0;
 	coro_ctx_fini(&c->ctx);
 	if (c->flags & CORO_F_DETACHED)
 		coro_free(s, c);
@@ -482,14 +627,32 @@ struct coro *coro_create(coro_fn fn, void *arg, const struct coro_attr *attr)
 	c->sched = s;
 	c->fn = fn;
 	c->arg = arg;
-	c->flags = flags;
 	c->name = attr ? attr->name : NULL;
-	rc = coro_stack_get(s, &c->stack, size, flags);
+	/* the environment's default gives way to a request for a private
+	 * stack, a fresh or pre-faulted one (stack flags: private stacks) */
+	if (coro_cfg.shared_default && !(attr && (attr->flags & (CORO_F_PRIVATE_STACK |
+			CORO_F_FRESH_STACK | CORO_F_PREFAULT))))
+		flags |= CORO_F_SHARED_STACK;
+	if (flags & CORO_F_PRIVATE_STACK)
+		flags &= ~CORO_F_SHARED_STACK;
+	c->flags = flags;
+	if ((flags & CORO_F_SHARED_STACK) && s->backend == CORO_BACKEND_ASM)
+		c->sh = coro_shstack_get(s, size);
+	if (c->sh) {
+		c->stack = c->sh->st;
+		rc = save_init(c);
+		if (!rc && !s->copier.ctx.sp)
+			rc = copier_init(s);
+	} else {
+		c->flags &= ~CORO_F_SHARED_STACK;
+		rc = coro_stack_get(s, &c->stack, size, flags);
+	}
 	if (!rc)
 		rc = coro_ctx_init(s, c, coro_entry);
 	if (rc) {
-		if (c->stack.map)
+		if (c->stack.map && !c->sh)
 			coro_stack_put(s, &c->stack);
+		free(c->save);
 		coro_free(s, c);
 		errno = -rc;
 		return NULL;
@@ -585,6 +748,10 @@ void coro_get_stats(struct coro_stats *st)
 	st->switch_ns = s->switch_ns;
 	st->created = s->created;
 	st->alive = s->alive;
+	st->shared_saved = s->sh_saved;
+	st->shared_restored = s->sh_restored;
+	st->shared_copies = s->sh_copies;
+	st->shared_skipped = s->sh_skipped;
 }
 
 /* ------------------------------------------------------------------ */
@@ -628,6 +795,10 @@ static void sched_free(struct sched *s)
 		free(c);
 	}
 	coro_ring_destroy(&s->ring);
+	if (s->copier.stack.map)
+		coro_stack_put(s, &s->copier.stack);
+	coro_ctx_fini(&s->copier.ctx);
+	coro_shstack_fini(s);
 	coro_stack_cache_drain(s);
 	coro_timer_fini(&s->timers);
 	coro_io_fini(s);

@@ -95,6 +95,14 @@ static int stack_map(struct coro_stack *st, size_t size)
 	st->map_len = len;
 	st->lo = map + GUARD_LEN;
 	st->hi = map + len;
+#if defined(__SANITIZE_ADDRESS__)
+	/* the range may have been a thread's stack that ended with its
+	 * shadow still poisoned: a new mapping starts clean (looked at
+	 * first: writing the shadow of a clean 8 MiB stack would make
+	 * 1 MiB of it resident) */
+	if (__asan_region_is_poisoned(st->lo, size))
+		__asan_unpoison_memory_region(st->lo, size);
+#endif
 	return 0;
 }
 
@@ -153,4 +161,48 @@ void coro_stack_cache_drain(struct sched *s)
 	}
 	free(s->stack_cache);
 	s->stack_cache = NULL;
+}
+
+/* Shared stacks: mapped like private ones (guard region below, top page
+ * made resident now), one or coro_cfg.shared_stacks per size and thread,
+ * handed out round-robin, unmapped when the scheduler ends. */
+struct coro_shstack *coro_shstack_get(struct sched *s, size_t size)
+{
+	struct coro_shstack *pick[SHSTACK_MAX];
+	unsigned int n = 0;
+	struct coro_shstack *sh;
+
+	pthread_once(&once, probe_guard);
+	size = (size + page_size - 1) & ~(page_size - 1);
+	for (unsigned int i = 0; i < s->nsh; i++)
+		if ((size_t)(s->sh[i].st.hi - s->sh[i].st.lo) == size)
+			pick[n++] = &s->sh[i];
+	if (n && (n >= coro_cfg.shared_stacks || s->nsh == SHSTACK_MAX))
+		return pick[s->sh_rr++ % n];
+	if (s->nsh == SHSTACK_MAX)
+		return NULL;	/* too many sizes: the caller falls back */
+	sh = &s->sh[s->nsh];
+	if (stack_map(&sh->st, size))
+		return NULL;
+	*(volatile char *)(sh->st.hi - 1) = 0;
+	sh->owner = NULL;
+	s->nsh++;
+	return sh;
+}
+
+void coro_shstack_fini(struct sched *s)
+{
+	while (s->nsh) {
+		struct coro_shstack *sh = &s->sh[--s->nsh];
+
+		munmap(sh->st.map, sh->st.map_len);
+	}
+}
+
+struct coro_shstack *coro_shstack_find(struct sched *s, const void *p)
+{
+	for (unsigned int i = 0; i < s->nsh; i++)
+		if ((const char *)p >= s->sh[i].st.lo && (const char *)p < s->sh[i].st.hi)
+			return &s->sh[i];
+	return NULL;
 }

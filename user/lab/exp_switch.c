@@ -209,6 +209,24 @@ static void switch_row(struct lab *L, struct lab_row *r, const struct sw_ev *e)
 	}
 }
 
+/* The shared-stack figure, said after the verdict, only as measured. */
+static void shared_reason(struct lab_row *r, const struct lab_fig *priv,
+			  const struct lab_fig *sh)
+{
+	size_t n = strlen(r->reason);
+	char a[32], b[32];
+
+	if (!sh->n || !priv->n) {
+		snprintf(r->reason + n, sizeof(r->reason) - n, "; no figure for coroutines on "
+			 "a shared stack (that run failed)");
+		return;
+	}
+	snprintf(r->reason + n, sizeof(r->reason) - n, "; on a shared stack, whose frames "
+		 "are copied off and back at each switch, a coroutine hand-over measured %s "
+		 "against %s on private stacks (%.1fx)", lab_fmt_ns(a, sizeof(a), sh->v),
+		 lab_fmt_ns(b, sizeof(b), priv->v), sh->v / priv->v);
+}
+
 static void kernel_row(struct lab *L, struct lab_row *r, const struct lab_row *sw,
 		       const struct sw_ev *e)
 {
@@ -324,9 +342,9 @@ void lab_exp_switch(struct lab *L)
 		"kernel entries (syscalls, faults) per hand-over in the traced ping-pongs; "
 		"for coroutines inside the switch windows, as switchscope verify checks");
 	uint64_t rounds = L->o.quick ? 20000 : 100000;
-	struct lab_samples wall[LAB_KINDS] = { 0 }, cpu[LAB_KINDS] = { 0 };
+	struct lab_samples wall[LAB_KINDS] = { 0 }, cpu[LAB_KINDS] = { 0 }, shw = { 0 };
 	int reps = L->o.quick ? 3 : 5;
-	struct lab_line *ln, *lc;
+	struct lab_line *ln, *lc, *ls;
 	struct sw_ev e = { 0 };
 
 	lab_progress(L, "switch cost: %d rounds of pinned ping-pongs", reps);
@@ -336,6 +354,11 @@ void lab_exp_switch(struct lab *L)
 					    k == LAB_CORO ? rounds * 10 : rounds, 1, NULL };
 
 			lab_pp_measure(L, &p, &wall[k], &cpu[k], NULL);
+			if (k == LAB_CORO) {
+				/* the same coroutines on one shared stack */
+				p.env = "CORO_SHARED_STACK=1";
+				lab_pp_measure(L, &p, &shw, NULL, NULL);
+			}
 		}
 	ln = lab_line(sw, "per hand-over", LAB_NS);
 	lc = lab_line(sw, "CPU time/hand-over", LAB_NS);
@@ -346,6 +369,10 @@ void lab_exp_switch(struct lab *L)
 	}
 	trace_runs(L, sw, ke, &e);
 	switch_row(L, sw, &e);
+	/* after switch_row, which reads its lines by position */
+	ls = lab_line(sw, "shared-stack handover", LAB_NS);
+	ls->f[LAB_CORO] = lab_fig_of(&shw);
+	shared_reason(sw, &ln->f[LAB_CORO], &ls->f[LAB_CORO]);
 	kernel_floor(L, sw);
 	kernel_row(L, ke, sw, &e);
 	if (e.ok[LAB_PROC] || e.ok[LAB_THREAD] || e.ok[LAB_CORO])
