@@ -11,10 +11,16 @@
 
 struct ss_writer;
 
+#define SS_ZSTD_LEVEL	3	/* record's default; levels 1 to 19 */
+
 /* Create the file (truncating it) and write the file header. Returns NULL
  * with errno set. */
 struct ss_writer *ss_writer_open(const char *path);
-/* Write one chunk; returns 0 or -errno. After a failed write the file is
+/* Compress event chunks with zstd at this level from now on (0: no
+ * more). Returns 0 or -ENOMEM. */
+int ss_writer_compress(struct ss_writer *w, int level);
+/* Write one chunk; returns 0 or -errno. An EVENTS chunk is written as
+ * ZEVENTS when compression is on and it shrinks. After a failed write the file is
  * cut back to the end of the last complete chunk and every later write
  * fails with the same error (the file stays valid). */
 int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
@@ -26,6 +32,8 @@ int ss_writer_close(struct ss_writer *w, const struct ss_trailer *t,
  * file (a device or a FIFO is left as it is). */
 void ss_writer_discard(struct ss_writer *w, const char *path);
 uint64_t ss_writer_bytes(const struct ss_writer *w);
+/* Bytes of event records given to ss_writer_chunk (before compression). */
+uint64_t ss_writer_raw_bytes(const struct ss_writer *w);
 int ss_writer_error(const struct ss_writer *w);
 
 /* ---- reader ---- */
