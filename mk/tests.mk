@@ -5,7 +5,8 @@
 TEST_CFLAGS = $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_damage.c tests/unit/tracefix.c \
-	tests/unit/test_lib.c tests/unit/test_sink.c tests/unit/test_ring.c tests/testutil.c
+	tests/unit/test_lib.c tests/unit/test_sink.c tests/unit/test_ring.c tests/unit/test_zstd.c \
+	tests/testutil.c
 # Library sources that need no libbpf: what the reader and analysis use.
 LIBSS_PURE := user/lib/trace_read.c user/lib/trace_index.c user/lib/trace_write.c user/lib/trace_zstd.c user/lib/util.c \
 	user/lib/hist.c user/lib/idmap.c user/lib/analysis.c user/lib/clockmap.c \
