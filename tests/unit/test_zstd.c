@@ -28,6 +28,27 @@ static struct ss_zchunk zhead(const char *p, off_t off)
 	return z;
 }
 
+/* Records of any type read from p; its damage and exit code. */
+static int read_any(const char *p, struct ss_damage *d, int *code)
+{
+	const struct ss_hdr *h;
+	struct ss_reader *r;
+	char err[256];
+	int n = 0;
+
+	r = ss_reader_open(p, err, sizeof(err), code);
+	if (!r) {
+		ss_test_fail(__FILE__, __LINE__, "%s", err);
+		return -1;
+	}
+	while (ss_reader_next(r, &h) == 1)
+		n++;
+	*d = *ss_reader_damage(r);
+	*code = ss_reader_report_damage(r, p);
+	ss_reader_close(r);
+	return n;
+}
+
 TEST(compressed_chunks_read_back_record_for_record)
 {
 	const char *p = tu_tmp("z.trace"), *plain = tu_tmp("zplain.trace");
@@ -57,10 +78,8 @@ TEST(plain_and_compressed_chunks_mix_in_one_file)
 	struct ss_writer *w = ss_writer_open(p);
 	struct ss_switch sw = { .hdr = { SS_EV_SWITCH, sizeof(sw), 0, 10 } };
 	struct ss_chunk ch;
-	const struct ss_hdr *rec;
-	struct ss_reader *r;
-	char err[256];
-	int code, n = 0;
+	struct ss_damage d;
+	int code;
 
 	REQUIRE(w != NULL);
 	for (size_t i = 0; i < sizeof(noise); i++)
@@ -74,13 +93,8 @@ TEST(plain_and_compressed_chunks_mix_in_one_file)
 	REQUIRE(ss_writer_chunk(w, SS_CHUNK_EVENTS, &sw, sizeof(sw)) == 0);
 	REQUIRE(ss_writer_close(w, &t, NULL) == 0);
 	CHECK(tf_chunk(p, 0, &ch) > 0 && ch.type == SS_CHUNK_EVENTS, "noise: type %u", ch.type);
-	r = ss_reader_open(p, err, sizeof(err), &code);
-	REQUIRE(r != NULL, "%s", err);
-	while (ss_reader_next(r, &rec) == 1)
-		n++;
-	CHECK_EQ(n, 3);
-	CHECK_EQ(ss_reader_report_damage(r, p), SS_OK);
-	ss_reader_close(r);
+	CHECK_EQ(read_any(p, &d, &code), 3);
+	CHECK_EQ(code, SS_OK);
 }
 
 TEST(flipped_bit_in_compressed_payload_drops_that_chunk)
@@ -228,11 +242,9 @@ TEST(bad_record_inside_a_compressed_chunk_drops_the_rest_of_it)
 	struct ss_meta m = { .clock_id = SS_CLOCK_MONOTONIC, .ncpu = 1 };
 	struct ss_switch sw[8] = { 0 };
 	struct ss_writer *w = ss_writer_open(p);
-	const struct ss_hdr *h;
-	struct ss_reader *r;
+	struct ss_damage d;
 	struct ss_chunk ch;
-	char err[256];
-	int code, n = 0;
+	int code;
 
 	REQUIRE(w != NULL);
 	for (int i = 0; i < 8; i++)
@@ -243,16 +255,11 @@ TEST(bad_record_inside_a_compressed_chunk_drops_the_rest_of_it)
 	REQUIRE(ss_writer_chunk(w, SS_CHUNK_EVENTS, sw, sizeof(sw)) == 0);
 	REQUIRE(ss_writer_close(w, &(struct ss_trailer){ .records = 8 }, NULL) == 0);
 	REQUIRE(tf_chunk(p, 0, &ch) > 0 && ch.type == SS_CHUNK_ZEVENTS);
-	r = ss_reader_open(p, err, sizeof(err), &code);
-	REQUIRE(r != NULL, "%s", err);
-	while (ss_reader_next(r, &h) == 1)
-		n++;
-	CHECK_EQ(n, 5);
-	CHECK_EQ(ss_reader_damage(r)->bad_records, 1);
-	CHECK_EQ(ss_reader_damage(r)->bad_offset, tf_chunk(p, 0, &ch));
-	CHECK_EQ(ss_reader_damage(r)->bytes_dropped, 3 * sizeof(sw[0]));
-	CHECK_EQ(ss_reader_report_damage(r, p), SS_EXIT_DAMAGED);
-	ss_reader_close(r);
+	CHECK_EQ(read_any(p, &d, &code), 5);
+	CHECK_EQ(code, SS_EXIT_DAMAGED);
+	CHECK_EQ(d.bad_records, 1);
+	CHECK_EQ(d.bad_offset, tf_chunk(p, 0, &ch));
+	CHECK_EQ(d.bytes_dropped, 3 * sizeof(sw[0]));
 }
 
 /* A killed recorder's file: no trailer, the last chunk cut short. */
