@@ -45,7 +45,7 @@ $(B)/tests/fuzz_reader: tests/fuzz/fuzz_reader.c $(LIBSS_PURE) | $(B)/gen/syscal
 
 TEST_SUITES += $(B)/tests/test_unit $(B)/tests/test_unit_asan $(B)/tests/test_record \
 	tests/integration/cli_damage.sh tests/integration/cli_files.sh tests/fuzz/run-fuzz.sh
-BENCHES += tests/bench/bench_record.sh tests/bench/bench_coro_trace.sh
+BENCHES += tests/bench/bench_record.sh tests/bench/bench_coro_trace.sh tests/bench/bench_compress.sh
 check-prereqs: $(B)/asan/bin/switchscope $(B)/tests/fuzz_reader
 
 # A program that emits the coro:* probe ABI by hand (no runtime of ours).
