@@ -23,6 +23,16 @@ if ! $SS record -q --syscalls -o "$d/good.trace" -- \
 fi
 $SS record -q --syscalls --compress=none -o "$d/plain.trace" -- \
 	build/bin/coro-pingpong --threads 2 --switches 20000 >/dev/null
+# --compress: what each value writes, and what is refused (exit 2).
+types() { chunks "$1" | awk '$2 == 3 || $2 == 6 { print $2 }' | sort -u | tr '\n' ' '; }
+expect_eq record_compresses_by_default "$(types "$d/good.trace")" "6 "
+expect_eq record_compress_none_writes_plain_chunks "$(types "$d/plain.trace")" "3 "
+$SS record -q --compress=zstd:19 -o "$d/z19.trace" -- build/bin/ss-pingpong --switches 2000
+expect_eq record_compress_zstd_19 "$(types "$d/z19.trace")" "6 "
+for bad in lz4 zstd:0 zstd:20 zstd: ZSTD; do
+	$SS record -q --compress=$bad -o "$d/bad.trace" -- true 2>/dev/null
+	expect_eq "record_refuses_compress_$bad" $? 2
+done
 
 # Every reader of a trace. verify judges a damaged trace inconclusive (9).
 cmds=("report" "report --json" "timehist" "verify --trace"
