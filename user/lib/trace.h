@@ -20,9 +20,9 @@ struct ss_writer *ss_writer_open(const char *path);
  * more). Returns 0 or -ENOMEM. */
 int ss_writer_compress(struct ss_writer *w, int level);
 /* Write one chunk; returns 0 or -errno. An EVENTS chunk is written as
- * ZEVENTS when compression is on and it shrinks. After a failed write the file is
- * cut back to the end of the last complete chunk and every later write
- * fails with the same error (the file stays valid). */
+ * ZEVENTS when compression is on and it shrinks. After a failed write the
+ * file is cut back to the end of the last complete chunk and every later
+ * write fails with the same error (the file stays valid). */
 int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 		    size_t len);
 /* Write the trailer and close. Returns 0 or -errno. */
@@ -32,8 +32,6 @@ int ss_writer_close(struct ss_writer *w, const struct ss_trailer *t,
  * file (a device or a FIFO is left as it is). */
 void ss_writer_discard(struct ss_writer *w, const char *path);
 uint64_t ss_writer_bytes(const struct ss_writer *w);
-/* Bytes of event records given to ss_writer_chunk (before compression). */
-uint64_t ss_writer_raw_bytes(const struct ss_writer *w);
 int ss_writer_error(const struct ss_writer *w);
 
 /* ---- reader ---- */

@@ -21,7 +21,6 @@ struct ss_writer {
 	void *cctx;	/* event chunks are compressed when set */
 	char *zbuf;	/* a compressed payload */
 	size_t zcap;
-	uint64_t raw;	/* bytes of event records given */
 };
 
 static int write_all(int fd, struct iovec *iov, int n)
@@ -140,8 +139,6 @@ int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 {
 	size_t n;
 
-	if (type == SS_CHUNK_EVENTS)
-		w->raw += len;
 	if (!w->cctx || type != SS_CHUNK_EVENTS || !len || (len & 7) ||
 	    len > SS_CHUNK_MAX || w->error)
 		return put_chunk(w, type, buf, len);
@@ -195,11 +192,6 @@ void ss_writer_discard(struct ss_writer *w, const char *path)
 		unlink(path);
 	close(w->fd);
 	writer_free(w);
-}
-
-uint64_t ss_writer_raw_bytes(const struct ss_writer *w)
-{
-	return w->raw;
 }
 
 uint64_t ss_writer_bytes(const struct ss_writer *w)
