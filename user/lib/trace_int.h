@@ -1,5 +1,6 @@
 /* Internals of the trace reader, shared by trace_read.c (opening,
- * iteration, damage report) and trace_index.c (the walk over the chunks). */
+ * iteration, damage report) and trace_index.c (the walk over the chunks),
+ * and the zstd code of writer and reader (trace_zstd.c). */
 #ifndef SS_TRACE_INT_H
 #define SS_TRACE_INT_H
 
@@ -11,7 +12,7 @@
 struct chunk_ref {
 	uint64_t off;		/* of the payload */
 	uint64_t seq;		/* chunk number (format 2.0; 0 in 1.x) */
-	uint32_t type;
+	uint32_t type;		/* SS_CHUNK_EVENTS or _ZEVENTS for event chunks */
 	uint32_t size;
 	uint32_t crc;
 };
@@ -37,11 +38,16 @@ struct ss_reader {
 	uint32_t bad_since_good;	/* chunks rejected since the last good one */
 	/* iteration */
 	size_t next_chunk;
-	char *buf;
+	char *buf;			/* the records of the current chunk */
 	size_t buf_cap;
 	size_t buf_len;
 	size_t pos;
-	uint64_t buf_off;		/* file offset of buf[0] */
+	uint64_t buf_off;		/* file offset of buf[0], or of the chunk
+					 * header when packed */
+	int packed;			/* buf was decompressed */
+	char *zbuf;			/* a compressed chunk's payload */
+	size_t zcap;
+	void *dctx;			/* ZSTD_DCtx, made at the first use */
 	uint64_t nread;			/* records returned in the first pass */
 	int counted;			/* damage of the records counted once */
 	int damaged;			/* bad_offset is set */
@@ -55,5 +61,18 @@ void tr_damage(struct ss_reader *r, uint64_t off, uint64_t bytes);
  * the fixed chunks, list the event chunks, note damage. Returns an ss_exit
  * code; err says why when it is not SS_OK. */
 int tr_index(struct ss_reader *r, char *err, size_t errlen);
+
+/* zstd (trace_zstd.c). A compressor at that level, NULL without memory. */
+void *tr_zpack_new(int level);
+void tr_zpack_free(void *cctx);
+/* Bytes a ZEVENTS payload of len bytes of records may need. */
+size_t tr_zpack_bound(size_t len);
+/* Write struct ss_zchunk and the frame into dst; returns the payload's
+ * length (without padding), 0 on failure. */
+size_t tr_zpack(void *cctx, void *dst, size_t cap, const void *src, size_t len);
+/* Decompress a ZEVENTS payload (CRC-checked already) into r->buf and set
+ * r->buf_len; -1 if it is not exactly what its head claims. */
+int tr_zunpack(struct ss_reader *r, const void *payload, size_t size);
+void tr_zunpack_free(struct ss_reader *r);
 
 #endif

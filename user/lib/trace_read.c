@@ -114,6 +114,8 @@ void ss_reader_close(struct ss_reader *r)
 	free(r->trailer);
 	free(r->chunks);
 	free(r->buf);
+	free(r->zbuf);
+	tr_zunpack_free(r);
 	free(r);
 }
 
@@ -154,21 +156,40 @@ const struct ss_damage *ss_reader_damage(const struct ss_reader *r)
 	return &r->dmg;
 }
 
+/* Read a chunk's payload into *buf (grown to fit) and check its CRC. */
+static int read_checked(struct ss_reader *r, const struct chunk_ref *c,
+			char **buf, size_t *cap)
+{
+	if (c->size > *cap) {
+		char *n = realloc(*buf, c->size);
+
+		if (!n)
+			return -1;
+		*buf = n;
+		*cap = c->size;
+	}
+	if (tr_pread_all(r->fd, *buf, c->size, c->off) ||
+	    crc32(0, (void *)*buf, c->size) != c->crc)
+		return -1;
+	return 0;
+}
+
+/* The next event chunk into r->buf: read whole, CRC-checked, and if it is
+ * compressed, decompressed. At most one chunk is held (two buffers when
+ * compressed: the stored payload and its records). */
 static int load_chunk(struct ss_reader *r)
 {
 	while (r->next_chunk < r->nchunks) {
 		const struct chunk_ref *c = &r->chunks[r->next_chunk++];
+		int bad;
 
-		if (c->size > r->buf_cap) {
-			char *n = realloc(r->buf, c->size);
-
-			if (!n)
-				return -1;
-			r->buf = n;
-			r->buf_cap = c->size;
-		}
-		if (tr_pread_all(r->fd, r->buf, c->size, c->off) ||
-		    crc32(0, (void *)r->buf, c->size) != c->crc) {
+		r->packed = c->type == SS_CHUNK_ZEVENTS;
+		if (r->packed)
+			bad = read_checked(r, c, &r->zbuf, &r->zcap) ||
+			      tr_zunpack(r, r->zbuf, c->size);
+		else
+			bad = read_checked(r, c, &r->buf, &r->buf_cap);
+		if (bad) {
 			if (!r->counted) {
 				r->dmg.bad_chunks++;
 				tr_damage(r, c->off - r->chunk_hdr,
@@ -176,12 +197,20 @@ static int load_chunk(struct ss_reader *r)
 			}
 			continue;
 		}
-		r->buf_len = c->size;
-		r->buf_off = c->off;
+		if (!r->packed)
+			r->buf_len = c->size;
+		r->buf_off = r->packed ? c->off - r->chunk_hdr : c->off;
 		r->pos = 0;
 		return 1;
 	}
 	return 0;
+}
+
+/* Where damage at buf[pos] is: in the file, or the compressed chunk's
+ * header (its records have no file offset). */
+static uint64_t rec_off(const struct ss_reader *r)
+{
+	return r->packed ? r->buf_off : r->buf_off + r->pos;
 }
 
 /* After the first full pass: the trailer says how many records the file
@@ -217,12 +246,12 @@ int ss_reader_next(struct ss_reader *r, const struct ss_hdr **rec)
 			 * in this chunk can be trusted. */
 			if (!r->counted) {
 				r->dmg.bad_records++;
-				tr_damage(r, r->buf_off + r->pos, left);
+				tr_damage(r, rec_off(r), left);
 			}
 			r->pos = r->buf_len;
 		}
 		if (r->pos < r->buf_len && !r->counted)
-			tr_damage(r, r->buf_off + r->pos, r->buf_len - r->pos);
+			tr_damage(r, rec_off(r), r->buf_len - r->pos);
 		r->buf_len = r->pos = 0;
 		if (!load_chunk(r)) {
 			if (!r->counted)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "trace.h"
+#include "trace_int.h"
 
 struct ss_writer {
 	int fd;
@@ -18,6 +18,9 @@ struct ss_writer {
 	uint64_t seq;	/* chunks written */
 	int error;	/* first write error (positive errno), sticky */
 	int regular;	/* a regular file: can be cut back and removed */
+	void *cctx;	/* event chunks are compressed when set */
+	char *zbuf;	/* a compressed payload */
+	size_t zcap;
 };
 
 static int write_all(int fd, struct iovec *iov, int n)
@@ -81,8 +84,18 @@ struct ss_writer *ss_writer_open(const char *path)
 	return w;
 }
 
-int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
-		    size_t len)
+int ss_writer_compress(struct ss_writer *w, int level)
+{
+	tr_zpack_free(w->cctx);
+	w->cctx = NULL;
+	if (!level)
+		return 0;
+	w->cctx = tr_zpack_new(level);
+	return w->cctx ? 0 : -ENOMEM;
+}
+
+static int put_chunk(struct ss_writer *w, uint32_t type, const void *buf,
+		     size_t len)
 {
 	static const char zero[8];
 	struct ss_chunk ch = {
@@ -118,6 +131,38 @@ int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 	return 0;
 }
 
+/* Event chunks are compressed whole, into one chunk written with one
+ * writev like any other: crash safety does not change. What does not
+ * shrink is written as it is. */
+int ss_writer_chunk(struct ss_writer *w, uint32_t type, const void *buf,
+		    size_t len)
+{
+	size_t n;
+
+	if (!w->cctx || type != SS_CHUNK_EVENTS || !len || (len & 7) ||
+	    len > SS_CHUNK_MAX || w->error)
+		return put_chunk(w, type, buf, len);
+	if (tr_zpack_bound(len) > w->zcap) {
+		char *z = realloc(w->zbuf, tr_zpack_bound(len));
+
+		if (!z)
+			return put_chunk(w, type, buf, len);
+		w->zbuf = z;
+		w->zcap = tr_zpack_bound(len);
+	}
+	n = tr_zpack(w->cctx, w->zbuf, w->zcap, buf, len);
+	if (!n || n >= len)
+		return put_chunk(w, type, buf, len);
+	return put_chunk(w, SS_CHUNK_ZEVENTS, w->zbuf, n);
+}
+
+static void writer_free(struct ss_writer *w)
+{
+	tr_zpack_free(w->cctx);
+	free(w->zbuf);
+	free(w);
+}
+
 int ss_writer_close(struct ss_writer *w, const struct ss_trailer *t,
 		    const uint64_t *lost_per_cpu)
 {
@@ -137,7 +182,7 @@ int ss_writer_close(struct ss_writer *w, const struct ss_trailer *t,
 	}
 	if (close(w->fd) && !err)
 		err = -errno;
-	free(w);
+	writer_free(w);
 	return err;
 }
 
@@ -146,7 +191,7 @@ void ss_writer_discard(struct ss_writer *w, const char *path)
 	if (w->regular)
 		unlink(path);
 	close(w->fd);
-	free(w);
+	writer_free(w);
 }
 
 uint64_t ss_writer_bytes(const struct ss_writer *w)
