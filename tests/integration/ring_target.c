@@ -103,8 +103,14 @@ static void *chan_echo(void *arg)
 
 static void *chan_main(void *arg)
 {
-	struct coro_chan *ch[2] = { coro_chan_new(sizeof(long), 0), coro_chan_new(sizeof(long), 0) };
-	struct coro *a = coro_create(chan_side, ch, NULL), *b = coro_create(chan_echo, ch, NULL);
+	/* static: a pointer to a local is no good on a shared stack (coro.h) */
+	static struct coro_chan *ch[2];
+	struct coro *a, *b;
+
+	ch[0] = coro_chan_new(sizeof(long), 0);
+	ch[1] = coro_chan_new(sizeof(long), 0);
+	a = coro_create(chan_side, ch, NULL);
+	b = coro_create(chan_echo, ch, NULL);
 
 	coro_join(a, NULL);
 	coro_join(b, NULL);
