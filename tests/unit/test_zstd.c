@@ -13,6 +13,7 @@
 #include "ss.h"
 #include "testutil.h"
 #include "trace.h"
+#include "trace_int.h"
 #include "tracefix.h"
 
 #define NREC (40 * TF_PER_CHUNK)
@@ -298,4 +299,12 @@ TEST(compressed_chunk_removed_is_counted_missing)
 	CHECK_EQ(code, SS_EXIT_DAMAGED);
 	CHECK_EQ(d.missing_chunks, 1);
 	CHECK(d.count_mismatch);
+}
+
+/* The fuzzer found it: an empty payload arrives as NULL, and the frame's
+ * address was computed from it before the size was checked (UBSan). */
+TEST(empty_compressed_payload_is_damage_not_pointer_arithmetic_on_null)
+{
+	CHECK_EQ(tr_zunpack(NULL, NULL, 0), -1);
+	CHECK_EQ(tr_zunpack(NULL, "", 0), -1);
 }

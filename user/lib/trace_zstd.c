@@ -55,12 +55,14 @@ size_t tr_zpack(void *cctx, void *dst, size_t cap, const void *src, size_t len)
 int tr_zunpack(struct ss_reader *r, const void *payload, size_t size)
 {
 	const struct ss_zchunk *z = payload;
-	const char *frame = (const char *)(z + 1);
+	const char *frame;
 	uint32_t magic;
 	size_t n;
 
-	if (size < sizeof(*z))
+	/* an empty payload may come as NULL: no arithmetic on it */
+	if (!payload || size < sizeof(*z))
 		return -1;
+	frame = (const char *)(z + 1);
 	if (z->codec != SS_ZCODEC_ZSTD || z->pad || !z->usize ||
 	    z->usize > SS_CHUNK_MAX || (z->usize & 7) ||
 	    z->csize > size - sizeof(*z) || size - sizeof(*z) - z->csize >= 8)
