@@ -203,13 +203,15 @@ SEC("usdt")
 int on_coro_stats(struct pt_regs *ctx)
 {
 	struct ss_coro_stats *e;
-	__u64 a[2];
+	__u64 a[3];
 
-	e = start(ctx, SS_EV_CORO_STATS, sizeof(*e), a, 2);
+	/* the third, shared_saved, is optional: 0 if absent */
+	e = start(ctx, SS_EV_CORO_STATS, sizeof(*e), a, 3);
 	if (!e)
 		return 0;
 	e->switches = a[0];
 	e->switch_ns = a[1];
+	e->shared_saved = a[2];
 	ss_submit(e);
 	return 0;
 }

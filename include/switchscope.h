@@ -273,7 +273,11 @@ struct ss_coro_stats {
 	__u32 tgid;		/* its process id */
 	__u64 switches;		/* switches since the thread's scheduler started */
 	__u64 switch_ns;	/* summed user-measured switch time, ns */
+	__u64 shared_saved;	/* bytes copied off shared stacks at switch-out
+				 * (coro:stats' optional 3rd argument; from 2.2:
+				 * older records end before it) */
 };
+#define SS_CORO_STATS_V1_SIZE	40	/* the record without shared_saved */
 
 /* coro:ring: the thread announces its trace ring (include/coro_ring.h).
  * The recorder takes the fd from the process (pidfd_getfd) and maps it. */
@@ -290,7 +294,8 @@ struct ss_coro_ring {
  */
 #define SS_FILE_MAGIC		"SWSCOPE\0"
 #define SS_FILE_MAJOR		2	/* 2.0: chunk headers CRC-checked and numbered */
-#define SS_FILE_MINOR		1	/* 2.1: event chunks zstd-compressed (SS_CHUNK_ZEVENTS) */
+#define SS_FILE_MINOR		2	/* 2.1: event chunks zstd-compressed (SS_CHUNK_ZEVENTS);
+					 * 2.2: ss_coro_stats.shared_saved */
 #define SS_CHUNK_MAGIC		0x4b484353u	/* "SCHK" little-endian */
 #define SS_CHUNK_MAX		(64u << 20)	/* largest payload a reader accepts */
 #define SS_FILE_MAX_CPUS	8192	/* largest CONFIG_NR_CPUS of any architecture */
@@ -412,7 +417,7 @@ SS_ASSERT_SIZE(struct ss_coro_switch, 56);
 SS_ASSERT_SIZE(struct ss_coro_park, 40);
 SS_ASSERT_SIZE(struct ss_coro_ready, 40);
 SS_ASSERT_SIZE(struct ss_coro_exit, 32);
-SS_ASSERT_SIZE(struct ss_coro_stats, 40);
+SS_ASSERT_SIZE(struct ss_coro_stats, 48);
 SS_ASSERT_SIZE(struct ss_coro_ring, 40);
 SS_ASSERT_SIZE(struct ss_file_header, 16);
 SS_ASSERT_SIZE(struct ss_chunk, 32);

@@ -39,6 +39,49 @@ static void verify_shared(const char *stacks, const char *threads, const char *p
 	free(err);
 }
 
+struct saved {
+	long stats;
+	uint64_t bytes;
+};
+
+static void on_stats(const struct ss_hdr *h, void *ctx)
+{
+	struct saved *s = ctx;
+
+	if (h->type != SS_EV_CORO_STATS || h->size < sizeof(struct ss_coro_stats))
+		return;
+	s->stats++;
+	s->bytes += ((const struct ss_coro_stats *)h)->shared_saved;
+}
+
+/* The runtime's count of bytes copied off shared stacks reaches the trace
+ * (coro:stats' third argument). */
+TEST(saved_bytes_of_shared_stacks_are_in_the_trace)
+{
+	const char *trace = tu_tmp("shared.trace");
+	struct saved s = { 0 }, p = { 0 };
+	char *err = NULL;
+	int rc;
+
+	setenv("CORO_SHARED_STACK", "1", 1);
+	rc = TU_RUN(NULL, &err, "switchscope", "record", "-q", "-o", (char *)trace, "--",
+		    coro_pp(), "--switches", "20000");
+	unsetenv("CORO_SHARED_STACK");
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	tu_each(trace, on_stats, &s);
+	CHECK_GT(s.stats, 0);
+	CHECK_GT(s.bytes, 20000);	/* frames of every side switched out */
+	free(err);
+	err = NULL;
+	rc = TU_RUN(NULL, &err, "switchscope", "record", "-q", "-o", (char *)trace, "--",
+		    coro_pp(), "--switches", "20000");
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	tu_each(trace, on_stats, &p);
+	CHECK_GT(p.stats, 0);
+	CHECK_EQ(p.bytes, 0);		/* private stacks copy nothing */
+	free(err);
+}
+
 /* One shared stack: every switch between the two sides of a pair saves
  * one side's frames and restores the other's (through the copier). */
 TEST(verify_passes_shared_stack_switches_that_copy_every_time)

@@ -64,9 +64,8 @@
  *   ... points into a shared stack". ASan builds unpoison what they copy
  *   (the red zones of restored frames are lost until those frames return).
  *   The copy totals are in struct coro_stats; coro:stats carries the
- *   bytes saved as a third argument (switchscope's recorder keeps the
- *   first two in its record, include/switchscope.h struct ss_coro_stats:
- *   any USDT consumer can read the third). struct coro_stats grew with
+ *   bytes saved as a third argument, which switchscope records
+ *   (struct ss_coro_stats.shared_saved). struct coro_stats grew with
  *   this: a program must be rebuilt against this header.
  *
  * Errors

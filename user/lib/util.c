@@ -147,7 +147,7 @@ static const unsigned short type_sizes[SS_EV_MAX] = {
 	[SS_EV_CORO_PARK] = sizeof(struct ss_coro_park),
 	[SS_EV_CORO_READY] = sizeof(struct ss_coro_ready),
 	[SS_EV_CORO_EXIT] = sizeof(struct ss_coro_exit),
-	[SS_EV_CORO_STATS] = sizeof(struct ss_coro_stats),
+	[SS_EV_CORO_STATS] = SS_CORO_STATS_V1_SIZE,	/* 2.2 added a field */
 };
 
 const char *ss_type_name(unsigned int type)
