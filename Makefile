@@ -37,7 +37,11 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wstrict-prototypes
-SS_CFLAGS := -std=gnu11 $(WARN) -Iinclude -I$(B)/gen -D_GNU_SOURCE
+# The user-space library, by where a record is on its way: record/ (probes,
+# recorder, sink), trace/ (the file), analysis/ (what is read back), lib/
+# (small helpers every part uses).
+SS_LIB_DIRS := user/lib user/record user/trace user/analysis
+SS_CFLAGS := -std=gnu11 $(WARN) -Iinclude -I$(B)/gen -D_GNU_SOURCE $(SS_LIB_DIRS:%=-I%)
 DEPFLAGS = -MMD -MP
 
 # Filled in by the fragments under mk/.

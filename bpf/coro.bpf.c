@@ -216,7 +216,7 @@ int on_coro_stats(struct pt_regs *ctx)
 	return 0;
 }
 
-/* The thread announces its trace ring: the recorder maps it (user/lib/ring_read.c). */
+/* The thread announces its trace ring: the recorder maps it (user/record/ring_read.c). */
 SEC("usdt")
 int on_coro_ring(struct pt_regs *ctx)
 {
@@ -283,7 +283,7 @@ struct {
 } dl_phase SEC(".maps");
 
 /* To the recorder, one __u64 per event: the tgid, | 1ull << 32 when the
- * process was stopped and waits for SIGCONT (user/lib/coro_probes.c). */
+ * process was stopped and waits for SIGCONT (user/record/coro_probes.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 << 10);

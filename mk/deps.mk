@@ -1,7 +1,7 @@
 # Debian packages for the core build and tests. Other fragments add theirs.
 DEPS_PKGS += make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 	zlib1g-dev libclang-rt-14-dev linux-perf bpftrace
-DEPS_PKGS += libzstd-dev	# trace chunks (user/lib/trace_zstd.c); runtime: libzstd1
+DEPS_PKGS += libzstd-dev	# trace chunks (user/trace/trace_zstd.c); runtime: libzstd1
 
 deps:
 	$(Q)scripts/deps.sh $(sort $(DEPS_PKGS))

@@ -8,16 +8,16 @@ UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_damage.c tests/unit/tracefi
 	tests/unit/test_lib.c tests/unit/test_sink.c tests/unit/test_ring.c tests/unit/test_zstd.c \
 	tests/testutil.c
 # Library sources that need no libbpf: what the reader and analysis use.
-LIBSS_PURE := user/lib/trace_read.c user/lib/trace_index.c user/lib/trace_write.c user/lib/trace_zstd.c user/lib/util.c \
-	user/lib/hist.c user/lib/idmap.c user/lib/analysis.c user/lib/clockmap.c \
-	user/lib/ring_read.c
+LIBSS_PURE := user/trace/trace_read.c user/trace/trace_index.c user/trace/trace_write.c \
+	user/trace/trace_zstd.c user/lib/util.c user/lib/idmap.c user/analysis/hist.c \
+	user/analysis/analysis.c user/record/clockmap.c user/record/ring_read.c
 
 $(B)/tests/test_unit: $(UNIT_SRCS) $(LIBSS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(filter %.c,$^) $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
 
-$(B)/tests/test_unit_asan: $(UNIT_SRCS) $(LIBSS_PURE) user/lib/sink.c | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+$(B)/tests/test_unit_asan: $(UNIT_SRCS) $(LIBSS_PURE) user/record/sink.c | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $^ $(LIBSS_LIBS) -lm -o $@

@@ -1,6 +1,6 @@
 # User space: the trace library (build/lib/libswitchscope.a) and the CLI.
 
-LIBSS_SRCS := $(wildcard user/lib/*.c)
+LIBSS_SRCS := $(wildcard $(SS_LIB_DIRS:%=%/*.c))
 LIBSS_OBJS := $(LIBSS_SRCS:%.c=$(B)/obj/%.o)
 LIBSS := $(B)/lib/libswitchscope.a
 

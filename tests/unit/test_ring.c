@@ -1,5 +1,5 @@
 /* The coroutine trace ring, writer (include/coro_ring.h) against reader
- * (user/lib/ring_read.c) in one process: a writer that laps the reader
+ * (user/record/ring_read.c) in one process: a writer that laps the reader
  * never gets a torn or stale record past it, every record is read or
  * counted lost, a ring that lies about itself is refused or abandoned,
  * and the counter converts to CLOCK_MONOTONIC within 100 ns. */

@@ -1,5 +1,5 @@
 /* switchscope verify: record a workload with its syscalls and faults, and
- * check that no coroutine switch entered the kernel (user/lib/verify.h). */
+ * check that no coroutine switch entered the kernel (user/analysis/verify.h). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

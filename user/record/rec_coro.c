@@ -13,7 +13,7 @@
 
 /* After an exec, the dynamic loader maps libraries, and the program may
  * dlopen more. Each change of a watched loader's link map is seen (its
- * _dl_debug_state, user/lib/coro_probes.c): such a process is looked at
+ * _dl_debug_state, user/record/coro_probes.c): such a process is looked at
  * once after its exec. One whose loader is not watched (none found in its
  * mappings) is looked at again at these delays. */
 static const uint64_t rescan_after_ns[] = { 0, 20000000, 200000000, 2000000000 };
