@@ -408,6 +408,13 @@ static void take(struct ss_rings *r, struct ring *g, uint64_t pos,
 	cb(ctx, &u.h);
 }
 
+/* n positions the writer overwrote before we read them. */
+static void lapped(struct ss_rings *r, struct ring *g, uint64_t n)
+{
+	g->pend_lost += n;
+	r->st.lost += n;
+}
+
 static void abandon(struct ring *g, const char *why, uint64_t a, uint64_t b)
 {
 	ss_warn("pid %u tid %u: its coroutine trace ring is corrupt (%s: %llu, then %llu); "
@@ -434,8 +441,7 @@ static uint64_t read_ring(struct ss_rings *r, struct ring *g, uint64_t until_ns,
 		return 0;
 	}
 	if (h - g->tail > g->nslots) {
-		g->pend_lost += h - g->nslots - g->tail;
-		r->st.lost += h - g->nslots - g->tail;
+		lapped(r, g, h - g->nslots - g->tail);
 		g->tail = h - g->nslots;
 	}
 	while (g->tail < h) {
@@ -457,16 +463,14 @@ static uint64_t read_ring(struct ss_rings *r, struct ring *g, uint64_t until_ns,
 			uint64_t pos = g->tail + i;
 
 			if (pos < valid_from) {
-				g->pend_lost++;
-				r->st.lost++;
+				lapped(r, g, 1);
 				continue;
 			}
 			take(r, g, pos, &r->batch[i], now_raw, until_ns, cb, ctx);
 		}
 		g->tail += n;
 		if (g->tail < valid_from && valid_from <= h) {
-			g->pend_lost += valid_from - g->tail;
-			r->st.lost += valid_from - g->tail;
+			lapped(r, g, valid_from - g->tail);
 			g->tail = valid_from;
 		}
 	}
