@@ -2,6 +2,8 @@
 #ifndef SS_CLI_H
 #define SS_CLI_H
 
+#include <stddef.h>
+
 #define X(name) int cmd_##name(int argc, char **argv);
 #include "commands.h"
 #undef X
@@ -12,7 +14,9 @@ int cli_help(const char *text);
 int cli_usage(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* --coro-ring=MODE: an enum ss_ring_mode, or -1. */
-int cli_ring_mode(const char *s);
+/* Options record and verify share: 0, or a message and SS_EXIT_USAGE.
+ * -m SIZE: 64K to 1G; --coro-ring=MODE: an enum ss_ring_mode. */
+int cli_buffer_size(const char *cmd, const char *arg, size_t *out);
+int cli_ring_mode(const char *cmd, const char *arg, int *out);
 
 #endif

@@ -111,7 +111,6 @@ int cmd_record(int argc, char **argv)
 	struct ss_record_result res;
 	static const char *usdt[64];
 	uint32_t *pids = NULL;
-	uint64_t v;
 	int c, code;
 
 	while ((c = getopt_long(argc, argv, "+ap:o:d:b:m:qh", opts, NULL)) != -1) {
@@ -134,9 +133,8 @@ int cmd_record(int argc, char **argv)
 			o.backend = optarg;
 			break;
 		case 'm':
-			if (ss_parse_size(optarg, 20, &v) || v < (64 << 10) || v > (1ull << 30))
-				return cli_usage("record", "bad buffer size '%s' (64K to 1G)", optarg);
-			o.buffer_bytes = v;
+			if (cli_buffer_size("record", optarg, &o.buffer_bytes))
+				return SS_EXIT_USAGE;
 			break;
 		case 'S':
 			o.syscalls = 1;
@@ -156,10 +154,8 @@ int cmd_record(int argc, char **argv)
 			o.no_coro = 1;
 			break;
 		case 'R':
-			o.coro_ring = cli_ring_mode(optarg);
-			if (o.coro_ring < 0)
-				return cli_usage("record", "bad --coro-ring '%s' (auto, counter, "
-						 "monotonic or off)", optarg);
+			if (cli_ring_mode("record", optarg, &o.coro_ring))
+				return SS_EXIT_USAGE;
 			break;
 		case 'Z':
 			o.zstd_level = parse_compress(optarg);

@@ -275,7 +275,6 @@ int cmd_verify(int argc, char **argv)
 		{ 0 }
 	};
 	struct ss_record_opts o = { .backend = "bpf", .syscalls = 1, .quiet = 1 };
-	uint64_t bytes;
 	const char *trace = NULL, *out = NULL, *usdt[16];
 	char tmp[] = "/tmp/switchscope-verify-XXXXXX", what_ran[300];
 	uint64_t min = 1, v64, t0 = 0;
@@ -315,16 +314,12 @@ int cmd_verify(int argc, char **argv)
 			usdt[o.nusdt++] = optarg;
 			break;
 		case 'm':
-			if (ss_parse_size(optarg, 20, &bytes) || bytes < (64 << 10) ||
-			    bytes > (1ull << 30))
-				return cli_usage("verify", "bad buffer size '%s' (64K to 1G)", optarg);
-			o.buffer_bytes = bytes;
+			if (cli_buffer_size("verify", optarg, &o.buffer_bytes))
+				return SS_EXIT_USAGE;
 			break;
 		case 'R':
-			o.coro_ring = cli_ring_mode(optarg);
-			if (o.coro_ring < 0)
-				return cli_usage("verify", "bad --coro-ring '%s' (auto, counter, "
-						 "monotonic or off)", optarg);
+			if (cli_ring_mode("verify", optarg, &o.coro_ring))
+				return SS_EXIT_USAGE;
 			break;
 		case 'b':
 			o.backend = optarg;

@@ -60,7 +60,17 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	return SS_EXIT_USAGE;
 }
 
-int cli_ring_mode(const char *s)
+int cli_buffer_size(const char *cmd, const char *arg, size_t *out)
+{
+	uint64_t v;
+
+	if (ss_parse_size(arg, 20, &v) || v < (64 << 10) || v > (1ull << 30))
+		return cli_usage(cmd, "bad buffer size '%s' (64K to 1G)", arg);
+	*out = v;
+	return 0;
+}
+
+int cli_ring_mode(const char *cmd, const char *arg, int *out)
 {
 	static const char *const names[] = {
 		[SS_RING_AUTO] = "auto", [SS_RING_OFF] = "off",
@@ -68,9 +78,11 @@ int cli_ring_mode(const char *s)
 	};
 
 	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i]))
-			return (int)i;
-	return -1;
+		if (!strcmp(arg, names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	return cli_usage(cmd, "bad --coro-ring '%s' (auto, counter, monotonic or off)", arg);
 }
 
 int main(int argc, char **argv)
