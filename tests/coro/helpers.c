@@ -1,5 +1,6 @@
 /* Helpers shared by the coroutine runtime tests. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,11 +9,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "helpers.h"
 
 int run_coro(coro_fn fn, void *arg)
 {
 	return coro_run(fn, arg, NULL);
+}
+
+void check_overflow_death(int st, const char *msg, const char *name)
+{
+	char quoted[64];
+
+#if defined(__SANITIZE_ADDRESS__)
+	CHECK(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0),
+	      "wait status %#x", st);
+#else
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+	      "expected death by SIGSEGV, wait status %#x", st);
+#endif
+	snprintf(quoted, sizeof(quoted), "\"%s\"", name);
+	CHECK(strstr(msg, "coro: stack overflow in coroutine ") != NULL, "stderr: %s", msg);
+	CHECK(strstr(msg, quoted) != NULL, "stderr: %s", msg);
+	CHECK(strstr(msg, "65536-byte stack") != NULL, "stderr: %s", msg);
 }
 
 int run_child(void (*fn)(void *), void *arg, char *buf, size_t len)

@@ -20,6 +20,11 @@ uint64_t rss_bytes(void);
 
 uint64_t now_ns(void);
 
+/* A child that ran a coroutine named name off its 64 KiB stack: it died by
+ * SIGSEGV (sanitizer builds report it and exit non-zero instead) after the
+ * runtime's message named the coroutine and its stack. */
+void check_overflow_death(int status, const char *msg, const char *name);
+
 /* A coroutine body that recurses until it runs off its stack. */
 void *overflow_stack(void *arg);
 
