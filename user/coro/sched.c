@@ -124,7 +124,16 @@ static void fire_stats(struct sched *s)
 static __attribute__((noinline, cold)) void switch_begin_slow(struct sched *s, struct coro *from)
 {
 	s->sw_from = from->id;
-	s->sw_t0 = coro_now_ns();
+	if (s->ring.clock) {
+		s->sw_t0 = coro_ring_now(&s->ring);
+		/* a park is the instant its switch begins: one clock read */
+		if (s->sw_park)
+			coro_ring_put(&s->ring, CORO_RING_PARK, s->sw_t0, from->id,
+				      s->sw_park, 0);
+		s->sw_park = 0;
+	} else {
+		s->sw_t0 = coro_now_ns();
+	}
 	if (coro_hooks & CORO_TEST_SWITCH_SYSCALL)
 		(void)getppid();
 }
@@ -148,8 +157,8 @@ static __attribute__((noinline, cold)) void switch_end_slow(struct sched *s, str
 }
 
 /* The ring's half of a timed switch, inline: a clock read on each side of
- * the stack switch and one record. The probes' half takes the slow calls
- * above. Under ASan they stay calls:
+ * the stack switch and one record. The probes' half, the test hook and the
+ * ucontext backend take the slow calls above. Under ASan they stay calls:
  * inlined there, ASan reported a store to a live coroutine's local as a
  * stack error and failed its own frame check (test
  * every_thread_runs_its_own_scheduler); not understood yet, so the ASan
@@ -161,16 +170,13 @@ static __attribute__((noinline, cold)) void switch_end_slow(struct sched *s, str
 #endif
 SWITCH_HALF void switch_begin(struct sched *s, struct coro *from)
 {
-	if (likely(s->ring.clock)) {
+	if (likely(s->ring.clock) && !coro_hooks) {
 		s->sw_from = from->id;
 		s->sw_t0 = coro_ring_now(&s->ring);
-		/* a park is the instant its switch begins: one clock read */
 		if (unlikely(s->sw_park)) {
 			coro_ring_put(&s->ring, CORO_RING_PARK, s->sw_t0, from->id, s->sw_park, 0);
 			s->sw_park = 0;
 		}
-		if (unlikely(coro_hooks & CORO_TEST_SWITCH_SYSCALL))
-			(void)getppid();
 		return;
 	}
 	switch_begin_slow(s, from);
