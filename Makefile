@@ -39,8 +39,8 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wstrict-prototypes
 # The user-space library, by where a record is on its way: record/ (probes,
 # recorder, sink), trace/ (the file), analysis/ (what is read back), lib/
-# (small helpers every part uses).
-SS_LIB_DIRS := user/lib user/record user/trace user/analysis
+# (small helpers every part uses), stacks/ (the stacks of a trace, named).
+SS_LIB_DIRS := user/lib user/record user/trace user/analysis user/stacks
 SS_CFLAGS := -std=gnu11 $(WARN) -Iinclude -I$(B)/gen -D_GNU_SOURCE $(SS_LIB_DIRS:%=-I%)
 DEPFLAGS = -MMD -MP
 

@@ -47,6 +47,9 @@ enum ss_type {
 	SS_EV_CORO_STATS = 21,	/* coro:stats */
 	SS_EV_CORO_RING = 22,	/* coro:ring: BPF -> recorder only, never in a
 				 * trace file */
+	SS_EV_STACK = 23,	/* a kernel or user stack, once per id (2.3) */
+	SS_EV_MAP = 24,		/* a file mapped by a process with stacks (2.3) */
+	SS_EV_SYM = 25,		/* the symbol of one stack address (2.3) */
 	SS_EV_MAX = 32,		/* size of per-type count arrays */
 };
 
@@ -290,6 +293,68 @@ struct ss_coro_ring {
 };
 
 /* -------------------------------------------------------------------
+ * Stacks (record --stacks, SS_META_STACKS; format 2.3).
+ *
+ * With --stacks, an ss_switch carries the prev task's stacks at switch-out,
+ * a sched_waking ss_wakeup the waker's, an ss_coro_park the parking
+ * coroutine's user stack: struct ss_stack_ids follows the record's usual
+ * fields and hdr.size says so. Without --stacks the records are unchanged.
+ */
+struct ss_stack_ids {
+	__u64 kstack;		/* ss_stack.id of the kernel stack (0: none) */
+	__u64 ustack;		/* ss_stack.id of the user stack (0: none) */
+};
+
+#define SS_STACK_KERNEL		0x1	/* kernel addresses (else user) */
+#define SS_STACK_TRUNCATED	0x2	/* deeper than SS_STACK_MAX_DEPTH */
+#define SS_STACK_FAILED		0x4	/* the walk failed: no ip[] */
+#define SS_STACK_MAX_DEPTH	127
+
+/* A stack, written before the first record that names its id (once per id
+ * while the recorder's table of ids seen keeps it; again after eviction).
+ * Readers key it by (tgid, id): a user id is only unique within its
+ * process. */
+struct ss_stack {
+	struct ss_hdr hdr;	/* ts: first use */
+	__u64 id;		/* nonzero hash of the addresses (and tgid) */
+	__u32 tgid;		/* user stacks: the process; kernel: 0 */
+	__u16 nr;		/* entries of ip[] */
+	__u16 flags;		/* SS_STACK_* */
+	/* followed by __u64 ip[nr], innermost first */
+};
+
+/* A file-backed executable mapping of a traced process that had a user
+ * stack, so that a trace names functions on another machine (by build-id)
+ * even without ss_sym records. */
+struct ss_map {
+	struct ss_hdr hdr;
+	__u32 tgid;		/* the process */
+	__u32 build_id_len;	/* bytes of build_id used (0: none found) */
+	__u64 start;		/* first address of the mapping */
+	__u64 end;		/* one past its last address */
+	__u64 pgoff;		/* file offset mapped at start */
+	__u8 build_id[20];	/* NT_GNU_BUILD_ID of the file */
+	__u16 path_len;		/* bytes of the path that follows (no NUL) */
+	__u16 pad;		/* zero */
+	/* followed by the path, then zeros up to hdr.size (8-aligned) */
+};
+
+/* The symbol of one stack address, resolved by the recorder when the
+ * recording ends (kernel: kallsyms; user: the mapped file or its debug
+ * file). Addresses without a symbol get no record. */
+struct ss_sym {
+	struct ss_hdr hdr;
+	__u64 addr;		/* as in ss_stack.ip */
+	__u32 tgid;		/* as in ss_stack.tgid (0: kernel) */
+	__u32 off;		/* addr - start of the function */
+	__u16 name_len;		/* bytes of the name that follows (no NUL) */
+	__u16 obj_len;		/* bytes of the object name after it (no NUL):
+				 * a path, or a kernel module, empty for vmlinux */
+	__u32 pad;		/* zero */
+	/* followed by name, then object, then zeros up to hdr.size */
+};
+
+/* -------------------------------------------------------------------
  * Trace file (docs/FORMAT.md): file header, then chunks until EOF.
  */
 #define SS_FILE_MAGIC		"SWSCOPE\0"
@@ -359,6 +424,7 @@ enum ss_backend_id {
 #define SS_META_CORO		0x4	/* coro:* probes were attached */
 #define SS_META_SWITCH_IN	0x8	/* the switch-in path (sys_exit) was recorded */
 #define SS_META_WAKEUP		0x10	/* sched_wakeup was recorded (not only waking) */
+#define SS_META_STACKS		0x20	/* record --stacks: ss_stack_ids in records (2.3) */
 
 struct ss_meta {
 	__u32 clock_id;		/* SS_CLOCK_MONOTONIC */
@@ -419,6 +485,10 @@ SS_ASSERT_SIZE(struct ss_coro_ready, 40);
 SS_ASSERT_SIZE(struct ss_coro_exit, 32);
 SS_ASSERT_SIZE(struct ss_coro_stats, 48);
 SS_ASSERT_SIZE(struct ss_coro_ring, 40);
+SS_ASSERT_SIZE(struct ss_stack_ids, 16);
+SS_ASSERT_SIZE(struct ss_stack, 32);
+SS_ASSERT_SIZE(struct ss_map, 72);
+SS_ASSERT_SIZE(struct ss_sym, 40);
 SS_ASSERT_SIZE(struct ss_file_header, 16);
 SS_ASSERT_SIZE(struct ss_chunk, 32);
 SS_ASSERT_SIZE(struct ss_chunk_v1, 16);

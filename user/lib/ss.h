@@ -49,6 +49,9 @@ const char *ss_park_reason_name(unsigned int reason);
 
 /* Minimum size a record of this type must have (0: unknown type). */
 unsigned int ss_type_min_size(unsigned int type);
+/* The stack ids a switch, waking or coroutine park record carries when it
+ * was recorded with --stacks; NULL otherwise (include/switchscope.h). */
+const struct ss_stack_ids *ss_rec_stacks(const struct ss_hdr *h);
 
 /* Syscall name by number for the trace's machine ("x86_64", "aarch64");
  * NULL when unknown. */

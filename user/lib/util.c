@@ -125,6 +125,9 @@ static const char *const type_names[SS_EV_MAX] = {
 	[SS_EV_CORO_READY] = "coro_ready",
 	[SS_EV_CORO_EXIT] = "coro_exit",
 	[SS_EV_CORO_STATS] = "coro_stats",
+	[SS_EV_STACK] = "stack",
+	[SS_EV_MAP] = "map",
+	[SS_EV_SYM] = "sym",
 };
 
 static const unsigned short type_sizes[SS_EV_MAX] = {
@@ -148,6 +151,9 @@ static const unsigned short type_sizes[SS_EV_MAX] = {
 	[SS_EV_CORO_READY] = sizeof(struct ss_coro_ready),
 	[SS_EV_CORO_EXIT] = sizeof(struct ss_coro_exit),
 	[SS_EV_CORO_STATS] = SS_CORO_STATS_V1_SIZE,	/* 2.2 added a field */
+	[SS_EV_STACK] = sizeof(struct ss_stack),
+	[SS_EV_MAP] = sizeof(struct ss_map),
+	[SS_EV_SYM] = sizeof(struct ss_sym),
 };
 
 const char *ss_type_name(unsigned int type)
@@ -163,6 +169,21 @@ const char *ss_type_name(unsigned int type)
 unsigned int ss_type_min_size(unsigned int type)
 {
 	return type < SS_EV_MAX ? type_sizes[type] : 0;
+}
+
+const struct ss_stack_ids *ss_rec_stacks(const struct ss_hdr *h)
+{
+	unsigned int base;
+
+	switch (h->type) {
+	case SS_EV_SWITCH: base = sizeof(struct ss_switch); break;
+	case SS_EV_WAKING: base = sizeof(struct ss_wakeup); break;
+	case SS_EV_CORO_PARK: base = sizeof(struct ss_coro_park); break;
+	default: return NULL;
+	}
+	if (h->size < base + sizeof(struct ss_stack_ids))
+		return NULL;
+	return (const struct ss_stack_ids *)((const char *)h + base);
 }
 
 const char *ss_class_name(unsigned int cls)
