@@ -41,7 +41,10 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wst
 # recorder, sink), trace/ (the file), analysis/ (what is read back), lib/
 # (small helpers every part uses), stacks/ (the stacks of a trace, named).
 SS_LIB_DIRS := user/lib user/record user/trace user/analysis user/stacks
-SS_CFLAGS := -std=gnu11 $(WARN) -Iinclude -I$(B)/gen -D_GNU_SOURCE $(SS_LIB_DIRS:%=-I%)
+# switchscope --version, man pages, packages
+SS_VERSION := 0.1.0
+SS_CFLAGS := -std=gnu11 $(WARN) -Iinclude -I$(B)/gen -D_GNU_SOURCE $(SS_LIB_DIRS:%=-I%) \
+	-DSS_VERSION='"$(SS_VERSION)"'
 DEPFLAGS = -MMD -MP
 
 # Filled in by the fragments under mk/.

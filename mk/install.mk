@@ -12,7 +12,6 @@
 #   PREFIX/share/bash-completion/completions/switchscope
 #   DOCDIR/                        README.md and docs/*.md
 
-SS_VERSION := 0.1.0
 CORO_VERSION := 0.1.0
 CORO_SOVERSION := 0
 

@@ -216,6 +216,14 @@ if (cd "$d" && /usr/bin/switchscope record -q -o pkg.trace -- /usr/libexec/switc
 	--mode process --switches 1000) >"$d/pkg-record.log" 2>&1 && [ -s "$d/pkg.trace" ]; then
 	pass record_from_package
 else fail record_from_package "$(tail -3 "$d/pkg-record.log")"; fi
+# --version names the package's version and the format the header defines
+pv=$(dpkg-query -W -f '${Version}' switchscope 2>/dev/null)
+fv=$(awk '/define SS_FILE_MAJOR/ { a = $3 } /define SS_FILE_MINOR/ { b = $3 } END { print a "." b }' include/switchscope.h)
+v=$(/usr/bin/switchscope --version 2>&1)
+case $v in
+"switchscope $pv"*"trace format $fv"*) pass "version_of_package_and_format ($(echo $v | tr '\n' ' '))" ;;
+*) fail version_of_package_and_format "package $pv, format $fv; --version printed: $v" ;;
+esac
 if MANPAGER=cat MANWIDTH=100 man switchscope-record 2>/dev/null | grep -q -- '--buffer-size'; then
 	pass man_switchscope_record_from_package
 else fail man_switchscope_record_from_package "man switchscope-record does not show --buffer-size"; fi

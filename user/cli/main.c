@@ -39,7 +39,9 @@ static void usage(FILE *f)
 				s = summaries[j][1];
 		fprintf(f, "   %-10s %s\n", commands[i].name, s);
 	}
-	fprintf(f, "\n'switchscope <command> --help' describes a command.\n");
+	fprintf(f, "\n'switchscope <command> --help' describes a command;"
+		" 'switchscope --version' prints the\nversions of the program,"
+		" of the trace format and of the module ABI.\n");
 }
 
 int cli_help(const char *text)
@@ -96,6 +98,14 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return SS_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		/* What a bug report needs: the files and module this build
+		 * reads and writes. */
+		printf("switchscope %s\ntrace format %u.%u\nmodule ABI %u.%u\n",
+		       SS_VERSION, SS_FILE_MAJOR, SS_FILE_MINOR,
+		       SS_KMOD_ABI_MAJOR, SS_KMOD_ABI_MINOR);
 		return SS_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
