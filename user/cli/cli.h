@@ -3,6 +3,7 @@
 #define SS_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define X(name) int cmd_##name(int argc, char **argv);
 #include "commands.h"
@@ -18,5 +19,9 @@ int cli_usage(const char *cmd, const char *fmt, ...)
  * -m SIZE: 64K to 1G; --coro-ring=MODE: an enum ss_ring_mode. */
 int cli_buffer_size(const char *cmd, const char *arg, size_t *out);
 int cli_ring_mode(const char *cmd, const char *arg, int *out);
+
+/* PID[,PID...] (export, view): 0, or -1 (bad list, out of memory); *pids
+ * grows, the caller frees it. */
+int cli_parse_pids(const char *arg, uint32_t **pids, size_t *n);
 
 #endif

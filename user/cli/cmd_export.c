@@ -43,30 +43,6 @@ static const char *const ext[] = {
 	[SS_EXPORT_JSON] = ".json",
 };
 
-static int parse_pids(const char *arg, uint32_t **pids, size_t *n)
-{
-	const char *p = arg;
-
-	while (*p) {
-		char *end;
-		unsigned long v;
-		uint32_t *np;
-
-		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (errno || end == p || v == 0 || v > 0x3fffffff ||
-		    (*end && *end != ','))
-			return -1;
-		np = realloc(*pids, (*n + 1) * sizeof(**pids));
-		if (!np)
-			return -1;
-		*pids = np;
-		(*pids)[(*n)++] = v;
-		p = *end ? end + 1 : end;
-	}
-	return *n ? 0 : -1;
-}
-
 static char *default_output(const char *in, int fmt)
 {
 	size_t n = strlen(in);
@@ -152,7 +128,7 @@ int cmd_export(int argc, char **argv)
 				return cli_usage("export", "bad --to '%s'", optarg);
 			break;
 		case 'p':
-			if (parse_pids(optarg, &pids, &npids)) {
+			if (cli_parse_pids(optarg, &pids, &npids)) {
 				free(pids);
 				return cli_usage("export", "bad --pid '%s'", optarg);
 			}

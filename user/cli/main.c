@@ -1,5 +1,8 @@
 /* switchscope <command> [options]: dispatch to cmd_<command>(). */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +71,30 @@ int cli_buffer_size(const char *cmd, const char *arg, size_t *out)
 		return cli_usage(cmd, "bad buffer size '%s' (64K to 1G)", arg);
 	*out = v;
 	return 0;
+}
+
+int cli_parse_pids(const char *arg, uint32_t **pids, size_t *n)
+{
+	const char *p = arg;
+
+	while (*p) {
+		char *end;
+		unsigned long v;
+		uint32_t *np;
+
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || end == p || v == 0 || v > 0x3fffffff ||
+		    (*end && *end != ','))
+			return -1;
+		np = realloc(*pids, (*n + 1) * sizeof(**pids));
+		if (!np)
+			return -1;
+		*pids = np;
+		(*pids)[(*n)++] = v;
+		p = *end ? end + 1 : end;
+	}
+	return *n ? 0 : -1;
 }
 
 int cli_ring_mode(const char *cmd, const char *arg, int *out)
