@@ -2,7 +2,7 @@
  * the page (user/view/). Only the view's page has this file.
  *
  * The model has the lanes of web/data.js's Model, filled for the window on
- * screen (plus half a screen each side) from /api/window, in the same
+ * screen (plus a quarter screen each side) from /api/window, in the same
  * 32-byte records; a pixel column with many slices comes as aggregate
  * records (cpu 0xffff, b = slices folded in) that the renderer draws as it
  * draws a dense column. What the browser holds is bounded by the screen:
@@ -14,6 +14,7 @@
   const AGG = 0xffff;
   const REFETCH = 1.2;   /* zoom factor past which the window is asked again */
   const ALL_LANES = 64;  /* up to this many lanes, every lane is asked */
+  const MARGIN = 0.25;   /* of the view's width asked for on each side (pans) */
 
   const token = new URLSearchParams(location.search).get("token") || "";
 
@@ -159,14 +160,15 @@
   /* Called by the renderer before each frame: ask for the window on screen
    * when the lanes do not hold it. */
   RemoteModel.prototype.want = function (R) {
+    this.stale = false;   /* this frame draws what the lanes hold now */
     if (this.covered(R)) return;
     if (this.inflight) {
       this.again = true;
       return;
     }
     const v = R.view, span = v.w * v.scale;
-    const t0 = Math.max(0, Math.floor(v.t0 - span / 2));
-    const t1 = Math.max(t0 + 1, Math.ceil(v.t0 + span * 1.5));
+    const t0 = Math.max(0, Math.floor(v.t0 - span * MARGIN));
+    const t1 = Math.max(t0 + 1, Math.ceil(v.t0 + span * (1 + MARGIN)));
     const px = Math.max(1, Math.min(8192, Math.round((t1 - t0) / v.scale)));
     const ids = this.wanted(R);
     const args = { t0: t0, t1: t1, px: px };
@@ -176,6 +178,7 @@
     const start = performance.now();
     api("/api/window", args).then((r) => r.arrayBuffer()).then((buf) => {
       this.apply(buf);
+      this.stale = true;
       this.have = { t0: t0, t1: t1, scale: (t1 - t0) / px, end: this.meta.end,
         ids: ids || new Set(this.byId.keys()) };
       this.fetches++;
@@ -220,7 +223,7 @@
           return;
         }
         if (!this.inflight && this.covered(R)) {
-          R.render();
+          if (this.stale) R.render();
           resolve(this.lastFetchMs);
           return;
         }

@@ -67,13 +67,63 @@ static void emit(struct wctx *c, const struct vrec *r)
 	c->count++;
 }
 
+/* vcum() at i, from the last one when i is a little after it in the same
+ * block (the next pixel column's usually is). */
 static void cum(struct wctx *c, uint64_t i, double out[VNCLS])
 {
-	if (i != c->ci) {
+	if (c->ci != UINT64_MAX && i > c->ci && i / VBLK == c->ci / VBLK) {
+		const struct vrec *r = vent(c->x, c->l, c->ci);
+
+		for (uint64_t k = 0; k < i - c->ci; k++)
+			vacc(c->l->type, r + k, c->cc);
+		c->ci = i;
+	} else if (i != c->ci) {
 		vcum(c->x, c->l, i, c->cc);
 		c->ci = i;
 	}
 	memcpy(out, c->cc, sizeof(c->cc));
+}
+
+/* First entry from lo on whose end is > t: a galloping search of the
+ * in-memory block ends from lo's block (the next column's end is usually
+ * near), then a binary search of one block. */
+static uint64_t next_after(struct wctx *c, double t, uint64_t lo)
+{
+	const struct vlane *l = c->l;
+	uint64_t b = lo / VBLK, step = 1, hi, e;
+
+	if (lo >= l->n)
+		return l->n;
+	hi = b;
+	while (hi < l->nblk && l->bend[hi] <= t) {
+		b = hi + 1;
+		hi += step;
+		step *= 2;
+	}
+	if (hi > l->nblk)
+		hi = l->nblk;
+	while (b < hi) {
+		uint64_t mid = b + (hi - b) / 2;
+
+		if (l->bend[mid] > t)
+			hi = mid;
+		else
+			b = mid + 1;
+	}
+	if (b >= l->nblk)
+		return l->n;
+	/* block b holds the first end past t */
+	lo = lo > b * VBLK ? lo : b * VBLK;
+	e = (b + 1) * VBLK < l->n ? (b + 1) * VBLK : l->n;
+	while (lo < e) {
+		uint64_t mid = lo + (e - lo) / 2;
+
+		if (vend_key(l, vent(c->x, l, mid)) > t)
+			e = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
 }
 
 struct piece {
@@ -155,10 +205,14 @@ static void aggregate(struct wctx *c, uint64_t i, uint64_t j)
 	}
 }
 
+/* A column of more than VBLK slices ends at the block boundary before its
+ * last slice: summed from two block prefixes, not slice by slice; the
+ * fewer than VBLK slices after the boundary go to the next column. */
 static void slice_lane(struct wctx *c, double t0, double t1, double sc)
 {
 	const struct vlane *l = c->l;
 	uint64_t i = vlower_end(c->x, l, t0);
+	double mincol = 0;
 
 	while (i < l->n && !c->w->full && !c->w->nomem) {
 		const struct vrec *r = vent(c->x, l, i);
@@ -170,10 +224,16 @@ static void slice_lane(struct wctx *c, double t0, double t1, double sc)
 		if (x1 - x0 >= 1) {
 			emit(c, r);
 			i++;
+			mincol = 0;
 			continue;
 		}
-		col = floor(x0 > 0 ? x0 : 0);
-		j = vupper_end(c->x, l, t0 + (col + 1) * sc, i + 1);
+		col = floor(x0 > mincol ? x0 : mincol);
+		j = next_after(c, t0 + (col + 1) * sc, i + 1);
+		mincol = 0;
+		if (j - i > VBLK && j - j % VBLK > i + 1) {
+			j -= j % VBLK;
+			mincol = col + 1;
+		}
 		if (j <= i + 1) {
 			emit(c, r);
 			i++;
@@ -199,7 +259,7 @@ static void mark_lane(struct wctx *c, double t0, double t1, double sc, int lost)
 		if (r.t0 > t1)
 			break;
 		col = floor((r.t0 - t0) / sc);
-		j = vupper_end(c->x, l, t0 + (col + 1) * sc, i + 1);
+		j = next_after(c, t0 + (col + 1) * sc, i + 1);
 		if (j <= i)
 			j = i + 1;
 		if (lost && j > i + 1) {

@@ -24,36 +24,8 @@ struct vsink {
 
 void vclass(const struct vlane *l, const struct vrec *r, double c[VNCLS])
 {
-	double d = r->t1 - r->t0;
-
 	memset(c, 0, VNCLS * sizeof(*c));
-	switch (l->type) {
-	case VL_CPU:
-		c[0] = d;
-		break;
-	case VL_THREAD:
-		if (r->kind == XK_RUN) {
-			unsigned int end = r->flags & XF_END_MASK;
-
-			c[0] = d;
-			if (end == XE_PREEMPT)
-				c[3] = r->cpu == VREC_AGG ? r->b : 1;
-			else if (end != XE_OPEN && end != XE_UNSURE)
-				c[4] = r->cpu == VREC_AGG ? r->b : 1;
-		} else if (r->kind == XK_WAIT) {
-			c[1] = d;
-		} else if (r->kind == XK_SLEEP) {
-			c[2] = d;
-		}
-		break;
-	case VL_CORO:
-		c[r->a ? 0 : 1] = d;
-		break;
-	default:
-		/* lost records: the count is in t1 */
-		c[0] = r->kind == XK_MARK && r->flags == XM_LOST ? r->t1 : 0;
-		break;
-	}
+	vacc(l->type, r, c);
 }
 
 /* ---- building ---- */
@@ -87,11 +59,13 @@ static void close_block(struct vindex *x, struct vlane *l)
 	if (b + 1 >= l->cap) {
 		uint32_t cap = l->cap ? l->cap * 2 : 16;
 		uint64_t *nb = realloc(l->blk, cap * sizeof(*nb));
-		double *nc;
+		double *ne = nb ? realloc(l->bend, cap * sizeof(*ne)) : NULL, *nc;
 
 		if (nb)
 			l->blk = nb;
-		nc = nb ? realloc(l->cum, (size_t)(cap + 1) * VNCLS * sizeof(*nc)) : NULL;
+		if (ne)
+			l->bend = ne;
+		nc = ne ? realloc(l->cum, (size_t)(cap + 1) * VNCLS * sizeof(*nc)) : NULL;
 		if (!nc) {
 			x->nomem = 1;
 			return;
@@ -105,6 +79,7 @@ static void close_block(struct vindex *x, struct vlane *l)
 		return;
 	memcpy(x->wbuf + x->wlen, l->buf, BLK_BYTES);
 	l->blk[b] = x->off + x->wlen;
+	l->bend[b] = l->last;
 	x->wlen += BLK_BYTES;
 	for (int k = 0; k < VNCLS; k++) {
 		l->cum[(b + 1) * VNCLS + k] = l->cum[b * VNCLS + k] + l->bsum[k];
@@ -302,6 +277,7 @@ static int sort_lane(struct vindex *x, struct vlane *l)
 			for (int k = 0; k < VNCLS; k++)
 				sum[k] += c[k];
 		}
+		l->bend[b] = l->type == VL_MARKS ? all[hi - 1].t0 : all[hi - 1].t1;
 		for (int k = 0; k < VNCLS; k++)
 			l->cum[(b + 1) * VNCLS + k] = l->cum[b * VNCLS + k] + sum[k];
 	}
@@ -442,6 +418,7 @@ void vindex_free(struct vindex *x)
 		return;
 	for (size_t i = 0; i < x->nlanes; i++) {
 		free(x->lanes[i].blk);
+		free(x->lanes[i].bend);
 		free(x->lanes[i].cum);
 		free(x->lanes[i].buf);
 	}
@@ -464,7 +441,7 @@ size_t vindex_heap(const struct vindex *x)
 		   x->nthr * sizeof(*x->thr) + x->metalen + x->wholelen;
 
 	for (size_t i = 0; i < x->nlanes; i++)
-		n += x->lanes[i].cap * (sizeof(uint64_t) + VNCLS * sizeof(double));
+		n += x->lanes[i].cap * (sizeof(uint64_t) + (1 + VNCLS) * sizeof(double));
 	return n;
 }
 
@@ -474,24 +451,20 @@ void vcum(const struct vindex *x, const struct vlane *l, uint64_t i,
 	  double c[VNCLS])
 {
 	uint64_t b = i / VBLK;
-	double e[VNCLS];
 
 	if (!l->cum) {
 		memset(c, 0, VNCLS * sizeof(*c));
 		return;
 	}
 	memcpy(c, l->cum + b * VNCLS, VNCLS * sizeof(*c));
-	for (uint64_t k = b * VBLK; k < i; k++) {
-		vclass(l, vent(x, l, k), e);
-		for (int j = 0; j < VNCLS; j++)
-			c[j] += e[j];
+	if (i > b * VBLK) {
+		const struct vrec *r = vent(x, l, b * VBLK);
+
+		for (uint64_t k = 0; k < i - b * VBLK; k++)
+			vacc(l->type, r + k, c);
 	}
 }
 
-static double end_key(const struct vlane *l, const struct vrec *r)
-{
-	return l->type == VL_MARKS ? r->t0 : r->t1;
-}
 
 uint64_t vlower_end(const struct vindex *x, const struct vlane *l, double t)
 {
@@ -500,7 +473,7 @@ uint64_t vlower_end(const struct vindex *x, const struct vlane *l, double t)
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (end_key(l, vent(x, l, mid)) >= t)
+		if (vend_key(l, vent(x, l, mid)) >= t)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -516,7 +489,7 @@ uint64_t vupper_end(const struct vindex *x, const struct vlane *l, double t,
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (end_key(l, vent(x, l, mid)) > t)
+		if (vend_key(l, vent(x, l, mid)) > t)
 			hi = mid;
 		else
 			lo = mid + 1;

@@ -4,15 +4,16 @@
  * (running / runnable / sleeping), per thread's coroutines, per thread's
  * marks, plus lost records and wakeups of running tasks.
  *
- * A lane's entries sit in blocks of VBLK records (4 KiB) in an unlinked
+ * A lane's entries sit in blocks of VBLK records (2 KiB) in an unlinked
  * file (TMPDIR, else /var/tmp), mapped read-only once built. In memory, per
- * block: its file offset and the prefix sums of the lane's classes (time
- * per state, switch counts) at its start, so that the time per state over
- * any range of entries costs two block lookups and at most 2 * VBLK
- * entries: a pixel column of a window is summed in O(log n + VBLK), not in
- * the number of slices under it. Memory: 48 bytes per block (0.375 bytes
- * per entry) plus the tables of threads and lanes; building adds one block
- * buffer (4 KiB) per lane that has entries and a 1 MiB write buffer. */
+ * block: its file offset, the end of its last entry, and the prefix sums of
+ * the lane's classes (time per state, switch counts) at its start, so that
+ * a pixel column of a window is found by a search of the in-memory block
+ * ends and one block, and summed from two block prefixes (or at most VBLK
+ * entries): O(log n + VBLK), not the number of slices under it. Memory: 56
+ * bytes per block (0.875 bytes per entry) plus the tables of threads and
+ * lanes; building adds one block buffer (2 KiB) per lane that has entries
+ * and a 1 MiB write buffer. */
 #ifndef SS_VIEW_VINDEX_H
 #define SS_VIEW_VINDEX_H
 
@@ -20,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../export/export.h"
+#include "../export/model.h"
 #include "switchscope.h"
 
 /* A record: as out_html.c writes it. */
@@ -36,7 +37,7 @@ _Static_assert(sizeof(struct vrec) == 32, "the viewer's record is 32 bytes");
 
 #define VREC_AGG	0xffff	/* cpu of a window's aggregate (web/remote.js) */
 
-#define VBLK	128		/* entries per block */
+#define VBLK	64		/* entries per block */
 #define VNCLS	5		/* classes summed per lane */
 
 enum vlane_type {
@@ -58,6 +59,7 @@ enum vlane_type {
 struct vlane {
 	uint64_t n;		/* entries */
 	uint64_t *blk;		/* file offset of each block */
+	double *bend;		/* end (a mark's time) of each block's last entry */
 	double *cum;		/* [(nblk + 1) * VNCLS]: sums before each block */
 	uint32_t nblk, cap;
 	uint8_t type;		/* enum vlane_type */
@@ -117,8 +119,42 @@ static inline const struct vrec *vent(const struct vindex *x,
 	return (const struct vrec *)(x->map + l->blk[i / VBLK]) + i % VBLK;
 }
 
-/* The classes an entry adds to its lane's sums. */
+/* What a lane is sorted by: a slice's end, a mark's time. */
+static inline double vend_key(const struct vlane *l, const struct vrec *r)
+{
+	return l->type == VL_MARKS ? r->t0 : r->t1;
+}
+
+/* The classes an entry adds to its lane's sums (vclass: into a zeroed c;
+ * vacc: added to c, inline: the window's inner loop). */
 void vclass(const struct vlane *l, const struct vrec *r, double c[VNCLS]);
+static inline void vacc(uint8_t type, const struct vrec *r, double c[VNCLS])
+{
+	double d = r->t1 - r->t0;
+
+	if (type == VL_CPU) {
+		c[0] += d;
+	} else if (type == VL_THREAD) {
+		if (r->kind == XK_RUN) {
+			unsigned int end = r->flags & XF_END_MASK;
+			double n = r->cpu == VREC_AGG ? r->b : 1;
+
+			c[0] += d;
+			if (end == XE_PREEMPT)
+				c[3] += n;
+			else if (end != XE_OPEN && end != XE_UNSURE)
+				c[4] += n;
+		} else if (r->kind == XK_WAIT) {
+			c[1] += d;
+		} else if (r->kind == XK_SLEEP) {
+			c[2] += d;
+		}
+	} else if (type == VL_CORO) {
+		c[r->a ? 0 : 1] += d;
+	} else if (r->kind == XK_MARK && r->flags == XM_LOST) {
+		c[0] += r->t1;
+	}
+}
 /* Sums of the classes over entries [0, i). */
 void vcum(const struct vindex *x, const struct vlane *l, uint64_t i,
 	  double c[VNCLS]);
