@@ -31,11 +31,16 @@ static const char help[] =
 "                        start: 1.5 (seconds), 200ms, 30us, 100ns\n"
 "      --to T            end of the window, same units\n"
 "  -p, --pid PID[,PID]   only these processes\n"
+"      --max-size SIZE   html: refuse when the file would be bigger than\n"
+"                        SIZE (default 200M; 0: no limit); browsers do not\n"
+"                        open much bigger ones: 'switchscope view' serves\n"
+"                        any size, or export a window (--from/--to, --pid)\n"
 "  -q, --quiet           no summary line\n"
 "  -h, --help            this text\n"
 "\n"
-"Exit status: 0 ok, 2 usage, 5 output not writable, 6 not a trace,\n"
-"7 damaged trace (the timeline covers the intact part), 8 internal.\n";
+"Exit status: 0 ok, 2 usage (also: the html would be over --max-size;\n"
+"nothing is written), 5 output not writable, 6 not a trace, 7 damaged\n"
+"trace (the timeline covers the intact part), 8 internal.\n";
 
 static const char *const ext[] = {
 	[SS_EXPORT_HTML] = ".html",
@@ -89,6 +94,7 @@ int cmd_export(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "max-size", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -100,6 +106,7 @@ int cmd_export(int argc, char **argv)
 	uint32_t *pids = NULL;
 	size_t npids = 0;
 	struct ss_reader *r;
+	uint64_t max_size = SS_HTML_MAX_DEFAULT, size;
 	int c, code, quiet = 0;
 	FILE *f;
 
@@ -133,6 +140,13 @@ int cmd_export(int argc, char **argv)
 				return cli_usage("export", "bad --pid '%s'", optarg);
 			}
 			break;
+		case 'M':
+			if (ss_parse_size(optarg, 20, &max_size)) {
+				free(pids);
+				return cli_usage("export", "bad --max-size '%s' (e.g. 500M, 2G; 0: no limit)",
+						 optarg);
+			}
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -160,6 +174,25 @@ int cmd_export(int argc, char **argv)
 		ss_err("%s", err);
 		free(pids);
 		return code;
+	}
+	/* Before anything is written: an HTML file no browser opens helps
+	 * nobody. */
+	if (o.format == SS_EXPORT_HTML && max_size) {
+		code = ss_export_html_size(r, &o, &size);
+		if (code != SS_OK) {
+			ss_err("export of %s failed (exit %d)", argv[optind], code);
+			goto out;
+		}
+		if (size > max_size) {
+			ss_err("the HTML viewer of %s would be about %llu MiB (over --max-size, "
+			       "%llu MiB): browsers do not open files that big; use "
+			       "'switchscope view %s', or export a window (--from/--to, --pid), "
+			       "or raise --max-size", argv[optind],
+			       (unsigned long long)(size >> 20), (unsigned long long)(max_size >> 20),
+			       argv[optind]);
+			code = SS_EXIT_USAGE;
+			goto out;
+		}
 	}
 	if (!output)
 		output = def_out = default_output(argv[optind], o.format);

@@ -277,3 +277,67 @@ struct xsink *xsink_html(FILE *out)
 	h->s.out = out;
 	return &h->s;
 }
+
+/* ---- the size of an export, before writing it ---- */
+
+struct count_sink {
+	struct xsink s;
+	uint64_t threads;
+};
+
+static void count_thread(struct count_sink *c, struct xthread *t)
+{
+	if (t && t->out_idx < 0) {
+		t->out_idx = c->threads++;
+	}
+}
+
+/* (the model counts the items) */
+static void count_slice(struct xsink *s, const struct xslice *sl)
+{
+	count_thread((struct count_sink *)s, sl->t);
+	if (sl->kind == XK_WAIT)
+		count_thread((struct count_sink *)s, sl->waker);
+}
+
+static void count_mark(struct xsink *s, const struct xmark *mk)
+{
+	count_thread((struct count_sink *)s, mk->t);
+}
+
+static int count_begin(struct xsink *s, struct xmodel *m)
+{
+	(void)s;
+	(void)m;
+	return 0;
+}
+
+static int count_end(struct xsink *s, struct xmodel *m)
+{
+	(void)s;
+	(void)m;
+	return SS_OK;
+}
+
+/* A thread's entry in the metadata is about this long (ids, two names,
+ * counts); the rest of the page is the assets. */
+#define THREAD_JSON	96
+#define PAGE_FIXED	2048
+
+int ss_export_html_size(struct ss_reader *r, const struct ss_export_opts *o,
+			uint64_t *bytes)
+{
+	struct count_sink c = { .s = { .begin = count_begin, .slice = count_slice,
+				       .mark = count_mark, .end = count_end } };
+	uint64_t n = PAGE_FIXED;
+	int code = xmodel_run(r, o, &c.s, NULL);
+
+	ss_reader_rewind(r);
+	for (const char *const *p = ss_web_css; *p; p++)
+		n += strlen(*p);
+	for (const char *const *p = ss_web_js; *p; p++)
+		n += strlen(*p);
+	/* records in base64: 4 characters per 3 bytes */
+	*bytes = n + (c.s.items * REC_SIZE + 2) / 3 * 4 + c.threads * THREAD_JSON;
+	return code == SS_EXIT_DAMAGED ? SS_OK : code;
+}

@@ -192,7 +192,6 @@ static void v_slice(struct xsink *s, const struct xslice *sl)
 		r.a = (uint32_t)sl->coro;
 		r.b = sl->coro_dur > UINT32_MAX ? UINT32_MAX : sl->coro_dur;
 	}
-	s->items++;
 	switch (sl->kind) {
 	case XK_RUN:
 		add(x, thread_lane(x, r.idx, 0), &r);
@@ -219,7 +218,6 @@ static void v_mark(struct xsink *s, const struct xmark *mk)
 	};
 
 	r.idx = idx_of(v, mk->t);
-	s->items++;
 	if (mk->kind == XM_LOST)
 		add(x, &x->lanes[VL_LOST], &r);
 	else if (mk->kind == XM_WAKE)
