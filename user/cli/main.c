@@ -27,6 +27,7 @@ static const char *const summaries[][2] = {
 	{ "timehist", "one line per switch, kernel and coroutine, in time order" },
 	{ "verify", "check that coroutine switches never enter the kernel" },
 	{ "export", "write an HTML timeline, a Perfetto trace or Chrome JSON" },
+	{ "view", "the HTML timeline of a trace of any size, served on 127.0.0.1" },
 	{ "lab", "measure processes vs threads vs coroutines under tracing" },
 	{ "kmod", "the kernel module backend: status, counters, floor" },
 };
