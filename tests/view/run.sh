@@ -137,6 +137,15 @@ expect_eq "summary of the whole trace: the generator's switches" \
 	"$(jget "$T/body" switches)" "$(jget "$T/small.json" switches)"
 expect_eq "summary of the whole trace: the generator's wakeups" \
 	"$(jget "$T/body" wakeups)" "$(jget "$T/small.json" wakeups)"
+# a scan of two halves (split at half a ns: no record is there) adds up to
+# the whole trace's summary, which was added up while the index was built
+mid=$(( end / 2 )).5
+code "/api/summary?token=$TOK&t0=0&t1=$mid" > /dev/null
+cp "$T/body" "$T/half1.json"
+code "/api/summary?token=$TOK&t0=$mid&t1=$end" > /dev/null
+expect_eq "summary: the scans of two halves add up to the whole's (switches, wakeups, coroutine switches)" \
+	"$(( $(jget "$T/half1.json" switches) + $(jget "$T/body" switches) )):$(( $(jget "$T/half1.json" wakeups) + $(jget "$T/body" wakeups) )):$(( $(jget "$T/half1.json" coroSwitches) + $(jget "$T/body" coroSwitches) ))" \
+	"$(jget "$T/small.json" switches):$(jget "$T/small.json" wakeups):$(jget "$T/small.json" coro_switches)"
 code "/api/search?token=$TOK&q=coro+3" > /dev/null
 cp "$T/body" "$T/search.json"
 code "/api/meta?token=$TOK" > /dev/null

@@ -17,6 +17,7 @@
 
 #include "../export/model.h"
 #include "vapi.h"
+#include "vsummary.h"
 #include "web_remote.h"
 
 struct wbuf {
@@ -361,153 +362,25 @@ static int lanes(struct vindex *x, struct vanswer *a)
 	return json(a, body, len, !fclose(f));
 }
 
-struct thr_sum {
-	double switches, preempted, run, wait, coro;
-};
-
-static double clipd(double s, double e, double a, double b)
-{
-	return (e < b ? e : b) - (s > a ? s : a);
-}
-
-/* The counts web/data.js's Model.summary() computes, over the index: the
- * cost is the number of entries in the range. */
-static int summary_json(struct vindex *x, double a, double b, char **body, size_t *len)
-{
-	double sw = 0, pre = 0, vol = 0, idle = 0, wk = 0, csw = 0, cns = 0, cmax = 0;
-	double nt = 0, ex = 0, exits = 0, lost = 0, rq = 0, rqn = 0, rqmax = 0;
-	struct thr_sum *ts = calloc(x->nthr ? x->nthr : 1, sizeof(*ts));
-	double below = nextafter(a, -INFINITY);
-	FILE *f;
-
-	if (!ts)
-		return -1;
-	for (size_t id = 0; id < x->nlanes; id++) {
-		const struct vlane *l = &x->lanes[id];
-		uint64_t lo, hi;
-
-		if (!l->n)
-			continue;
-		if (l->type == VL_MARKS) {
-			lo = vlower_end(x, l, a);
-			hi = vupper_end(x, l, b, lo);
-			for (uint64_t i = lo; i < hi; i++) {
-				const struct vrec *r = vent(x, l, i);
-
-				if (id == VL_LOST)
-					lost += r->t1;
-				else if (id == VL_WAKES)
-					wk++;
-				else if (r->flags == XM_NEWTASK)
-					nt++;
-				else if (r->flags == XM_EXEC)
-					ex++;
-				else if (r->flags == XM_EXIT)
-					exits++;
-			}
-			continue;
-		}
-		if (l->type == VL_CORO) {
-			lo = vupper_start(x, l, below);
-			hi = vupper_start(x, l, b);
-		} else {
-			lo = vlower_end(x, l, a);
-			hi = vupper_start(x, l, b);
-		}
-		for (uint64_t i = lo; i < hi; i++) {
-			const struct vrec *r = vent(x, l, i);
-			unsigned int fl = r->flags, end = fl & XF_END_MASK;
-			struct thr_sum *t = r->idx < x->nthr ? &ts[r->idx] : NULL;
-
-			if (!t)
-				continue;
-			if (l->type == VL_CPU) {
-				if (r->t1 <= b && !(fl & XF_CLIP_END) && end != XE_OPEN &&
-				    end != XE_UNSURE) {
-					sw++;
-					t->switches++;
-					if (end == XE_PREEMPT) {
-						pre++;
-						t->preempted++;
-					} else {
-						vol++;
-					}
-				}
-				if ((fl & XF_FROM_IDLE) && !(fl & XF_CLIP_START) && r->t0 >= a &&
-				    r->t0 <= b) {
-					sw++;
-					idle++;
-				}
-				t->run += clipd(r->t0, r->t1, a, b);
-			} else if (l->type == VL_THREAD && r->kind == XK_WAIT) {
-				if ((fl & XF_BY_WAKING) && !(fl & XF_CLIP_START) && r->t0 >= a &&
-				    r->t0 <= b)
-					wk++;
-				if (x->thr[l->owner].traced && r->t1 <= b && !(fl & XF_CLIP_END)) {
-					rq += r->t1 - r->t0;
-					rqn++;
-					if (r->t1 - r->t0 > rqmax)
-						rqmax = r->t1 - r->t0;
-				}
-				ts[l->owner].wait += clipd(r->t0, r->t1, a, b);
-			} else if (l->type == VL_CORO && !(fl & XF_CLIP_START)) {
-				csw++;
-				cns += r->b;
-				if (r->b > cmax)
-					cmax = r->b;
-				ts[l->owner].coro++;
-			}
-		}
-	}
-	f = open_memstream(body, len);
-	if (!f) {
-		free(ts);
-		return -1;
-	}
-	fprintf(f, "{\"from\":%.17g,\"to\":%.17g,\"switches\":%.0f,\"preempted\":%.0f,"
-		"\"voluntary\":%.0f,\"fromIdle\":%.0f,\"wakeups\":%.0f,\"coroSwitches\":%.0f,"
-		"\"coroSwitchNs\":%.0f,\"coroSwitchMax\":%.0f,\"newTasks\":%.0f,\"execs\":%.0f,"
-		"\"exits\":%.0f,\"lost\":%.0f,\"runnableNs\":%.17g,\"runnableCount\":%.0f,"
-		"\"runnableMax\":%.17g,\"threads\":[",
-		a, b, sw, pre, vol, idle, wk, csw, cns, cmax, nt, ex, exits, lost, rq, rqn, rqmax);
-	/* threads: index, switches, preempted, run ns, runnable ns, coro switches */
-	for (size_t i = 0, first = 1; i < x->nthr; i++) {
-		const struct thr_sum *t = &ts[i];
-
-		if (!t->switches && !t->run && !t->wait && !t->coro)
-			continue;
-		fprintf(f, "%s[%zu,%.0f,%.0f,%.17g,%.17g,%.0f]", first ? "" : ",", i,
-			t->switches, t->preempted, t->run, t->wait, t->coro);
-		first = 0;
-	}
-	fputs("]}", f);
-	free(ts);
-	return fclose(f) ? -1 : 0;
-}
-
+/* A selection's counts: a scan of its entries; the whole trace's were
+ * added up while the index was built. */
 static int summary(struct vindex *x, const struct vreq *q, struct vanswer *a)
 {
 	char *body = NULL;
 	size_t len = 0;
-	int whole = q->t0 <= x->from && q->t1 >= x->end;
+	struct vsum s;
+	int rc;
 
-	if (!whole) {
-		if (summary_json(x, q->t0, q->t1, &body, &len)) {
-			free(body);
-			return -1;
-		}
-		return json(a, body, len, 1);
+	if (q->t0 <= x->from && q->t1 >= x->end && x->whole) {
+		body = malloc(x->wholelen);
+		if (body)
+			memcpy(body, x->whole, len = x->wholelen);
+		return json(a, body, len, body != NULL);
 	}
-	/* The whole trace is asked at every page load: computed once. */
-	pthread_mutex_lock(&x->lock);
-	if (!x->whole && summary_json(x, x->from, x->end, &x->whole, &x->wholelen)) {
-		free(x->whole);
-		x->whole = NULL;
-	}
-	if (x->whole && (body = malloc(x->wholelen)))
-		memcpy(body, x->whole, len = x->wholelen);
-	pthread_mutex_unlock(&x->lock);
-	return json(a, body, len, body != NULL);
+	vsum_init(&s, q->t0, q->t1);
+	rc = vsum_scan(&s, x) || vsum_json(&s, x, &body, &len);
+	vsum_free(&s);
+	return json(a, body, len, !rc);
 }
 
 /* "coro 5", "coroutine #5": the threads whose coroutine lane ran it (a scan

@@ -1,6 +1,7 @@
 /* Building the view's index: an export sink (user/export/model.h) that
  * files each slice and mark into its lanes' blocks (see vindex.h). */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "../export/model.h"
 #include "ss.h"
 #include "vindex.h"
+#include "vsummary.h"
 
 #define BLK_BYTES	(VBLK * sizeof(struct vrec))
 #define WBUF_BYTES	(1u << 20)
@@ -115,6 +117,7 @@ static void add(struct vindex *x, struct vlane *l, const struct vrec *r)
 		l->bsum[k] += c[k];
 	l->n++;
 	x->entries++;
+	vsum_add(x->wsum, l, l - x->lanes, r);
 	if (at == VBLK - 1)
 		close_block(x, l);
 }
@@ -232,6 +235,7 @@ static int v_begin(struct xsink *s, struct xmodel *m)
 	struct vindex *x = v->x;
 
 	x->ncpu = m->ncpu;
+	vsum_init(x->wsum, m->from, INFINITY);
 	if (add_lane(x, VL_MARKS, UINT32_MAX) || add_lane(x, VL_MARKS, UINT32_MAX))
 		return -1;
 	for (uint32_t c = 0; c < m->ncpu; c++)
@@ -326,6 +330,10 @@ static int v_end(struct xsink *s, struct xmodel *m)
 			x->nomem = 1;
 	}
 	free(v->threads);
+	x->wsum->b = x->end;
+	if (!x->nomem && vsum_json(x->wsum, x, &x->whole, &x->wholelen))
+		x->nomem = 1;
+	vsum_free(x->wsum);
 	if (x->nomem)
 		return SS_EXIT_INTERNAL;
 	if (x->ioerr)
@@ -372,6 +380,7 @@ int vindex_build(struct ss_reader *r, const struct ss_export_opts *o,
 {
 	struct vindex *x = calloc(1, sizeof(*x));
 	struct vsink v = { 0 };
+	struct vsum whole;
 	uint64_t t0 = ss_now_ns();
 	int code;
 
@@ -381,7 +390,8 @@ int vindex_build(struct ss_reader *r, const struct ss_export_opts *o,
 		snprintf(err, errlen, "out of memory");
 		return SS_EXIT_INTERNAL;
 	}
-	pthread_mutex_init(&x->lock, NULL);
+	x->wsum = &whole;
+	vsum_init(&whole, 0, INFINITY);
 	x->fd = tmp_file(dir);
 	if (x->fd < 0) {
 		snprintf(err, errlen, "cannot create the index file in %s: %s", dir,
@@ -396,6 +406,8 @@ int vindex_build(struct ss_reader *r, const struct ss_export_opts *o,
 	v.s.mark = v_mark;
 	v.s.end = v_end;
 	code = xmodel_run(r, o, &v.s, NULL);
+	vsum_free(&whole);
+	x->wsum = NULL;
 	x->build_s = (ss_now_ns() - t0) / 1e9;
 	if (code == SS_OK || code == SS_EXIT_DAMAGED) {
 		*out = x;
@@ -429,7 +441,6 @@ void vindex_free(struct vindex *x)
 	free(x->meta);
 	free(x->whole);
 	free(x->wbuf);
-	pthread_mutex_destroy(&x->lock);
 	free(x);
 }
 

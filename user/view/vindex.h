@@ -17,7 +17,6 @@
 #ifndef SS_VIEW_VINDEX_H
 #define SS_VIEW_VINDEX_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,7 +75,7 @@ struct vthread {
 	uint8_t traced;
 };
 
-struct vsummary;
+struct vsum;
 
 struct vindex {
 	int fd;
@@ -92,14 +91,14 @@ struct vindex {
 	double from, end;	/* window of the data, ns */
 	uint64_t records, entries, blocks;
 	double build_s;		/* seconds the build took */
-	/* the whole trace's summary, computed once when first asked */
-	pthread_mutex_t lock;
+	/* the whole trace's summary (/api/summary), added up while built */
 	char *whole;
 	size_t wholelen;
 	/* build only */
 	uint8_t *wbuf;
 	size_t wlen;
 	uint64_t off;
+	struct vsum *wsum;
 	int nomem, ioerr;
 };
 
