@@ -10,25 +10,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { launch } from "./browser.mjs";
+import { checker, launch } from "./browser.mjs";
 
 const [url, expectedPath, shot] = process.argv.slice(2);
 const want = JSON.parse(fs.readFileSync(expectedPath, "utf8"));
-let passed = 0, failed = 0;
-
-function check(what, ok, detail) {
-  if (ok) {
-    console.log(`PASS view: ${what}`);
-    passed++;
-  } else {
-    console.log(`FAIL view: ${what}${detail ? ": " + detail : ""}`);
-    failed++;
-  }
-}
-
-function eq(what, got, exp) {
-  check(what, got === exp, `expected ${JSON.stringify(exp)}, got ${JSON.stringify(got)}`);
-}
+const C = checker("view"), { check, eq } = C;
 
 const { context, close } = await launch(fs.mkdtempSync(path.join(os.tmpdir(), "ss-chromium-")));
 try {
@@ -166,5 +152,5 @@ try {
 } finally {
   await close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(`${C.passed} passed, ${C.failed} failed`);
+process.exit(C.failed ? 1 : 0);

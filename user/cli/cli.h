@@ -24,4 +24,15 @@ int cli_ring_mode(const char *cmd, const char *arg, int *out);
  * grows, the caller frees it. */
 int cli_parse_pids(const char *arg, uint32_t **pids, size_t *n);
 
+/* --from T, --to T, --pid P (getopt codes 'F', 'T', 'p'; export and
+ * view): 1 when c is one of them and good, 0 when c is another option,
+ * else SS_EXIT_USAGE (said). */
+struct ss_export_opts;
+int cli_window_opt(const char *cmd, int c, const char *arg, struct ss_export_opts *o,
+		   uint32_t **pids, size_t *npids);
+/* After the options: one trace file, a window that is one; the pids go
+ * into o. 0 or SS_EXIT_USAGE (said). */
+int cli_window_check(const char *cmd, int argc, int optind, struct ss_export_opts *o,
+		     uint32_t *pids, size_t npids);
+
 #endif

@@ -48,6 +48,39 @@ static const char *const ext[] = {
 	[SS_EXPORT_JSON] = ".json",
 };
 
+int cli_window_opt(const char *cmd, int c, const char *arg, struct ss_export_opts *o,
+		   uint32_t **pids, size_t *npids)
+{
+	switch (c) {
+	case 'F':
+		if (ss_parse_dur(arg, &o->from_ns))
+			return cli_usage(cmd, "bad --from '%s'", arg);
+		return 1;
+	case 'T':
+		if (ss_parse_dur(arg, &o->to_ns))
+			return cli_usage(cmd, "bad --to '%s'", arg);
+		return 1;
+	case 'p':
+		if (cli_parse_pids(arg, pids, npids))
+			return cli_usage(cmd, "bad --pid '%s'", arg);
+		return 1;
+	}
+	return 0;
+}
+
+int cli_window_check(const char *cmd, int argc, int optind, struct ss_export_opts *o,
+		     uint32_t *pids, size_t npids)
+{
+	if (optind != argc - 1)
+		return cli_usage(cmd, optind >= argc ? "no trace file given" :
+				 "one trace file, please");
+	if (o->from_ns > o->to_ns)
+		return cli_usage(cmd, "--from is after --to");
+	o->pids = pids;
+	o->npids = npids;
+	return 0;
+}
+
 static char *default_output(const char *in, int fmt)
 {
 	size_t n = strlen(in);
@@ -107,10 +140,17 @@ int cmd_export(int argc, char **argv)
 	size_t npids = 0;
 	struct ss_reader *r;
 	uint64_t max_size = SS_HTML_MAX_DEFAULT, size;
-	int c, code, quiet = 0;
+	int c, rc, code, quiet = 0;
 	FILE *f;
 
 	while ((c = getopt_long(argc, argv, "f:o:p:qh", opts, NULL)) != -1) {
+		rc = cli_window_opt("export", c, optarg, &o, &pids, &npids);
+		if (rc == 1)
+			continue;
+		if (rc) {
+			free(pids);
+			return rc;
+		}
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "html"))
@@ -125,20 +165,6 @@ int cmd_export(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
-			break;
-		case 'F':
-			if (ss_parse_dur(optarg, &o.from_ns))
-				return cli_usage("export", "bad --from '%s'", optarg);
-			break;
-		case 'T':
-			if (ss_parse_dur(optarg, &o.to_ns))
-				return cli_usage("export", "bad --to '%s'", optarg);
-			break;
-		case 'p':
-			if (cli_parse_pids(optarg, &pids, &npids)) {
-				free(pids);
-				return cli_usage("export", "bad --pid '%s'", optarg);
-			}
 			break;
 		case 'M':
 			if (ss_parse_size(optarg, 20, &max_size)) {
@@ -158,17 +184,11 @@ int cmd_export(int argc, char **argv)
 			return cli_usage("export", "unknown option");
 		}
 	}
-	if (optind != argc - 1) {
+	rc = cli_window_check("export", argc, optind, &o, pids, npids);
+	if (rc) {
 		free(pids);
-		return cli_usage("export", optind >= argc ? "no trace file given" :
-				 "one trace file, please");
+		return rc;
 	}
-	if (o.from_ns > o.to_ns) {
-		free(pids);
-		return cli_usage("export", "--from is after --to");
-	}
-	o.pids = pids;
-	o.npids = npids;
 	r = ss_reader_open(argv[optind], err, sizeof(err), &code);
 	if (!r) {
 		ss_err("%s", err);

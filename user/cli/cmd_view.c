@@ -100,13 +100,20 @@ int cmd_view(int argc, char **argv)
 	struct vserver *s = NULL;
 	uint32_t *pids = NULL;
 	size_t npids = 0, pagelen;
-	int c, code, build, quiet = 0, no_open = 0, sig;
+	int c, rc, code, build, quiet = 0, no_open = 0, sig;
 	uint64_t port = 0;
 	struct ss_reader *r;
 	char err[512], url[128], *page;
 	sigset_t set;
 
 	while ((c = getopt_long(argc, argv, "P:np:qh", opts, NULL)) != -1) {
+		rc = cli_window_opt("view", c, optarg, &o, &pids, &npids);
+		if (rc == 1)
+			continue;
+		if (rc) {
+			free(pids);
+			return rc;
+		}
 		switch (c) {
 		case 'P':
 			if (ss_parse_u64(optarg, &port) || port > 65535) {
@@ -125,24 +132,6 @@ int cmd_view(int argc, char **argv)
 		case 'n':
 			no_open = 1;
 			break;
-		case 'F':
-			if (ss_parse_dur(optarg, &o.from_ns)) {
-				free(pids);
-				return cli_usage("view", "bad --from '%s'", optarg);
-			}
-			break;
-		case 'T':
-			if (ss_parse_dur(optarg, &o.to_ns)) {
-				free(pids);
-				return cli_usage("view", "bad --to '%s'", optarg);
-			}
-			break;
-		case 'p':
-			if (cli_parse_pids(optarg, &pids, &npids)) {
-				free(pids);
-				return cli_usage("view", "bad --pid '%s'", optarg);
-			}
-			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -154,17 +143,11 @@ int cmd_view(int argc, char **argv)
 			return cli_usage("view", "unknown option");
 		}
 	}
-	if (optind != argc - 1) {
+	rc = cli_window_check("view", argc, optind, &o, pids, npids);
+	if (rc) {
 		free(pids);
-		return cli_usage("view", optind >= argc ? "no trace file given" :
-				 "one trace file, please");
+		return rc;
 	}
-	if (o.from_ns > o.to_ns) {
-		free(pids);
-		return cli_usage("view", "--from is after --to");
-	}
-	o.pids = pids;
-	o.npids = npids;
 	r = ss_reader_open(argv[optind], err, sizeof(err), &code);
 	if (!r) {
 		ss_err("%s", err);
