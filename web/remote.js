@@ -75,7 +75,7 @@
     this.fetches = 0;
     this.lastFetchMs = 0;
     this.error = null;
-    this.onData = null;    /* set by ui.js: redraw */
+    this.waiters = [];     /* settled() callers waiting for an answer */
   }
   RemoteModel.prototype = Object.create(SS.Model.prototype);
   RemoteModel.prototype.remote = true;
@@ -177,7 +177,9 @@
     this.again = false;
     const start = performance.now();
     api("/api/window", args).then((r) => r.arrayBuffer()).then((buf) => {
+      const ta = performance.now();
       this.apply(buf);
+      this.lastApplyMs = performance.now() - ta;
       this.stale = true;
       this.have = { t0: t0, t1: t1, scale: (t1 - t0) / px, end: this.meta.end,
         ids: ids || new Set(this.byId.keys()) };
@@ -188,7 +190,11 @@
       console.error("switchscope view: " + this.error);
     }).finally(() => {
       this.inflight = false;
-      if (this.onData) this.onData();
+      /* the frame with the data now, not at the next animation frame */
+      R.render();
+      const w = this.waiters;
+      this.waiters = [];
+      for (const f of w) f();
     });
   };
 
@@ -228,7 +234,7 @@
           return;
         }
         this.want(R);
-        setTimeout(check, 2);
+        this.waiters.push(check);   /* run when the answer is in */
       };
       check();
     });

@@ -213,7 +213,6 @@
         R.render();
       });
     }
-    model.onData = redraw;
     function clampScroll() {
       const max = Math.max(0, R.totalH - (R.cssH - SS.RULER_H));
       R.view.scrollY = Math.min(max, Math.max(0, R.view.scrollY));

@@ -12,18 +12,28 @@ import { launch } from "../browser/browser.mjs";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ss-chromium-"));
 const { context, close } = await launch(dir);
 
-/* Resident memory of the browser's processes (those with our profile, and
- * their children: renderers share the profile's command line). */
-function browserRss() {
-  const ps = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,args="], { encoding: "utf8" }).trim().split("\n")
-    .map((l) => l.trim().split(/\s+/)).map((f) => ({ pid: f[0], ppid: f[1], rss: Number(f[2]), args: f.slice(3).join(" ") }));
+/* Memory of the browser's processes (those with our profile on their
+ * command line, and their children): the sum of their proportional set
+ * sizes (shared pages split between the processes that map them), and of
+ * their resident sizes (shared pages counted in each). MiB. */
+function browserMem() {
+  const ps = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" }).trim().split("\n")
+    .map((l) => l.trim().split(/\s+/)).map((f) => ({ pid: f[0], ppid: f[1], args: f.slice(2).join(" ") }));
   const mine = new Set(ps.filter((p) => p.args.includes(dir)).map((p) => p.pid));
   let grew = true;
   while (grew) {
     grew = false;
     for (const p of ps) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
   }
-  return ps.filter((p) => mine.has(p.pid)).reduce((a, p) => a + p.rss, 0) / 1024;
+  let pss = 0, rss = 0;
+  for (const pid of mine) {
+    try {
+      const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      pss += Number((/^Pss:\s+(\d+)/m.exec(t) || [0, 0])[1]);
+      rss += Number((/^Rss:\s+(\d+)/m.exec(t) || [0, 0])[1]);
+    } catch { /* gone */ }
+  }
+  return { pss: pss / 1024, rss: rss / 1024, n: mine.size };
 }
 
 try {
@@ -36,16 +46,29 @@ try {
     const nav = performance.getEntriesByType("navigation")[0];
     return { at: performance.now(), loaded: nav ? nav.loadEventEnd : 0, n: window.switchscope.model.n };
   });
+  /* A step: from the input to the frame drawn with its window's data;
+   * parts: the frame drawn at once (the data before), the server's answer
+   * (request to first byte), its transfer, filling the lanes, the frame
+   * with the data. */
+  const parts = { first: [], server: [], xfer: [], apply: [], frame: [] };
   const step = (fn) => page.evaluate(async (f) => {
-    const S = window.switchscope, R = S.renderer, t = performance.now();
+    const S = window.switchscope, R = S.renderer, m = S.model, t = performance.now();
+    performance.clearResourceTimings();
     if (f.zoom) S.zoom(f.zoom);
     else {
       R.view.t0 += f.pan * R.view.w * R.view.scale;
       R.render();
     }
+    const first = R.frameMs;
     await S.settled();
-    return performance.now() - t;
-  }, fn);
+    const total = performance.now() - t;
+    const e = performance.getEntriesByType("resource").filter((x) => x.name.includes("/api/window")).pop();
+    return { total, first, frame: R.frameMs, apply: m.lastApplyMs,
+      server: e ? e.responseStart - e.requestStart : 0, xfer: e ? e.responseEnd - e.responseStart : 0 };
+  }, fn).then((r) => {
+    for (const k in parts) parts[k].push(r[k]);
+    return r.total;
+  });
   const zoom = [], pan = [];
   let maxN = first.n;
   for (let k = 0; k < 3; k++) {
@@ -65,9 +88,15 @@ try {
   console.log(`bench: view_zoom_step_median ${med(zoom).toFixed(1)} ms`);
   console.log(`bench: view_pan_step_median ${med(pan).toFixed(1)} ms`);
   console.log(`bench: view_step_max ${all[all.length - 1].toFixed(1)} ms`);
+  console.log(`bench: view_step_parts_median frame at once ${med(parts.first).toFixed(1)} ms, ` +
+    `server ${med(parts.server).toFixed(1)} ms, transfer ${med(parts.xfer).toFixed(1)} ms, ` +
+    `lanes filled ${med(parts.apply).toFixed(1)} ms, frame with the data ${med(parts.frame).toFixed(1)} ms`);
+  console.log(`bench: view_machine_load ${os.loadavg()[0].toFixed(2)} (1-minute load average, ${os.cpus().length} CPUs)`);
   console.log(`bench: view_page_records_max ${maxN} records (${(maxN / meta.records * 100).toFixed(3)}% of the trace)`);
   console.log(`bench: view_browser_js_heap ${(heap / 1048576).toFixed(1)} MiB`);
-  console.log(`bench: view_browser_rss ${browserRss().toFixed(0)} MiB (target 1024)`);
+  const mem = browserMem();
+  console.log(`bench: view_browser_pss ${mem.pss.toFixed(0)} MiB (${mem.n} processes; target 1024)`);
+  console.log(`bench: view_browser_rss_sum ${mem.rss.toFixed(0)} MiB (shared pages counted per process)`);
 } finally {
   await close();
 }

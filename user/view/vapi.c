@@ -85,17 +85,13 @@ static void cum(struct wctx *c, uint64_t i, double out[VNCLS])
 	memcpy(out, c->cc, sizeof(c->cc));
 }
 
-/* First entry from lo on whose end is > t: a galloping search of the
- * in-memory block ends from lo's block (the next column's end is usually
- * near), then a binary search of one block. */
-static uint64_t next_after(struct wctx *c, double t, uint64_t lo)
+/* The first block from lo's on whose last end is > t (nblk: none): a
+ * galloping search of the in-memory block ends, as the next column's end
+ * is usually near. */
+static uint64_t block_after(const struct vlane *l, double t, uint64_t lo)
 {
-	const struct vlane *l = c->l;
-	uint64_t b = lo / VBLK, step = 1, hi, e;
+	uint64_t b = lo / VBLK, step = 1, hi = b;
 
-	if (lo >= l->n)
-		return l->n;
-	hi = b;
 	while (hi < l->nblk && l->bend[hi] <= t) {
 		b = hi + 1;
 		hi += step;
@@ -111,11 +107,18 @@ static uint64_t next_after(struct wctx *c, double t, uint64_t lo)
 		else
 			b = mid + 1;
 	}
+	return b;
+}
+
+/* The first entry from lo on whose end is > t, knowing it is in block b. */
+static uint64_t in_block(struct wctx *c, double t, uint64_t lo, uint64_t b)
+{
+	const struct vlane *l = c->l;
+	uint64_t e = (b + 1) * VBLK < l->n ? (b + 1) * VBLK : l->n;
+
 	if (b >= l->nblk)
 		return l->n;
-	/* block b holds the first end past t */
 	lo = lo > b * VBLK ? lo : b * VBLK;
-	e = (b + 1) * VBLK < l->n ? (b + 1) * VBLK : l->n;
 	while (lo < e) {
 		uint64_t mid = lo + (e - lo) / 2;
 
@@ -125,6 +128,13 @@ static uint64_t next_after(struct wctx *c, double t, uint64_t lo)
 			lo = mid + 1;
 	}
 	return lo;
+}
+
+static uint64_t next_after(struct wctx *c, double t, uint64_t lo)
+{
+	if (lo >= c->l->n)
+		return c->l->n;
+	return in_block(c, t, lo, block_after(c->l, t, lo));
 }
 
 struct piece {
@@ -137,7 +147,9 @@ struct piece {
 static void aggregate(struct wctx *c, uint64_t i, uint64_t j)
 {
 	const struct vrec *first = vent(c->x, c->l, i);
-	double S = first->t0, E = vent(c->x, c->l, j - 1)->t1, d[VNCLS], e[VNCLS];
+	double S = first->t0, d[VNCLS], e[VNCLS];
+	/* (a column cut at a block boundary ends where that block does) */
+	double E = j % VBLK ? vent(c->x, c->l, j - 1)->t1 : c->l->bend[j / VBLK - 1];
 	struct piece p[4];
 	int np = 0;
 
@@ -218,7 +230,7 @@ static void slice_lane(struct wctx *c, double t0, double t1, double sc)
 	while (i < l->n && !c->w->full && !c->w->nomem) {
 		const struct vrec *r = vent(c->x, l, i);
 		double x0 = (r->t0 - t0) / sc, x1 = (r->t1 - t0) / sc, col;
-		uint64_t j;
+		uint64_t j, b;
 
 		if (r->t0 > t1)
 			break;
@@ -229,11 +241,19 @@ static void slice_lane(struct wctx *c, double t0, double t1, double sc)
 			continue;
 		}
 		col = floor(x0 > mincol ? x0 : mincol);
-		j = next_after(c, t0 + (col + 1) * sc, i + 1);
+		b = i + 1 < l->n ? block_after(l, t0 + (col + 1) * sc, i + 1) : l->nblk;
 		mincol = 0;
-		if (j - i > VBLK && j - j % VBLK > i + 1) {
-			j -= j % VBLK;
+		if (b * VBLK > i + VBLK) {
+			/* a whole block at least: the column has more than
+			 * VBLK slices, it ends at block b's start */
+			j = b * VBLK;
 			mincol = col + 1;
+		} else {
+			j = i + 1 < l->n ? in_block(c, t0 + (col + 1) * sc, i + 1, b) : l->n;
+			if (j - i > VBLK && j - j % VBLK > i + 1) {
+				j -= j % VBLK;
+				mincol = col + 1;
+			}
 		}
 		if (j <= i + 1) {
 			emit(c, r);
