@@ -21,16 +21,15 @@
 extern char **environ;
 
 static const char help[] =
-"usage: switchscope view FILE [--port N] [--no-open] [--from T] [--to T]\n"
-"                        [--pid PID[,PID...]]\n"
+"usage: switchscope view FILE [--port N] [--no-open] [--from T --to T] [--pid P]\n"
 "\n"
 "Serve the viewer of `export --format html` from the trace FILE on a local\n"
 "HTTP server, for traces of any size: the browser gets what the screen\n"
-"shows (one record per pixel and state at most), never the whole trace.\n"
+"shows (at most about 5 records per pixel and lane), never the whole trace.\n"
 "An index of the trace is built first, in an unlinked file under TMPDIR\n"
-"(else /var/tmp): about 48 bytes per record of the trace on disk, 0.4 byte\n"
-"per record in memory. Prints the URL, with a random token that every\n"
-"request must carry, and opens it in a browser (xdg-open). Ctrl-C stops.\n"
+"(else /var/tmp): about 42 bytes per record of the trace on disk, 1.3 in\n"
+"memory. Prints the URL, with a random token that every request must\n"
+"carry, and opens it in a browser (xdg-open). Ctrl-C stops.\n"
 "\n"
 "  -P, --port N          listen on 127.0.0.1:N (default 0: any free port)\n"
 "      --bind ADDR       only 127.0.0.1 (or localhost): the server never\n"
