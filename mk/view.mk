@@ -4,6 +4,8 @@
 # under tests/view/ and the benchmark tests/bench/view_big.sh.
 
 DEPS_PKGS += libmicrohttpd-dev
+# the tests: requests by curl, the listening socket by ss (iproute2), bc
+DEPS_PKGS += curl iproute2 bc
 
 VIEW_SRCS := $(wildcard user/view/*.c)
 VIEW_OBJS := $(patsubst %.c,$(B)/obj/%.o,user/cli/cmd_view.c $(VIEW_SRCS))

@@ -12,7 +12,6 @@
   "use strict";
 
   const AGG = 0xffff;
-  const REFETCH = 1.2;   /* zoom factor past which the window is asked again */
   const ALL_LANES = 64;  /* up to this many lanes, every lane is asked */
   const MARGIN = 0.25;   /* of the view's width asked for on each side (pans) */
 
@@ -145,13 +144,20 @@
     return ids;
   };
 
+  /* The lanes hold R's view when they hold its time range and lanes, at
+   * its scale, in pixel columns where R's are: a column of aggregates cut
+   * in two would draw wrong. A zoom asks again, so does a pan by a
+   * fraction of a pixel; a drag (whole pixels) within the margin does not. */
   RemoteModel.prototype.covered = function (R) {
     const h = this.have, v = R.view;
     if (!h) return false;
+    if (v.scale !== h.scale) return false;
+    const k = (v.t0 - h.t0) / h.scale;
+    if (Math.abs(k - Math.round(k)) > 1e-3) return false;
     const t0 = v.t0, t1 = v.t0 + v.w * v.scale;
-    if (t1 <= 0 && h.t0 === 0) return true;
-    if (Math.max(t0, 0) < h.t0 || t1 > h.t1 && h.t1 < h.end) return false;
-    if (v.scale < h.scale / REFETCH || v.scale > h.scale * REFETCH) return false;
+    if (t1 <= 0 && h.t0 < h.scale) return true;
+    if (Math.max(t0, 0) < h.t0 - h.scale * 1e-3 && h.t0 >= h.scale) return false;
+    if (t1 > h.t1 && h.t1 < h.end) return false;
     const ids = this.wanted(R);
     if (ids) for (const id of ids) if (!h.ids.has(id)) return false;
     return true;
@@ -166,12 +172,15 @@
       this.again = true;
       return;
     }
-    const v = R.view, span = v.w * v.scale;
-    const t0 = Math.max(0, Math.floor(v.t0 - span * MARGIN));
-    const t1 = Math.max(t0 + 1, Math.ceil(v.t0 + span * (1 + MARGIN)));
-    const px = Math.max(1, Math.min(8192, Math.round((t1 - t0) / v.scale)));
+    /* The server's columns are the view's: its scale, whole columns
+     * before the view's start (not before 0). */
+    const v = R.view, sc = v.scale;
+    let m = Math.round(v.w * MARGIN);
+    if (v.t0 - m * sc < 0) m = Math.floor(v.t0 / sc);
+    const px = Math.max(1, Math.min(8192, Math.round(v.w * (1 + MARGIN)) + m));
+    const t0 = Number((v.t0 - m * sc).toFixed(3)), t1 = Number((t0 + px * sc).toFixed(3));
     const ids = this.wanted(R);
-    const args = { t0: t0, t1: t1, px: px };
+    const args = { t0: t0.toFixed(3), t1: t1.toFixed(3), px: px };
     if (ids) args.lanes = Array.from(ids).sort((a, b) => a - b).join(",");
     this.inflight = true;
     this.again = false;
@@ -181,7 +190,7 @@
       this.apply(buf);
       this.lastApplyMs = performance.now() - ta;
       this.stale = true;
-      this.have = { t0: t0, t1: t1, scale: (t1 - t0) / px, end: this.meta.end,
+      this.have = { t0: t0, t1: t1, scale: sc, end: this.meta.end,
         ids: ids || new Set(this.byId.keys()) };
       this.fetches++;
       this.lastFetchMs = performance.now() - start;
