@@ -152,8 +152,8 @@
     const h = this.have, v = R.view;
     if (!h) return false;
     if (v.scale !== h.scale) return false;
-    const k = (v.t0 - h.t0) / h.scale;
-    if (Math.abs(k - Math.round(k)) > 1e-3) return false;
+    const k = Math.abs((v.t0 - h.t0) / h.scale), off = Math.abs(k - Math.round(k));
+    if (off > 1e-3 && off * h.scale > 1e-3) return false;   /* (t0 is sent to 1e-3 ns) */
     const t0 = v.t0, t1 = v.t0 + v.w * v.scale;
     if (t1 <= 0 && h.t0 < h.scale) return true;
     if (Math.max(t0, 0) < h.t0 - h.scale * 1e-3 && h.t0 >= h.scale) return false;
