@@ -32,10 +32,13 @@ VM_FILES += $(KMOD) $(VM_BIN)/switchscope:$(CLI) \
 	$(VM_BIN)/coro-pingpong:$(CORO_PINGPONG) \
 	$(VM_BIN)/hand-probes:$(B)/tests/hand-probes tests/lib.sh
 
-$(VM_BIN)/switchscope: $(CLI)
+# The CLI's objects, less what other fragments leave out of the static
+# link (VM_NO_OBJS), plus their stand-ins (VM_EXTRA_OBJS).
+VM_CLI_OBJS = $(filter-out $(VM_NO_OBJS),$(CLI_OBJS)) $(VM_EXTRA_OBJS)
+$(VM_BIN)/switchscope: $(CLI) $$(VM_EXTRA_OBJS)
 	$(call msg,LINK,$@ (static))
 	$(Q)mkdir -p $(@D)
-	$(Q)$(VM_STATIC) -o $@ $(CLI_OBJS) $(VM_LIBS)
+	$(Q)$(VM_STATIC) -o $@ $(VM_CLI_OBJS) $(VM_LIBS)
 
 $(VM_BIN)/ss-pingpong: user/workloads/pingpong.c
 	$(call msg,CC,$@ (static))

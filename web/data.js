@@ -120,13 +120,18 @@
     this.u16 = new Uint16Array(buf, 0, this.n * 16);
     this.u32 = new Uint32Array(buf, 0, this.n * 8);
     this.f64 = new Float64Array(buf, 0, this.n * 4);
-    this.threads = meta.threads.map((t, i) => ({
+    this.threads = SS.threadsOf(meta);
+    this.build();
+  }
+
+  /* The threads of the metadata (out_html.c's meta_json), by index. */
+  SS.threadsOf = function (meta) {
+    return meta.threads.map((t, i) => ({
       idx: i, tid: t[0], tgid: t[1], comm: t[2], pname: t[3], traced: !!t[4],
       kthread: !!t[5], hasCoro: !!t[6], switches: t[7], preempted: t[8],
       wakeups: t[9], coroSwitches: t[10],
     }));
-    this.build();
-  }
+  };
 
   Model.prototype.kind = function (i) { return this.u8[i * 32]; };
   Model.prototype.flags = function (i) { return this.u8[i * 32 + 1]; };
@@ -349,6 +354,10 @@
     for (let i = llo; i < lhi; i++) s.lost += this.t1(this.lost.r[i]);
     return s;
   };
+
+  /* Another data source (web/remote.js) fills the same lanes. */
+  SS.Lane = Lane;
+  SS.Model = Model;
 
   SS.load = function (doc) {
     const meta = JSON.parse(doc.getElementById("ss-meta").textContent);

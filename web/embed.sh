@@ -1,7 +1,8 @@
 #!/bin/sh
 # Turn the viewer's CSS and JavaScript into a C header: one NULL-terminated
 # array of string literals per kind, concatenated by the HTML writer.
-#   web/embed.sh OUT.h --css a.css ... --js a.js b.js ...
+#   web/embed.sh OUT.h --css a.css ... --js a.js b.js ... [--KIND x.js ...]
+# (array ss_web_KIND: KIND a C identifier)
 set -eu
 out=$1
 shift
@@ -12,7 +13,7 @@ kind=
 open=0
 for a in "$@"; do
 	case $a in
-	--css|--js)
+	--[a-z]*)
 		[ "$open" = 1 ] && echo "	0 };" >> "$tmp"
 		kind=${a#--}
 		echo "static const char *const ss_web_$kind[] = {" >> "$tmp"

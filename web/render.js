@@ -463,6 +463,7 @@
 
   Renderer.prototype.render = function () {
     const start = performance.now();
+    if (this.m.want) this.m.want(this);   /* a remote model fetches what is on screen */
     const ctx = this.ctx, v = this.view;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.fillStyle = "#ffffff";

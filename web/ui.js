@@ -164,6 +164,8 @@
       if (i < l.n && l.s[i] <= t + tol) { /* keep i */ } else if (i > 0 && l.e[i - 1] >= t - tol) i--; else return null;
     }
     const r = l.r[i], f = m.flags(r), k = m.kind(r), dur = SS.fmtDur(l.e[i] - l.s[i]);
+    const agg = m.aggInfo && m.aggInfo(r);
+    if (agg) return agg;
     const who = m.threads[m.thread(r)];
     if (row.kind === "cpu" || k === SS.K.RUN) {
       lines.push("<b>running</b> on CPU " + m.cpu(r) + ": " + esc(who.comm) + " " + who.tid +
@@ -186,9 +188,9 @@
     return lines;
   }
 
-  function start() {
+  function start(remote) {
     const t0 = performance.now();
-    const model = SS.load(document);
+    const model = remote || SS.load(document);
     const tLoad = performance.now();
     const meta = model.meta;
     buildPage(meta);
@@ -222,11 +224,19 @@
     size();
     R.fit(meta.from, Math.max(meta.end, meta.from + 1000));
     const summaryEl = document.getElementById("summary");
+    let summarySeq = 0;
     function showSummary() {
       const a = R.sel ? Math.min(R.sel.a, R.sel.b) : meta.from;
       const b = R.sel ? Math.max(R.sel.a, R.sel.b) : meta.end;
-      const s = model.summary(a, b);
-      summaryEl.innerHTML = summaryHtml(model, s, R.sel ? "Selection" : "Whole trace");
+      const s = model.summary(a, b), title = R.sel ? "Selection" : "Whole trace";
+      if (s.then) {   /* the server's (web/remote.js): the latest one shows */
+        const seq = ++summarySeq;
+        return s.then((x) => {
+          if (seq === summarySeq) summaryEl.innerHTML = summaryHtml(model, x, title);
+          return x;
+        });
+      }
+      summaryEl.innerHTML = summaryHtml(model, s, title);
       return s;
     }
     showSummary();
@@ -329,7 +339,10 @@
       }
       redraw();
     }
-    search.addEventListener("input", runSearch);
+    search.addEventListener("input", () => {
+      if (model.beforeSearch) model.beforeSearch(search.value.trim().toLowerCase()).then(runSearch);
+      else runSearch();
+    });
     search.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && hits.length) {
         hitIdx = (hitIdx + 1) % hits.length;
@@ -400,11 +413,22 @@
         R.fit(a, b);
         R.render();
       },
+      /* remote data: resolves once what is on screen is loaded and drawn */
+      settled: () => (model.settled ? model.settled(R) : Promise.resolve(0)),
       ready: true,
     };
     document.body.setAttribute("data-ready", "1");
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  function boot() {
+    if (SS.openRemote) {
+      SS.openRemote().then(start, (e) => {
+        document.body.textContent = "switchscope view: " + e.message;
+      });
+    } else {
+      start();
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
 })(window.SS = window.SS || {});

@@ -27,3 +27,20 @@ export async function launch(userDataDir) {
     },
   };
 }
+
+// PASS/FAIL lines "PASS <name>: <what>" and the counts for the summary line.
+export function checker(name) {
+  const c = { passed: 0, failed: 0 };
+  c.check = (what, ok, detail) => {
+    if (ok) {
+      console.log(`PASS ${name}: ${what}`);
+      c.passed++;
+    } else {
+      console.log(`FAIL ${name}: ${what}${detail ? ": " + detail : ""}`);
+      c.failed++;
+    }
+  };
+  c.eq = (what, got, want) => c.check(what, got === want,
+    `expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+  return c;
+}

@@ -8,27 +8,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { launch } from "./browser.mjs";
+import { checker, launch } from "./browser.mjs";
 
 const [html, expectedPath, shot] = process.argv.slice(2);
 const wantCoro = process.argv.includes("--coro");
 const expected = JSON.parse(fs.readFileSync(expectedPath, "utf8"));
 const name = path.basename(html);
-let passed = 0, failed = 0;
-
-function check(what, ok, detail) {
-  if (ok) {
-    console.log(`PASS ${name}: ${what}`);
-    passed++;
-  } else {
-    console.log(`FAIL ${name}: ${what}${detail ? ": " + detail : ""}`);
-    failed++;
-  }
-}
-
-function eq(what, got, want) {
-  check(what, got === want, `expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
-}
+const C = checker(name), { check, eq } = C;
 
 const { context, close } = await launch(fs.mkdtempSync(path.join(os.tmpdir(), "ss-chromium-")));
 try {
@@ -155,5 +141,5 @@ try {
 } finally {
   await close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(`${C.passed} passed, ${C.failed} failed`);
+process.exit(C.failed ? 1 : 0);

@@ -3,6 +3,7 @@
 #define SS_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define X(name) int cmd_##name(int argc, char **argv);
 #include "commands.h"
@@ -18,5 +19,20 @@ int cli_usage(const char *cmd, const char *fmt, ...)
  * -m SIZE: 64K to 1G; --coro-ring=MODE: an enum ss_ring_mode. */
 int cli_buffer_size(const char *cmd, const char *arg, size_t *out);
 int cli_ring_mode(const char *cmd, const char *arg, int *out);
+
+/* PID[,PID...] (export, view): 0, or -1 (bad list, out of memory); *pids
+ * grows, the caller frees it. */
+int cli_parse_pids(const char *arg, uint32_t **pids, size_t *n);
+
+/* --from T, --to T, --pid P (getopt codes 'F', 'T', 'p'; export and
+ * view): 1 when c is one of them and good, 0 when c is another option,
+ * else SS_EXIT_USAGE (said). */
+struct ss_export_opts;
+int cli_window_opt(const char *cmd, int c, const char *arg, struct ss_export_opts *o,
+		   uint32_t **pids, size_t *npids);
+/* After the options: one trace file, a window that is one; the pids go
+ * into o. 0 or SS_EXIT_USAGE (said). */
+int cli_window_check(const char *cmd, int argc, int optind, struct ss_export_opts *o,
+		     uint32_t *pids, size_t npids);
 
 #endif

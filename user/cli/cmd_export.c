@@ -31,11 +31,16 @@ static const char help[] =
 "                        start: 1.5 (seconds), 200ms, 30us, 100ns\n"
 "      --to T            end of the window, same units\n"
 "  -p, --pid PID[,PID]   only these processes\n"
+"      --max-size SIZE   html: refuse when the file would be bigger than\n"
+"                        SIZE (default 200M; 0: no limit); browsers do not\n"
+"                        open much bigger ones: 'switchscope view' serves\n"
+"                        any size, or export a window (--from/--to, --pid)\n"
 "  -q, --quiet           no summary line\n"
 "  -h, --help            this text\n"
 "\n"
-"Exit status: 0 ok, 2 usage, 5 output not writable, 6 not a trace,\n"
-"7 damaged trace (the timeline covers the intact part), 8 internal.\n";
+"Exit status: 0 ok, 2 usage (also: the html would be over --max-size;\n"
+"nothing is written), 5 output not writable, 6 not a trace, 7 damaged\n"
+"trace (the timeline covers the intact part), 8 internal.\n";
 
 static const char *const ext[] = {
 	[SS_EXPORT_HTML] = ".html",
@@ -43,28 +48,37 @@ static const char *const ext[] = {
 	[SS_EXPORT_JSON] = ".json",
 };
 
-static int parse_pids(const char *arg, uint32_t **pids, size_t *n)
+int cli_window_opt(const char *cmd, int c, const char *arg, struct ss_export_opts *o,
+		   uint32_t **pids, size_t *npids)
 {
-	const char *p = arg;
-
-	while (*p) {
-		char *end;
-		unsigned long v;
-		uint32_t *np;
-
-		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (errno || end == p || v == 0 || v > 0x3fffffff ||
-		    (*end && *end != ','))
-			return -1;
-		np = realloc(*pids, (*n + 1) * sizeof(**pids));
-		if (!np)
-			return -1;
-		*pids = np;
-		(*pids)[(*n)++] = v;
-		p = *end ? end + 1 : end;
+	switch (c) {
+	case 'F':
+		if (ss_parse_dur(arg, &o->from_ns))
+			return cli_usage(cmd, "bad --from '%s'", arg);
+		return 1;
+	case 'T':
+		if (ss_parse_dur(arg, &o->to_ns))
+			return cli_usage(cmd, "bad --to '%s'", arg);
+		return 1;
+	case 'p':
+		if (cli_parse_pids(arg, pids, npids))
+			return cli_usage(cmd, "bad --pid '%s'", arg);
+		return 1;
 	}
-	return *n ? 0 : -1;
+	return 0;
+}
+
+int cli_window_check(const char *cmd, int argc, int optind, struct ss_export_opts *o,
+		     uint32_t *pids, size_t npids)
+{
+	if (optind != argc - 1)
+		return cli_usage(cmd, optind >= argc ? "no trace file given" :
+				 "one trace file, please");
+	if (o->from_ns > o->to_ns)
+		return cli_usage(cmd, "--from is after --to");
+	o->pids = pids;
+	o->npids = npids;
+	return 0;
 }
 
 static char *default_output(const char *in, int fmt)
@@ -113,6 +127,7 @@ int cmd_export(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "max-size", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -124,10 +139,18 @@ int cmd_export(int argc, char **argv)
 	uint32_t *pids = NULL;
 	size_t npids = 0;
 	struct ss_reader *r;
-	int c, code, quiet = 0;
+	uint64_t max_size = SS_HTML_MAX_DEFAULT, size;
+	int c, rc, code, quiet = 0;
 	FILE *f;
 
 	while ((c = getopt_long(argc, argv, "f:o:p:qh", opts, NULL)) != -1) {
+		rc = cli_window_opt("export", c, optarg, &o, &pids, &npids);
+		if (rc == 1)
+			continue;
+		if (rc) {
+			free(pids);
+			return rc;
+		}
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "html"))
@@ -143,18 +166,11 @@ int cmd_export(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'F':
-			if (ss_parse_dur(optarg, &o.from_ns))
-				return cli_usage("export", "bad --from '%s'", optarg);
-			break;
-		case 'T':
-			if (ss_parse_dur(optarg, &o.to_ns))
-				return cli_usage("export", "bad --to '%s'", optarg);
-			break;
-		case 'p':
-			if (parse_pids(optarg, &pids, &npids)) {
+		case 'M':
+			if (ss_parse_size(optarg, 20, &max_size)) {
 				free(pids);
-				return cli_usage("export", "bad --pid '%s'", optarg);
+				return cli_usage("export", "bad --max-size '%s' (e.g. 500M, 2G; 0: no limit)",
+						 optarg);
 			}
 			break;
 		case 'q':
@@ -168,22 +184,35 @@ int cmd_export(int argc, char **argv)
 			return cli_usage("export", "unknown option");
 		}
 	}
-	if (optind != argc - 1) {
+	rc = cli_window_check("export", argc, optind, &o, pids, npids);
+	if (rc) {
 		free(pids);
-		return cli_usage("export", optind >= argc ? "no trace file given" :
-				 "one trace file, please");
+		return rc;
 	}
-	if (o.from_ns > o.to_ns) {
-		free(pids);
-		return cli_usage("export", "--from is after --to");
-	}
-	o.pids = pids;
-	o.npids = npids;
 	r = ss_reader_open(argv[optind], err, sizeof(err), &code);
 	if (!r) {
 		ss_err("%s", err);
 		free(pids);
 		return code;
+	}
+	/* Before anything is written: an HTML file no browser opens helps
+	 * nobody. */
+	if (o.format == SS_EXPORT_HTML && max_size) {
+		code = ss_export_html_size(r, &o, &size);
+		if (code != SS_OK) {
+			ss_err("export of %s failed (exit %d)", argv[optind], code);
+			goto out;
+		}
+		if (size > max_size) {
+			ss_err("the HTML viewer of %s would be about %llu MiB (over --max-size, "
+			       "%llu MiB): browsers do not open files that big; use "
+			       "'switchscope view %s', or export a window (--from/--to, --pid), "
+			       "or raise --max-size", argv[optind],
+			       (unsigned long long)(size >> 20), (unsigned long long)(max_size >> 20),
+			       argv[optind]);
+			code = SS_EXIT_USAGE;
+			goto out;
+		}
 	}
 	if (!output)
 		output = def_out = default_output(argv[optind], o.format);

@@ -1,5 +1,8 @@
 /* switchscope <command> [options]: dispatch to cmd_<command>(). */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +27,7 @@ static const char *const summaries[][2] = {
 	{ "timehist", "one line per switch, kernel and coroutine, in time order" },
 	{ "verify", "check that coroutine switches never enter the kernel" },
 	{ "export", "write an HTML timeline, a Perfetto trace or Chrome JSON" },
+	{ "view", "the HTML timeline of a trace of any size, served on 127.0.0.1" },
 	{ "lab", "measure processes vs threads vs coroutines under tracing" },
 	{ "kmod", "the kernel module backend: status, counters, floor" },
 };
@@ -70,6 +74,30 @@ int cli_buffer_size(const char *cmd, const char *arg, size_t *out)
 		return cli_usage(cmd, "bad buffer size '%s' (64K to 1G)", arg);
 	*out = v;
 	return 0;
+}
+
+int cli_parse_pids(const char *arg, uint32_t **pids, size_t *n)
+{
+	const char *p = arg;
+
+	while (*p) {
+		char *end;
+		unsigned long v;
+		uint32_t *np;
+
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || end == p || v == 0 || v > 0x3fffffff ||
+		    (*end && *end != ','))
+			return -1;
+		np = realloc(*pids, (*n + 1) * sizeof(**pids));
+		if (!np)
+			return -1;
+		*pids = np;
+		(*pids)[(*n)++] = v;
+		p = *end ? end + 1 : end;
+	}
+	return *n ? 0 : -1;
 }
 
 int cli_ring_mode(const char *cmd, const char *arg, int *out)

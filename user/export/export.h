@@ -36,4 +36,13 @@ struct ss_export_stats {
 int ss_export(struct ss_reader *r, const struct ss_export_opts *o, FILE *out,
 	      struct ss_export_stats *st);
 
+/* How big the HTML export of r with o would be, about (a pass of the
+ * model without output; r is rewound after). Returns an ss_exit value. */
+int ss_export_html_size(struct ss_reader *r, const struct ss_export_opts *o,
+			uint64_t *bytes);
+
+/* Above this estimated size `export --format html` refuses (--max-size):
+ * browsers do not open such files (440 MB: no first frame in 120 s). */
+#define SS_HTML_MAX_DEFAULT	(200ull << 20)
+
 #endif

@@ -178,6 +178,17 @@ struct xsink *xsink_html(FILE *out);
  * (what Perfetto decodes): TASK_REPORT bits, preemption as TASK_REPORT_MAX. */
 uint64_t xs_report_state(uint32_t raw, int preempt);
 
+/* The viewer's metadata (web/data.js reads it): names, totals, the
+ * threads by output index. The HTML export embeds it; `view` serves it. */
+void xs_meta_json(FILE *f, struct xmodel *m, struct xthread *const *threads,
+		  size_t nthreads, uint64_t items);
+/* Text as HTML text (at most n bytes of s): &, < and > escaped. */
+void xs_html_text(FILE *f, const char *s, size_t n);
+
+/* The viewer's CSS and JavaScript (web/, embedded at build time). */
+void xs_web_css(FILE *f);
+void xs_web_js(FILE *f);
+
 /* JSON string, safe inside an HTML <script> too; n: at most n bytes of s. */
 void xs_json_str(FILE *f, const char *s, size_t n);
 

@@ -133,6 +133,33 @@ static void asset(FILE *f, const char *const *parts)
 		fputs(*parts, f);
 }
 
+/* Text as HTML: escape what could start markup. */
+void xs_html_text(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++) {
+		char c = s[i];
+
+		if (c == '<')
+			fputs("&lt;", f);
+		else if (c == '>')
+			fputs("&gt;", f);
+		else if (c == '&')
+			fputs("&amp;", f);
+		else
+			putc(c, f);
+	}
+}
+
+void xs_web_css(FILE *f)
+{
+	asset(f, ss_web_css);
+}
+
+void xs_web_js(FILE *f)
+{
+	asset(f, ss_web_js);
+}
+
 static int html_begin(struct xsink *s, struct xmodel *m)
 {
 	struct html_sink *h = (struct html_sink *)s;
@@ -146,20 +173,8 @@ static int html_begin(struct xsink *s, struct xmodel *m)
 		return -1;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<meta name=\"generator\" content=\"switchscope export\">\n<title>", f);
-	/* The title as HTML text: escape what could start markup. */
 	fputs("switchscope: ", f);
-	for (size_t i = 0; i < sizeof(m->meta->cmdline) && title[i]; i++) {
-		char c = title[i];
-
-		if (c == '<')
-			fputs("&lt;", f);
-		else if (c == '>')
-			fputs("&gt;", f);
-		else if (c == '&')
-			fputs("&amp;", f);
-		else
-			putc(c, f);
-	}
+	xs_html_text(f, title, sizeof(m->meta->cmdline));
 	fputs("</title>\n<style>\n", f);
 	asset(f, ss_web_css);
 	fputs("</style>\n</head><body>\n"
@@ -174,13 +189,13 @@ static void kv_str(FILE *f, const char *key, const char *v, size_t n)
 	putc(',', f);
 }
 
-static void meta_json(struct html_sink *h, struct xmodel *m)
+void xs_meta_json(FILE *f, struct xmodel *m, struct xthread *const *threads,
+		  size_t nthreads, uint64_t items)
 {
 	const struct ss_meta *me = m->meta;
-	FILE *f = h->s.out;
 	int first = 1;
 
-	fputs("<script type=\"application/json\" id=\"ss-meta\">{\"version\":1,", f);
+	fputs("{\"version\":1,", f);
 	kv_str(f, "command", me->cmdline, sizeof(me->cmdline));
 	kv_str(f, "title", m->opts->title ? m->opts->title : me->cmdline, 256);
 	kv_str(f, "kernel", me->release, sizeof(me->release));
@@ -191,7 +206,7 @@ static void meta_json(struct html_sink *h, struct xmodel *m)
 		"\"system_wide\":%s,\"records\":%" PRIu64 ",\"items\":%" PRIu64
 		",\"lost\":%" PRIu64 ",",
 		(uint64_t)me->start_ns, (uint64_t)me->start_realtime_ns, m->from, m->end, m->ncpu,
-		m->system_wide ? "true" : "false", m->records, h->nrec, m->lost);
+		m->system_wide ? "true" : "false", m->records, items, m->lost);
 	fprintf(f, "\"counts\":{\"switches\":%" PRIu64 ",\"preempted\":%" PRIu64
 		",\"wakeups\":%" PRIu64 ",\"coro_switches\":%" PRIu64 ",\"records\":{",
 		m->switches, m->preempt, m->wakeups, m->coro_switches);
@@ -214,8 +229,8 @@ static void meta_json(struct html_sink *h, struct xmodel *m)
 	 * thread, coroutine lane, switches out, preempted, wakeups,
 	 * coroutine switches. */
 	fputs("],\"threads\":[", f);
-	for (size_t i = 0; i < h->nthreads; i++) {
-		struct xthread *t = h->threads[i];
+	for (size_t i = 0; i < nthreads; i++) {
+		struct xthread *t = threads[i];
 
 		fprintf(f, "%s[%u,%u,", i ? ",\n" : "", t->tid, t->tgid);
 		xs_json_str(f, t->comm, SS_COMM_LEN);
@@ -225,7 +240,7 @@ static void meta_json(struct html_sink *h, struct xmodel *m)
 			xmodel_traced(m, t), t->kthread, t->has_coro, t->n_switch_out,
 			t->n_preempt, t->n_wakeups, t->n_coro_switch);
 	}
-	fputs("]}</script>\n", f);
+	fputs("]}", f);
 }
 
 static int html_end(struct xsink *s, struct xmodel *m)
@@ -235,8 +250,9 @@ static int html_end(struct xsink *s, struct xmodel *m)
 
 	if (h->n)
 		flush(h);
+	fputs("</script>\n<script type=\"application/json\" id=\"ss-meta\">", f);
+	xs_meta_json(f, m, h->threads, h->nthreads, h->nrec);
 	fputs("</script>\n", f);
-	meta_json(h, m);
 	fputs("<script>\n", f);
 	asset(f, ss_web_js);
 	fputs("</script>\n</body></html>\n", f);
@@ -260,4 +276,68 @@ struct xsink *xsink_html(FILE *out)
 	h->s.end = html_end;
 	h->s.out = out;
 	return &h->s;
+}
+
+/* ---- the size of an export, before writing it ---- */
+
+struct count_sink {
+	struct xsink s;
+	uint64_t threads;
+};
+
+static void count_thread(struct count_sink *c, struct xthread *t)
+{
+	if (t && t->out_idx < 0) {
+		t->out_idx = c->threads++;
+	}
+}
+
+/* (the model counts the items) */
+static void count_slice(struct xsink *s, const struct xslice *sl)
+{
+	count_thread((struct count_sink *)s, sl->t);
+	if (sl->kind == XK_WAIT)
+		count_thread((struct count_sink *)s, sl->waker);
+}
+
+static void count_mark(struct xsink *s, const struct xmark *mk)
+{
+	count_thread((struct count_sink *)s, mk->t);
+}
+
+static int count_begin(struct xsink *s, struct xmodel *m)
+{
+	(void)s;
+	(void)m;
+	return 0;
+}
+
+static int count_end(struct xsink *s, struct xmodel *m)
+{
+	(void)s;
+	(void)m;
+	return SS_OK;
+}
+
+/* A thread's entry in the metadata is about this long (ids, two names,
+ * counts); the rest of the page is the assets. */
+#define THREAD_JSON	96
+#define PAGE_FIXED	2048
+
+int ss_export_html_size(struct ss_reader *r, const struct ss_export_opts *o,
+			uint64_t *bytes)
+{
+	struct count_sink c = { .s = { .begin = count_begin, .slice = count_slice,
+				       .mark = count_mark, .end = count_end } };
+	uint64_t n = PAGE_FIXED;
+	int code = xmodel_run(r, o, &c.s, NULL);
+
+	ss_reader_rewind(r);
+	for (const char *const *p = ss_web_css; *p; p++)
+		n += strlen(*p);
+	for (const char *const *p = ss_web_js; *p; p++)
+		n += strlen(*p);
+	/* records in base64: 4 characters per 3 bytes */
+	*bytes = n + (c.s.items * REC_SIZE + 2) / 3 * 4 + c.threads * THREAD_JSON;
+	return code == SS_EXIT_DAMAGED ? SS_OK : code;
 }

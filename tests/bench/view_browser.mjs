@@ -1,0 +1,102 @@
+// The viewer of `switchscope view` in headless chromium: time from
+// navigation to the first frame drawn with data, zoom and pan steps (each
+// until its window is loaded and drawn), the records the page holds, the
+// JavaScript heap and the browser's processes' memory.
+//   node tests/bench/view_browser.mjs URL
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { launch } from "../browser/browser.mjs";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ss-chromium-"));
+const { context, close } = await launch(dir);
+
+/* Memory of the browser's processes (those with our profile on their
+ * command line, and their children): the sum of their proportional set
+ * sizes (shared pages split between the processes that map them), and of
+ * their resident sizes (shared pages counted in each). MiB. */
+function browserMem() {
+  const ps = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" }).trim().split("\n")
+    .map((l) => l.trim().split(/\s+/)).map((f) => ({ pid: f[0], ppid: f[1], args: f.slice(2).join(" ") }));
+  const mine = new Set(ps.filter((p) => p.args.includes(dir)).map((p) => p.pid));
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of ps) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
+  }
+  let pss = 0, rss = 0;
+  for (const pid of mine) {
+    try {
+      const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      pss += Number((/^Pss:\s+(\d+)/m.exec(t) || [0, 0])[1]);
+      rss += Number((/^Rss:\s+(\d+)/m.exec(t) || [0, 0])[1]);
+    } catch { /* gone */ }
+  }
+  return { pss: pss / 1024, rss: rss / 1024, n: mine.size };
+}
+
+try {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  await page.goto(process.argv[2]);
+  await page.waitForSelector("body[data-ready='1']", { timeout: 120000 });
+  const first = await page.evaluate(async () => {
+    await window.switchscope.settled();
+    const nav = performance.getEntriesByType("navigation")[0];
+    return { at: performance.now(), loaded: nav ? nav.loadEventEnd : 0, n: window.switchscope.model.n };
+  });
+  /* A step: from the input to the frame drawn with its window's data;
+   * parts: the frame drawn at once (the data before), the server's answer
+   * (request to first byte), its transfer, filling the lanes, the frame
+   * with the data. */
+  const parts = { first: [], server: [], xfer: [], apply: [], frame: [] };
+  const step = (fn) => page.evaluate(async (f) => {
+    const S = window.switchscope, R = S.renderer, m = S.model, t = performance.now();
+    performance.clearResourceTimings();
+    if (f.zoom) S.zoom(f.zoom);
+    else {
+      R.view.t0 += f.pan * R.view.w * R.view.scale;
+      R.render();
+    }
+    const first = R.frameMs;
+    await S.settled();
+    const total = performance.now() - t;
+    const e = performance.getEntriesByType("resource").filter((x) => x.name.includes("/api/window")).pop();
+    return { total, first, frame: R.frameMs, apply: m.lastApplyMs,
+      server: e ? e.responseStart - e.requestStart : 0, xfer: e ? e.responseEnd - e.responseStart : 0 };
+  }, fn).then((r) => {
+    for (const k in parts) parts[k].push(r[k]);
+    return r.total;
+  });
+  const zoom = [], pan = [];
+  let maxN = first.n;
+  for (let k = 0; k < 3; k++) {
+    for (let i = 0; i < 6; i++) zoom.push(await step({ zoom: 0.5 }));
+    for (let i = 0; i < 4; i++) pan.push(await step({ pan: (i & 1) ? -0.3 : 0.3 }));
+    maxN = Math.max(maxN, await page.evaluate(() => window.switchscope.model.n));
+    for (let i = 0; i < 6; i++) zoom.push(await step({ zoom: 2 }));
+  }
+  const all = zoom.concat(pan).sort((a, b) => a - b);
+  const med = (a) => a.slice().sort((x, y) => x - y)[a.length >> 1];
+  const heap = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : 0));
+  const meta = await page.evaluate(() => window.switchscope.model.meta);
+  console.log(`bench: view_records_in_trace ${meta.records} records`);
+  console.log(`bench: view_first_frame ${Math.round(first.at)} ms (from navigation; page load event at ${Math.round(first.loaded)} ms; target 3000)`);
+  console.log(`bench: view_first_frame_after_load ${Math.round(first.at - first.loaded)} ms`);
+  console.log(`bench: view_step_median ${med(all).toFixed(1)} ms (target 50)`);
+  console.log(`bench: view_zoom_step_median ${med(zoom).toFixed(1)} ms`);
+  console.log(`bench: view_pan_step_median ${med(pan).toFixed(1)} ms`);
+  console.log(`bench: view_step_max ${all[all.length - 1].toFixed(1)} ms`);
+  console.log(`bench: view_step_parts_median frame at once ${med(parts.first).toFixed(1)} ms, ` +
+    `server ${med(parts.server).toFixed(1)} ms, transfer ${med(parts.xfer).toFixed(1)} ms, ` +
+    `lanes filled ${med(parts.apply).toFixed(1)} ms, frame with the data ${med(parts.frame).toFixed(1)} ms`);
+  console.log(`bench: view_machine_load ${os.loadavg()[0].toFixed(2)} (1-minute load average, ${os.cpus().length} CPUs)`);
+  console.log(`bench: view_page_records_max ${maxN} records (${(maxN / meta.records * 100).toFixed(3)}% of the trace)`);
+  console.log(`bench: view_browser_js_heap ${(heap / 1048576).toFixed(1)} MiB`);
+  const mem = browserMem();
+  console.log(`bench: view_browser_pss ${mem.pss.toFixed(0)} MiB (${mem.n} processes; target 1024)`);
+  console.log(`bench: view_browser_rss_sum ${mem.rss.toFixed(0)} MiB (shared pages counted per process)`);
+} finally {
+  await close();
+}

@@ -1,0 +1,234 @@
+#!/bin/bash
+# switchscope view: the server (loopback only, the token, malformed
+# requests, SIGINT/SIGTERM), its request parser under libFuzzer, export's
+# size limit, and the viewer in Debian's chromium against `view` of a
+# generated trace of SS_VIEW_RECORDS records (default 20 million).
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+B=build
+SS=$B/bin/switchscope
+T=$(mktemp -d -t ss-view.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+RECORDS=${SS_VIEW_RECORDS:-20000000}
+
+# start_view NAME TRACE [ARGS]: a server in the background; sets VPID, URL,
+# BASE (http://127.0.0.1:PORT) and TOK. Fails NAME if no URL comes.
+start_view() {
+	local name=$1 trace=$2
+	shift 2
+	$SS view --no-open "$trace" "$@" > "$T/$name.out" 2> "$T/$name.err" &
+	VPID=$!
+	PIDS+=("$VPID")
+	for _ in $(seq 600); do
+		URL=$(grep -m1 '^http://' "$T/$name.out")
+		[ -n "$URL" ] && break
+		kill -0 "$VPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	BASE=${URL%%/\?*}
+	TOK=${URL##*token=}
+	[ -n "$URL" ] || fail "$name: view prints its URL" "$(tail -3 "$T/$name.err")"
+}
+# code PATH?QUERY: the HTTP status of a GET
+code() { curl -s -o "$T/body" -w '%{http_code}' "$BASE$1"; }
+
+# -- a small trace for the server's tests ----------------------------------
+$B/tests/export_gen -o "$T/small.trace" -n 200000 -c 4 > "$T/small.json"
+jget() { node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync('$1','utf8'))['$2']))"; }
+
+# Binds: loopback only.
+for a in 0.0.0.0 192.168.1.10 :: example.com; do
+	out=$($SS view --no-open --bind "$a" "$T/small.trace" 2>&1)
+	rc=$?
+	expect_eq "refuses --bind $a (exit 2, says why)" "$rc:$(grep -c 'only 127.0.0.1' <<< "$out")" "2:1"
+done
+expect_eq "view without a trace: usage (2)" "$($SS view --no-open > /dev/null 2>&1; echo $?)" 2
+echo "not a trace" > "$T/bad.trace"
+expect_eq "view of a file that is not a trace: exit 6" \
+	"$($SS view --no-open "$T/bad.trace" > /dev/null 2>&1; echo $?)" 6
+expect_eq "view --port 70000: usage (2)" "$($SS view --no-open --port 70000 "$T/small.trace" > /dev/null 2>&1; echo $?)" 2
+
+start_view small "$T/small.trace" --bind 127.0.0.1
+port=${BASE##*:}
+listen=$(ss -Hltn "sport = :$port" | awk '{print $4}')
+expect_eq "listens on 127.0.0.1:$port only" "$listen" "127.0.0.1:$port"
+other=$(ip -4 -o addr show scope global 2>/dev/null | awk '{sub(/\/.*/, "", $4); print $4; exit}')
+if [ -n "$other" ]; then
+	expect_eq "not reachable on $other:$port" \
+		"$(curl -s -o /dev/null -m 3 -w '%{http_code}' "http://$other:$port/?token=$TOK")" 000
+fi
+expect_eq "prints its index build time and memory bound" \
+	"$(grep -c 'built in .* s ]' "$T/small.err"):$(grep -c 'server memory' "$T/small.err")" "1:1"
+expect_eq "the page with the token: 200" "$(code "/?token=$TOK")" 200
+grep -q 'switchscope view' "$T/body" && grep -q 'SS.openRemote' "$T/body"
+expect_eq "  ... is the viewer with its remote data source" $? 0
+expect_eq "no token: 403" "$(code /)" 403
+expect_eq "no token on the API: 403" "$(code /api/meta)" 403
+wrong=$(printf '%s' "$TOK" | tr '0-9a-f' '1-9a-f0')
+expect_eq "a wrong token: 403" "$(code "/api/meta?token=$wrong")" 403
+expect_eq "a token too short: 403" "$(code "/api/meta?token=${TOK:0:31}")" 403
+expect_eq "a wrong token with a bad query: 403, not 400" "$(code "/api/window?token=$wrong&t0=x")" 403
+expect_eq "a foreign Host header (DNS rebinding): 403" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example:80' "$BASE/?token=$TOK")" 403
+expect_eq "POST: 405" "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/api/meta?token=$TOK")" 405
+expect_eq "an unknown path: 404" "$(code "/etc/passwd?token=$TOK")" 404
+
+# Malformed queries: a 400 that says what is wrong, and the server lives on.
+bad=(
+	"/api/window?token=$TOK"
+	"/api/window?token=$TOK&t0=abc&t1=10&px=100"
+	"/api/window?token=$TOK&t0=10&t1=5&px=100"
+	"/api/window?token=$TOK&t0=0&t1=5&px=0"
+	"/api/window?token=$TOK&t0=0&t1=5&px=99999"
+	"/api/window?token=$TOK&t0=-5&t1=5&px=10"
+	"/api/window?token=$TOK&t0=1e9&t1=5e9&px=10"
+	"/api/window?token=$TOK&t0=0&t0=1&t1=5&px=10"
+	"/api/window?token=$TOK&t0=0&t1=5&px=10&lanes=5-2"
+	"/api/window?token=$TOK&t0=0&t1=5&px=10&lanes=999999"
+	"/api/window?token=$TOK&t0=0&t1=5&px=10&lanes=0-4294967294"
+	"/api/window?token=$TOK&t0=0&t1=5&px=10&lanes=1,,2"
+	"/api/window?token=$TOK&t0=%zz&t1=5&px=10"
+	"/api/window?token=$TOK&t0=0%00&t1=5&px=10"
+	"/api/window?token=$TOK&t0=0&t1=99999999999999999999999&px=10"
+	"/api/window?token=$TOK&t0&t1=5&px=10"
+	"/api/summary?token=$TOK&t0=5"
+	"/api/search?token=$TOK"
+	"/api/search?token=$TOK&q=$(printf 'x%.0s' $(seq 300))"
+	"/api/meta?token=$TOK&evil=1"
+)
+n400=0
+for q in "${bad[@]}"; do
+	c=$(code "$q")
+	if [ "$c" = 400 ] && [ -s "$T/body" ]; then
+		n400=$((n400 + 1))
+	else
+		echo "  $q: $c $(head -c 200 "$T/body")"
+	fi
+done
+expect_eq "${#bad[@]} malformed queries: each a 400 with a message" "$n400" "${#bad[@]}"
+expect_eq "  ... e.g. '$(code "/api/window?token=$TOK&t0=abc&t1=1&px=1"; head -c 60 "$T/body")'" \
+	"$(grep -c "bad t0" "$T/body")" 1
+expect_eq "the server lives on after them" "$(code "/api/meta?token=$TOK")" 200
+kill -0 "$VPID" 2>/dev/null
+expect_eq "  ... (its process too)" $? 0
+
+# Answers.
+code "/api/lanes?token=$TOK" > /dev/null
+nl=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).lanes.length)' "$T/body")
+end=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).end)' "$T/body")
+expect_eq "window of the whole trace: 200" "$(code "/api/window?token=$TOK&t0=0&t1=$end&px=1000")" 200
+node -e '
+	const b = require("fs").readFileSync(process.argv[1]);
+	const nl = b.readUInt32LE(0);
+	let n = 0;
+	for (let k = 0; k < nl; k++) n += b.readUInt32LE(12 + 8 * k);
+	const ok = nl === Number(process.argv[2]) && b.length === 8 + 8 * nl + 32 * n && n <= 5 * 1000 * nl + 16 * nl;
+	console.log(ok ? "ok " + n : "bad: " + nl + " lanes, " + n + " records, " + b.length + " bytes");' \
+	"$T/body" "$nl" > "$T/win.check"
+expect_eq "  ... every lane, records as the table says, at most 5 per pixel ($(cat "$T/win.check"))" \
+	"$(cut -c1-2 "$T/win.check")" ok
+code "/api/summary?token=$TOK&t0=0&t1=$end" > /dev/null
+expect_eq "summary of the whole trace: the generator's switches" \
+	"$(jget "$T/body" switches)" "$(jget "$T/small.json" switches)"
+expect_eq "summary of the whole trace: the generator's wakeups" \
+	"$(jget "$T/body" wakeups)" "$(jget "$T/small.json" wakeups)"
+# a scan of two halves (split at half a ns: no record is there) adds up to
+# the whole trace's summary, which was added up while the index was built
+mid=$(( end / 2 )).5
+code "/api/summary?token=$TOK&t0=0&t1=$mid" > /dev/null
+cp "$T/body" "$T/half1.json"
+code "/api/summary?token=$TOK&t0=$mid&t1=$end" > /dev/null
+expect_eq "summary: the scans of two halves add up to the whole's (switches, wakeups, coroutine switches)" \
+	"$(( $(jget "$T/half1.json" switches) + $(jget "$T/body" switches) )):$(( $(jget "$T/half1.json" wakeups) + $(jget "$T/body" wakeups) )):$(( $(jget "$T/half1.json" coroSwitches) + $(jget "$T/body" coroSwitches) ))" \
+	"$(jget "$T/small.json" switches):$(jget "$T/small.json" wakeups):$(jget "$T/small.json" coro_switches)"
+code "/api/search?token=$TOK&q=coro+3" > /dev/null
+cp "$T/body" "$T/search.json"
+code "/api/meta?token=$TOK" > /dev/null
+expect_eq "search 'coro 3': the lane of the coroutine thread (3000)" "$(node -e '
+	const fs = require("fs");
+	const s = JSON.parse(fs.readFileSync(process.argv[1])), m = JSON.parse(fs.readFileSync(process.argv[2]));
+	console.log(s.coro + ":" + s.threads.map((i) => m.threads[i][0]).join(","));' "$T/search.json" "$T/body")" 3:3000
+
+# Fuzzed requests (user/view/vquery.c).
+secs=${SS_FUZZ_SECONDS:-20}
+mkdir -p "$T/corpus" "$T/art"
+for q in "${bad[@]}" "/api/window?token=$TOK&t0=0&t1=$end&px=1000&lanes=0-3,7" \
+	"/api/search?token=$TOK&q=coro+%233" "/?token=$TOK"; do
+	printf '%s' "$q" > "$T/corpus/$(printf '%s' "$q" | md5sum | cut -c1-12)"
+done
+$B/tests/fuzz_view_query -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
+	-print_final_stats=1 -artifact_prefix="$T/art/" "$T/corpus" > "$T/fuzz.log" 2>&1
+rc=$?
+runs=$(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$T/fuzz.log" | grep -oE '[0-9]+$')
+if [ "$rc" = 0 ] && [ -z "$(ls -A "$T/art")" ]; then
+	pass "fuzz_view_query_${secs}s (${runs:-?} requests, no crash or sanitizer report)"
+else
+	cp "$T/fuzz.log" $B/tests/fuzz_view_query.log
+	fail fuzz_view_query "exit $rc: $(grep -m3 -E 'ERROR|SUMMARY' "$T/fuzz.log")"
+fi
+
+# Shutdown: SIGINT and SIGTERM, exit 0, the port closed.
+kill -INT "$VPID"
+for _ in $(seq 50); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.1; done
+wait "$VPID"
+rc=$?
+expect_eq "SIGINT: the server stops, exit 0" "$rc" 0
+expect_eq "  ... says so" "$(grep -c stopped "$T/small.err")" 1
+expect_eq "  ... and its port is closed" "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$BASE/?token=$TOK")" 000
+start_view term "$T/small.trace" --port 0
+kill -TERM "$VPID"
+wait "$VPID"
+expect_eq "SIGTERM: the server stops, exit 0" $? 0
+
+# -- export: the size limit --------------------------------------------------
+out=$($SS export "$T/small.trace" -o "$T/small.html" --max-size 1M 2>&1)
+rc=$?
+expect_eq "export html over --max-size: exit 2, nothing written" "$rc:$([ -e "$T/small.html" ]; echo $?)" "2:1"
+expect_eq "  ... says how big and suggests view or a window" \
+	"$(grep -cE 'about [0-9]+ MiB.*switchscope view.*--from/--to' <<< "$out")" 1
+$SS export -q "$T/small.trace" -o "$T/small.html"
+est=$(grep -oE 'about [0-9]+' <<< "$out" | grep -oE '[0-9]+')
+act=$(( $(stat -c %s "$T/small.html") >> 20 ))
+expect_eq "  ... the estimate is the size written (${est} vs ${act} MiB)" "$(( est - act <= 1 && act - est <= 1 ))" 1
+expect_eq "  ... --max-size 0: no limit" "$($SS export -q "$T/small.trace" -o "$T/small2.html" --max-size 0; echo $?)" 0
+
+# -- the browser, on a big trace ----------------------------------------------
+t0=$(date +%s.%N)
+$B/tests/export_gen -o "$T/big.trace" -n "$RECORDS" -c 4 > "$T/big.json"
+t1=$(date +%s.%N)
+echo "  generated $RECORDS records in $(echo "$t1 - $t0" | bc) s"
+start_view big "$T/big.trace"
+grep -h 'switchscope view: index' "$T/big.err" | sed 's/^/  /'
+curl -s "$BASE/api/lanes?token=$TOK" > "$T/big.lanes"
+end=$(jget "$T/big.lanes" end)
+# a switch 80% into the trace, from timehist (of one thread: fewer lines)
+line=$($SS timehist --kernel --tid 1002 "$T/big.trace" |
+	awk -v at="$(echo "$end * 0.8 / 1000000000" | bc -l)" \
+		'NR > 3 && $1 > at && $4 !~ /idle/ && $6 !~ /idle/ { print; exit }')
+t2=$(date +%s.%N)
+echo "  timehist: $line ($(echo "$t2 - $t1" | bc) s with the index)"
+read -r ts cpu _ from _ to _ <<< "$line"
+node -e '
+	const [json, ts, cpu, from, to] = process.argv.slice(1);
+	const g = JSON.parse(require("fs").readFileSync(json, "utf8"));
+	const tid = (s) => Number(/\[(\d+)\]/.exec(s)[1]);
+	g.cpus = [0, 1, 2, 3];
+	g.threads = [1000, 1001, 1002, 2000, 3000, 3001];
+	g.switch = { t_ns: Math.round(Number(ts) * 1e9), cpu: Number(cpu), from: tid(from), to: tid(to) };
+	console.log(JSON.stringify(g));' "$T/big.json" "$ts" "$cpu" "$from" "$to" > "$T/big.want"
+node tests/browser/view.test.mjs "$URL" "$T/big.want" $B/tests/view-big.png > "$T/browser.out" 2>&1
+while IFS= read -r l; do
+	case $l in
+	PASS*) pass "browser: ${l#PASS view: }" ;;
+	FAIL*) r=${l#FAIL view: }; fail "browser: ${r%%: *}" "${r#*: }" ;;
+	view:*) echo "  $l" ;;
+	esac
+done < "$T/browser.out"
+grep -q "passed, 0 failed" "$T/browser.out" || grep -q '^FAIL' "$T/browser.out" ||
+	fail "browser: view of the big trace" "$(tail -5 "$T/browser.out")"
+summary

@@ -1,0 +1,532 @@
+/* The answers of `switchscope view` (see vapi.h).
+ *
+ * /api/window: the records of a window per lane, with the viewer's level of
+ * detail (web/render.js) done here: a slice at least a pixel wide is sent
+ * as it is, a pixel column holding several narrower slices as at most four
+ * aggregate records (cpu VREC_AGG, b = slices folded in) that lay out the
+ * time each state takes in the column, so that the renderer's own per-pixel
+ * shares come out the same. A lane's answer is thus at most about 5 records
+ * per pixel, whatever the trace holds. Binary layout, little-endian:
+ *   u32 lanes, u32 px, then per lane u32 id, u32 records,
+ *   then the records (32 bytes, out_html.c's layout), lane after lane. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../export/model.h"
+#include "vapi.h"
+#include "vsummary.h"
+#include "web_remote.h"
+
+struct wbuf {
+	uint8_t *p;
+	size_t len, cap;
+	int full;		/* past VAPI_MAX_BYTES */
+	int nomem;
+};
+
+static void put(struct wbuf *w, const void *d, size_t n)
+{
+	if (w->full || w->nomem)
+		return;
+	if (w->len + n > VAPI_MAX_BYTES) {
+		w->full = 1;
+		return;
+	}
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 1 << 16;
+		uint8_t *np;
+
+		while (cap < w->len + n)
+			cap *= 2;
+		np = realloc(w->p, cap);
+		if (!np) {
+			w->nomem = 1;
+			return;
+		}
+		w->p = np;
+		w->cap = cap;
+	}
+	memcpy(w->p + w->len, d, n);
+	w->len += n;
+}
+
+struct wctx {
+	const struct vindex *x;
+	const struct vlane *l;
+	struct wbuf *w;
+	uint64_t ci;		/* vcum() at ci is cc (consecutive columns) */
+	double cc[VNCLS];
+	uint32_t count;
+};
+
+static void emit(struct wctx *c, const struct vrec *r)
+{
+	put(c->w, r, sizeof(*r));
+	c->count++;
+}
+
+/* vcum() at i, from the last one when i is a little after it in the same
+ * block (the next pixel column's usually is). */
+static void cum(struct wctx *c, uint64_t i, double out[VNCLS])
+{
+	if (c->ci != UINT64_MAX && i > c->ci && i / VBLK == c->ci / VBLK) {
+		const struct vrec *r = vent(c->x, c->l, c->ci);
+
+		for (uint64_t k = 0; k < i - c->ci; k++)
+			vacc(c->l->type, r + k, c->cc);
+		c->ci = i;
+	} else if (i != c->ci) {
+		vcum(c->x, c->l, i, c->cc);
+		c->ci = i;
+	}
+	memcpy(out, c->cc, sizeof(c->cc));
+}
+
+/* The first block from lo's on whose last end is > t (nblk: none): a
+ * galloping search of the in-memory block ends, as the next column's end
+ * is usually near. */
+static uint64_t block_after(const struct vlane *l, double t, uint64_t lo)
+{
+	uint64_t b = lo / VBLK, step = 1, hi = b;
+
+	while (hi < l->nblk && l->bend[hi] <= t) {
+		b = hi + 1;
+		hi += step;
+		step *= 2;
+	}
+	if (hi > l->nblk)
+		hi = l->nblk;
+	while (b < hi) {
+		uint64_t mid = b + (hi - b) / 2;
+
+		if (l->bend[mid] > t)
+			hi = mid;
+		else
+			b = mid + 1;
+	}
+	return b;
+}
+
+/* The first entry from lo on whose end is > t, knowing it is in block b. */
+static uint64_t in_block(struct wctx *c, double t, uint64_t lo, uint64_t b)
+{
+	const struct vlane *l = c->l;
+	uint64_t e = (b + 1) * VBLK < l->n ? (b + 1) * VBLK : l->n;
+
+	if (b >= l->nblk)
+		return l->n;
+	lo = lo > b * VBLK ? lo : b * VBLK;
+	while (lo < e) {
+		uint64_t mid = lo + (e - lo) / 2;
+
+		if (vend_key(l, vent(c->x, l, mid)) > t)
+			e = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static uint64_t next_after(struct wctx *c, double t, uint64_t lo)
+{
+	if (lo >= c->l->n)
+		return c->l->n;
+	return in_block(c, t, lo, block_after(c->l, t, lo));
+}
+
+struct piece {
+	uint8_t kind, flags;
+	uint32_t a;
+	double dur;
+};
+
+/* The slices [i, j) of one pixel column as pieces of time per state. */
+static void aggregate(struct wctx *c, uint64_t i, uint64_t j)
+{
+	const struct vrec *first = vent(c->x, c->l, i);
+	double S = first->t0, d[VNCLS], e[VNCLS];
+	/* (a column cut at a block boundary ends where that block does) */
+	double E = j % VBLK ? vent(c->x, c->l, j - 1)->t1 : c->l->bend[j / VBLK - 1];
+	struct piece p[4];
+	int np = 0;
+
+	cum(c, i, d);
+	cum(c, j, e);
+	for (int k = 0; k < VNCLS; k++)
+		d[k] = e[k] - d[k];
+	switch (c->l->type) {
+	case VL_THREAD:
+		if (d[0] > 0) {
+			if (d[3] > 0 && d[4] > 0) {
+				p[np++] = (struct piece){ XK_RUN, XE_PREEMPT, 0, d[0] / 2 };
+				p[np++] = (struct piece){ XK_RUN, XE_SLEEP, 0, d[0] / 2 };
+			} else {
+				p[np++] = (struct piece){ XK_RUN, d[3] > 0 ? XE_PREEMPT :
+							  d[4] > 0 ? XE_SLEEP : XE_OPEN, 0, d[0] };
+			}
+		}
+		if (d[1] > 0)
+			p[np++] = (struct piece){ XK_WAIT, 0, 0, d[1] };
+		if (d[2] > 0)
+			p[np++] = (struct piece){ XK_SLEEP, XE_SLEEP, 0, d[2] };
+		break;
+	case VL_CPU:
+		/* two halves at the column's ends: the gap between is idle */
+		if (d[0] >= E - S) {
+			p[np++] = (struct piece){ XK_RUN, first->flags, 0, d[0] };
+		} else if (d[0] > 0) {
+			p[np++] = (struct piece){ XK_RUN, first->flags, 0, d[0] / 2 };
+			p[np++] = (struct piece){ XK_RUN, first->flags, 0, d[0] / 2 };
+		}
+		break;
+	case VL_CORO:
+		if (d[0] > 0) {
+			uint32_t id = 0;
+
+			for (uint64_t k = i; k < j && k < i + 16 && !id; k++)
+				id = vent(c->x, c->l, k)->a;
+			p[np++] = (struct piece){ XK_CORO, 0, id ? id : 1, d[0] };
+		}
+		if (d[1] > 0)
+			p[np++] = (struct piece){ XK_CORO, 0, 0, d[1] };
+		break;
+	}
+	if (!np) {
+		emit(c, first);
+		return;
+	}
+	/* Pieces one after the other from S, the last one ending at E. */
+	for (int k = 0; k < np; k++) {
+		struct vrec r = {
+			.kind = p[k].kind, .flags = p[k].flags, .cpu = VREC_AGG,
+			.idx = first->idx, .a = p[k].a,
+			.b = j - i > UINT32_MAX ? UINT32_MAX : (uint32_t)(j - i),
+		};
+
+		if (k == np - 1 && E - p[k].dur > S) {
+			r.t0 = E - p[k].dur;
+			r.t1 = E;
+		} else {
+			r.t0 = S;
+			r.t1 = S + p[k].dur;
+		}
+		S = r.t1;
+		emit(c, &r);
+	}
+}
+
+/* A column of more than VBLK slices ends at the block boundary before its
+ * last slice: summed from two block prefixes, not slice by slice; the
+ * fewer than VBLK slices after the boundary go to the next column. */
+static void slice_lane(struct wctx *c, double t0, double t1, double sc)
+{
+	const struct vlane *l = c->l;
+	uint64_t i = vlower_end(c->x, l, t0);
+	double mincol = 0;
+
+	while (i < l->n && !c->w->full && !c->w->nomem) {
+		const struct vrec *r = vent(c->x, l, i);
+		double x0 = (r->t0 - t0) / sc, x1 = (r->t1 - t0) / sc, col;
+		uint64_t j, b;
+
+		if (r->t0 > t1)
+			break;
+		if (x1 - x0 >= 1) {
+			emit(c, r);
+			i++;
+			mincol = 0;
+			continue;
+		}
+		col = floor(x0 > mincol ? x0 : mincol);
+		b = i + 1 < l->n ? block_after(l, t0 + (col + 1) * sc, i + 1) : l->nblk;
+		mincol = 0;
+		if (b * VBLK > i + VBLK) {
+			/* a whole block at least: the column has more than
+			 * VBLK slices, it ends at block b's start */
+			j = b * VBLK;
+			mincol = col + 1;
+		} else {
+			j = i + 1 < l->n ? in_block(c, t0 + (col + 1) * sc, i + 1, b) : l->n;
+			if (j - i > VBLK && j - j % VBLK > i + 1) {
+				j -= j % VBLK;
+				mincol = col + 1;
+			}
+		}
+		if (j <= i + 1) {
+			emit(c, r);
+			i++;
+			continue;
+		}
+		aggregate(c, i, j);
+		i = j;
+	}
+}
+
+/* Marks: the first of each pixel column (what the renderer draws); lost
+ * records summed over the column. */
+static void mark_lane(struct wctx *c, double t0, double t1, double sc, int lost)
+{
+	const struct vlane *l = c->l;
+	uint64_t i = vlower_end(c->x, l, t0);
+
+	while (i < l->n && !c->w->full && !c->w->nomem) {
+		struct vrec r = *vent(c->x, l, i);
+		double col;
+		uint64_t j;
+
+		if (r.t0 > t1)
+			break;
+		col = floor((r.t0 - t0) / sc);
+		j = next_after(c, t0 + (col + 1) * sc, i + 1);
+		if (j <= i)
+			j = i + 1;
+		if (lost && j > i + 1) {
+			double a[VNCLS], b[VNCLS];
+
+			cum(c, i, a);
+			cum(c, j, b);
+			r.t1 = b[0] - a[0];
+		}
+		emit(c, &r);
+		i = j;
+	}
+}
+
+static int window(struct vindex *x, const struct vreq *q, struct vanswer *a)
+{
+	size_t nl = q->all_lanes || !q->lanes ? x->nlanes : q->nlanes;
+	double sc = (q->t1 - q->t0) / q->px;
+	struct wbuf w = { 0 };
+	uint32_t hdr[2] = { nl, q->px };
+	size_t tab;
+	char msg[128];
+
+	for (size_t k = 0; !q->all_lanes && q->lanes && k < nl; k++) {
+		if (q->lanes[k] >= x->nlanes) {
+			snprintf(msg, sizeof(msg), "no lane %u (there are %zu)", q->lanes[k],
+				 x->nlanes);
+			return vapi_error(a, 400, msg);
+		}
+	}
+	put(&w, hdr, sizeof(hdr));
+	tab = w.len;
+	for (size_t k = 0; k < nl; k++) {
+		uint32_t e[2] = { 0, 0 };
+
+		put(&w, e, sizeof(e));
+	}
+	for (size_t k = 0; k < nl && !w.full && !w.nomem; k++) {
+		uint32_t id = q->all_lanes || !q->lanes ? k : q->lanes[k];
+		struct wctx c = { .x = x, .l = &x->lanes[id], .w = &w, .ci = UINT64_MAX };
+
+		if (c.l->type == VL_MARKS)
+			mark_lane(&c, q->t0, q->t1, sc, id == VL_LOST);
+		else
+			slice_lane(&c, q->t0, q->t1, sc);
+		if (!w.full && !w.nomem) {
+			memcpy(w.p + tab + 8 * k, &id, 4);
+			memcpy(w.p + tab + 8 * k + 4, &c.count, 4);
+		}
+	}
+	if (w.nomem) {
+		free(w.p);
+		return -1;
+	}
+	if (w.full) {
+		free(w.p);
+		snprintf(msg, sizeof(msg), "window answer over %u MiB: ask for fewer lanes or pixels",
+			 VAPI_MAX_BYTES >> 20);
+		return vapi_error(a, 400, msg);
+	}
+	a->status = 200;
+	a->type = "application/octet-stream";
+	a->body = (char *)w.p;
+	a->len = w.len;
+	return 0;
+}
+
+/* ---- JSON answers ---- */
+
+static int json(struct vanswer *a, char *body, size_t len, int ok)
+{
+	if (!ok) {
+		free(body);
+		return -1;
+	}
+	a->status = 200;
+	a->type = "application/json";
+	a->body = body;
+	a->len = len;
+	return 0;
+}
+
+static int lanes(struct vindex *x, struct vanswer *a)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+
+	if (!f)
+		return -1;
+	fprintf(f, "{\"ncpu\":%u,\"from\":%.0f,\"end\":%.0f,\"lanes\":[", x->ncpu, x->from, x->end);
+	for (size_t i = 0; i < x->nlanes; i++) {
+		const struct vlane *l = &x->lanes[i];
+
+		fprintf(f, "%s[%u,%d,%llu]", i ? "," : "", l->type,
+			l->owner == UINT32_MAX ? -1 : (int)l->owner, (unsigned long long)l->n);
+	}
+	fputs("]}", f);
+	return json(a, body, len, !fclose(f));
+}
+
+/* A selection's counts: a scan of its entries; the whole trace's were
+ * added up while the index was built. */
+static int summary(struct vindex *x, const struct vreq *q, struct vanswer *a)
+{
+	char *body = NULL;
+	size_t len = 0;
+	struct vsum s;
+	int rc;
+
+	if (q->t0 <= x->from && q->t1 >= x->end && x->whole) {
+		body = malloc(x->wholelen);
+		if (body)
+			memcpy(body, x->whole, len = x->wholelen);
+		return json(a, body, len, body != NULL);
+	}
+	vsum_init(&s, q->t0, q->t1);
+	rc = vsum_scan(&s, x) || vsum_json(&s, x, &body, &len);
+	vsum_free(&s);
+	return json(a, body, len, !rc);
+}
+
+/* "coro 5", "coroutine #5": the threads whose coroutine lane ran it (a scan
+ * of the coroutine lanes). Other searches are the client's (names). */
+static int search(struct vindex *x, const struct vreq *q, struct vanswer *a)
+{
+	const char *p = q->q;
+	char *body = NULL;
+	size_t len = 0;
+	uint64_t id = 0;
+	int digits = 0, first = 1;
+	FILE *f;
+
+	while (*p == ' ')
+		p++;
+	if (!strncasecmp(p, "coro", 4)) {
+		p += 4;
+		if (!strncasecmp(p, "utine", 5))
+			p += 5;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '#')
+			p++;
+		while (*p >= '0' && *p <= '9' && digits < 10) {
+			id = id * 10 + (*p++ - '0');
+			digits++;
+		}
+		while (*p == ' ')
+			p++;
+	}
+	f = open_memstream(&body, &len);
+	if (!f)
+		return -1;
+	if (!digits || *p || id > UINT32_MAX) {
+		fputs("{\"coro\":null,\"threads\":[]}", f);
+		return json(a, body, len, !fclose(f));
+	}
+	fprintf(f, "{\"coro\":%llu,\"threads\":[", (unsigned long long)id);
+	for (size_t k = 0; k < x->nlanes; k++) {
+		const struct vlane *l = &x->lanes[k];
+
+		if (l->type != VL_CORO)
+			continue;
+		for (uint64_t i = 0; i < l->n; i++) {
+			if (vent(x, l, i)->a == id) {
+				fprintf(f, "%s%u", first ? "" : ",", l->owner);
+				first = 0;
+				break;
+			}
+		}
+	}
+	fputs("]}", f);
+	return json(a, body, len, !fclose(f));
+}
+
+int vapi_error(struct vanswer *a, int status, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	a->status = status;
+	a->type = "text/plain; charset=utf-8";
+	a->body = malloc(n + 1);
+	if (!a->body)
+		return -1;
+	memcpy(a->body, msg, n);
+	a->body[n] = '\n';
+	a->len = n + 1;
+	return 0;
+}
+
+static int copy(struct vanswer *a, const char *type, const char *s, size_t n)
+{
+	a->status = 200;
+	a->type = type;
+	a->body = malloc(n ? n : 1);
+	if (!a->body)
+		return -1;
+	memcpy(a->body, s, n);
+	a->len = n;
+	return 0;
+}
+
+int vapi_answer(struct vindex *x, const struct vreq *r, const char *page,
+		size_t pagelen, struct vanswer *a)
+{
+	memset(a, 0, sizeof(*a));
+	switch (r->path) {
+	case VP_PAGE:
+		return copy(a, "text/html; charset=utf-8", page, pagelen);
+	case VP_META:
+		return copy(a, "application/json", x->meta, x->metalen);
+	case VP_LANES:
+		return lanes(x, a);
+	case VP_WINDOW:
+		return window(x, r, a);
+	case VP_SUMMARY:
+		return summary(x, r, a);
+	case VP_SEARCH:
+		return search(x, r, a);
+	}
+	return vapi_error(a, 404, "no such page");
+}
+
+char *vapi_page(const struct vindex *x, const char *title, size_t *len)
+{
+	char *body = NULL;
+	FILE *f = open_memstream(&body, len);
+
+	(void)x;
+	if (!f)
+		return NULL;
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	      "<meta name=\"generator\" content=\"switchscope view\">\n"
+	      "<link rel=\"icon\" href=\"data:,\">\n<title>switchscope: ", f);
+	xs_html_text(f, title, 256);
+	fputs("</title>\n<style>\n", f);
+	xs_web_css(f);
+	fputs("</style>\n</head><body>\n<script>\n", f);
+	xs_web_js(f);
+	fputs("</script>\n<script>\n", f);
+	for (const char *const *p = ss_web_remote; *p; p++)
+		fputs(*p, f);
+	fputs("</script>\n</body></html>\n", f);
+	if (fclose(f)) {
+		free(body);
+		return NULL;
+	}
+	return body;
+}

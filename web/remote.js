@@ -1,0 +1,293 @@
+/* switchscope viewer: the data from `switchscope view`'s server instead of
+ * the page (user/view/). Only the view's page has this file.
+ *
+ * The model has the lanes of web/data.js's Model, filled for the window on
+ * screen (plus a quarter screen each side) from /api/window, in the same
+ * 32-byte records; a pixel column with many slices comes as aggregate
+ * records (cpu 0xffff, b = slices folded in) that the renderer draws as it
+ * draws a dense column. What the browser holds is bounded by the screen:
+ * about five records per pixel and lane asked for. Summaries and the
+ * coroutine search are the server's (/api/summary, /api/search). */
+(function (SS) {
+  "use strict";
+
+  const AGG = 0xffff;
+  const ALL_LANES = 64;  /* up to this many lanes, every lane is asked */
+  const MARGIN = 0.25;   /* of the view's width asked for on each side (pans) */
+
+  const token = new URLSearchParams(location.search).get("token") || "";
+
+  function api(path, args) {
+    const q = new URLSearchParams(Object.assign({ token: token }, args || {}));
+    return fetch(path + "?" + q.toString(), { cache: "no-store" }).then((r) => {
+      if (r.ok) return r;
+      return r.text().then((t) => { throw new Error(path + ": HTTP " + r.status + ": " + t.trim()); });
+    });
+  }
+
+  function RemoteModel(meta, info) {
+    this.meta = meta;
+    this.threads = SS.threadsOf(meta);
+    this.info = info;
+    this.byId = [];
+    this.n = 0;
+    this.setBuffer(new ArrayBuffer(0), 0, 0);
+    const ncpu = info.ncpu, base = 2 + ncpu, tot = (id) => (info.lanes[id] ? info.lanes[id][2] : 0);
+    const marks = (id) => {
+      const m = { n: 0, ts: new Float64Array(0), r: new Uint32Array(0), id: id, total: tot(id) };
+      this.byId[id] = m;
+      return m;
+    };
+    const lane = (type, id) => {
+      const l = new SS.Lane(type, 0);
+      l.id = id;
+      l.total = tot(id);
+      this.byId[id] = l;
+      this.fill(l, 0, 0);
+      return l;
+    };
+    this.lost = marks(0);
+    this.wakes = marks(1);
+    this.cpuLanes = [];
+    for (let c = 0; c < ncpu; c++) {
+      const l = tot(2 + c) || meta.cpus.indexOf(c) >= 0 ? lane("cpu", 2 + c) : null;
+      if (l) l.cpu = c;
+      this.cpuLanes.push(l);
+    }
+    this.threadLanes = [];
+    this.coroLanes = [];
+    this.marks = [];
+    for (let t = 0; t < this.threads.length; t++) {
+      const id = base + 3 * t, th = this.threads[t];
+      this.threadLanes.push(lane("thread", id));
+      this.threadLanes[t].thread = th;
+      const cl = tot(id + 1) || th.hasCoro ? lane("coro", id + 1) : null;
+      if (cl) {
+        cl.thread = th;
+        cl.ids = new Set();
+      }
+      this.coroLanes.push(cl);
+      this.marks.push(marks(id + 2));
+    }
+    this.have = null;      /* the window the lanes hold */
+    this.inflight = false;
+    this.fetches = 0;
+    this.lastFetchMs = 0;
+    this.error = null;
+    this.waiters = [];     /* settled() callers waiting for an answer */
+  }
+  RemoteModel.prototype = Object.create(SS.Model.prototype);
+  RemoteModel.prototype.remote = true;
+
+  RemoteModel.prototype.setBuffer = function (buf, off, n) {
+    this.n = n;
+    this.u8 = new Uint8Array(buf, off, n * 32);
+    this.u16 = new Uint16Array(buf, off, n * 16);
+    this.u32 = new Uint32Array(buf, off, n * 8);
+    this.f64 = new Float64Array(buf, off, n * 4);
+  };
+
+  /* Lane l gets records [first, first + n) of the current buffer. */
+  RemoteModel.prototype.fill = function (l, first, n) {
+    l.n = n;
+    l.s = new Float64Array(n);
+    l.e = new Float64Array(n);
+    l.r = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = first + i;
+      l.s[i] = this.f64[r * 4 + 1];
+      l.e[i] = this.f64[r * 4 + 2];
+      l.r[i] = r;
+    }
+    l.finish();
+    const self = this;
+    if (l.type === "thread") {
+      l.prefix((r) => self.kind(r) - 1, 3);
+      l.ends = this.runEnds(l);
+    } else if (l.type === "cpu") {
+      l.prefix(() => 0, 1);
+    } else {
+      l.prefix((r) => (self.a(r) === 0 ? 1 : 0), 2);
+    }
+  };
+
+  RemoteModel.prototype.fillMarks = function (m, first, n) {
+    m.n = n;
+    m.ts = new Float64Array(n);
+    m.r = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      m.ts[i] = this.f64[(first + i) * 4 + 1];
+      m.r[i] = first + i;
+    }
+  };
+
+  /* Rows as data.js lays them out, from the whole trace's counts. */
+  RemoteModel.prototype.layout = function () {
+    const all = this.threadLanes.concat(this.marks);
+    for (const l of all) l.n = l.total;
+    const rows = SS.Model.prototype.layout.call(this);
+    for (const l of all) l.n = 0;
+    return rows;
+  };
+
+  /* The lanes of the rows within a screen of the visible ones. */
+  RemoteModel.prototype.wanted = function (R) {
+    if (this.byId.length <= ALL_LANES) return null;
+    const ids = new Set([0, 1]);
+    const y0 = R.view.scrollY - R.cssH, y1 = R.view.scrollY + 2 * R.cssH;
+    R.rows.forEach((row, i) => {
+      const y = R.rowY[i];
+      if (y < y0 || y > y1 || !row.lane) return;
+      ids.add(row.lane.id);
+      if (row.kind === "thread") ids.add(row.lane.id + 2);
+    });
+    return ids;
+  };
+
+  /* The lanes hold R's view when they hold its time range and lanes, at
+   * its scale, in pixel columns where R's are: a column of aggregates cut
+   * in two would draw wrong. A zoom asks again, so does a pan by a
+   * fraction of a pixel; a drag (whole pixels) within the margin does not. */
+  RemoteModel.prototype.covered = function (R) {
+    const h = this.have, v = R.view;
+    if (!h) return false;
+    if (v.scale !== h.scale) return false;
+    const k = Math.abs((v.t0 - h.t0) / h.scale), off = Math.abs(k - Math.round(k));
+    if (off > 1e-3 && off * h.scale > 1e-3) return false;   /* (t0 is sent to 1e-3 ns) */
+    const t0 = v.t0, t1 = v.t0 + v.w * v.scale;
+    if (t1 <= 0 && h.t0 < h.scale) return true;
+    if (Math.max(t0, 0) < h.t0 - h.scale * 1e-3 && h.t0 >= h.scale) return false;
+    if (t1 > h.t1 && h.t1 < h.end) return false;
+    const ids = this.wanted(R);
+    if (ids) for (const id of ids) if (!h.ids.has(id)) return false;
+    return true;
+  };
+
+  /* Called by the renderer before each frame: ask for the window on screen
+   * when the lanes do not hold it. */
+  RemoteModel.prototype.want = function (R) {
+    this.stale = false;   /* this frame draws what the lanes hold now */
+    if (this.covered(R)) return;
+    if (this.inflight) {
+      this.again = true;
+      return;
+    }
+    /* The server's columns are the view's: its scale, whole columns
+     * before the view's start (not before 0). */
+    const v = R.view, sc = v.scale;
+    let m = Math.round(v.w * MARGIN);
+    if (v.t0 - m * sc < 0) m = Math.floor(v.t0 / sc);
+    const px = Math.max(1, Math.min(8192, Math.round(v.w * (1 + MARGIN)) + m));
+    const t0 = Number((v.t0 - m * sc).toFixed(3)), t1 = Number((t0 + px * sc).toFixed(3));
+    const ids = this.wanted(R);
+    const args = { t0: t0.toFixed(3), t1: t1.toFixed(3), px: px };
+    if (ids) args.lanes = Array.from(ids).sort((a, b) => a - b).join(",");
+    this.inflight = true;
+    this.again = false;
+    const start = performance.now();
+    api("/api/window", args).then((r) => r.arrayBuffer()).then((buf) => {
+      const ta = performance.now();
+      this.apply(buf);
+      this.lastApplyMs = performance.now() - ta;
+      this.stale = true;
+      this.have = { t0: t0, t1: t1, scale: sc, end: this.meta.end,
+        ids: ids || new Set(this.byId.keys()) };
+      this.fetches++;
+      this.lastFetchMs = performance.now() - start;
+    }).catch((e) => {
+      this.error = String(e);
+      console.error("switchscope view: " + this.error);
+    }).finally(() => {
+      this.inflight = false;
+      /* the frame with the data now, not at the next animation frame */
+      R.render();
+      const w = this.waiters;
+      this.waiters = [];
+      for (const f of w) f();
+    });
+  };
+
+  RemoteModel.prototype.apply = function (buf) {
+    const dv = new DataView(buf), nl = dv.getUint32(0, true), off = 8 + 8 * nl;
+    const n = Math.floor((buf.byteLength - off) / 32);
+    this.setBuffer(buf, off, n);
+    for (const l of this.byId) {
+      if (!l) continue;
+      if (l.ts) this.fillMarks(l, 0, 0);
+      else this.fill(l, 0, 0);
+    }
+    let first = 0;
+    for (let k = 0; k < nl; k++) {
+      const id = dv.getUint32(8 + 8 * k, true), cnt = dv.getUint32(12 + 8 * k, true);
+      const l = this.byId[id];
+      if (l && first + cnt <= n) {
+        if (l.ts) this.fillMarks(l, first, cnt);
+        else this.fill(l, first, cnt);
+      }
+      first += cnt;
+    }
+  };
+
+  /* A promise that resolves once the lanes hold what R shows and it is
+   * drawn (tests and benchmarks). */
+  RemoteModel.prototype.settled = function (R) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.error) {
+          reject(new Error(this.error));
+          return;
+        }
+        if (!this.inflight && this.covered(R)) {
+          if (this.stale) R.render();
+          resolve(this.lastFetchMs);
+          return;
+        }
+        this.want(R);
+        this.waiters.push(check);   /* run when the answer is in */
+      };
+      check();
+    });
+  };
+
+  /* The summary of [a, b], from the server: a promise. */
+  RemoteModel.prototype.summary = function (a, b) {
+    const lo = Math.max(0, Math.floor(Math.min(a, b))), hi = Math.max(lo, Math.ceil(Math.max(a, b)));
+    return api("/api/summary", { t0: lo, t1: hi }).then((r) => r.json()).then((s) => {
+      const threads = new Map();
+      for (const [t, sw, pre, run, wait, coro] of s.threads) {
+        threads.set(t, { thread: this.threads[t], switches: sw, preempted: pre, runNs: run,
+          waitNs: wait, coroSwitches: coro });
+      }
+      s.from = a;
+      s.to = b;
+      s.threads = threads;
+      return s;
+    });
+  };
+
+  /* Before a search: "coro N" asks the server which lanes ran N. */
+  RemoteModel.prototype.beforeSearch = function (q) {
+    if (!/^coro(?:utine)?\s*#?(\d+)$/.test(q)) return Promise.resolve();
+    return api("/api/search", { q: q }).then((r) => r.json()).then((res) => {
+      const hit = new Set(res.threads);
+      for (const l of this.coroLanes) {
+        if (!l) continue;
+        l.ids = new Set(hit.has(l.thread.idx) ? [res.coro] : []);
+      }
+    });
+  };
+
+  /* Hover on an aggregate: what it folds in. */
+  RemoteModel.prototype.aggInfo = function (r) {
+    if (this.cpu(r) !== AGG) return null;
+    return ["<b>" + this.b(r).toLocaleString("en-US") + " slices</b> in this pixel column",
+      SS.fmtDur(this.t0(r)) + " &ndash; " + SS.fmtDur(this.t1(r)) + ": zoom in to see them one by one"];
+  };
+
+  SS.openRemote = function () {
+    return Promise.all([
+      api("/api/meta").then((r) => r.json()),
+      api("/api/lanes").then((r) => r.json()),
+    ]).then(([meta, info]) => new RemoteModel(meta, info));
+  };
+})(window.SS = window.SS || {});
