@@ -1,0 +1,31 @@
+# The views of stacks (report --offcpu, timehist -g, the exports' stacks):
+# the stacks table's unit test and fuzzer, a generator of traces with
+# stacks whose off-CPU times are known, and the views' tests over them.
+
+STACKS_TEST_CFLAGS = $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
+
+$(B)/tests/gen_stacks: tests/stacks/gen_stacks.c $(LIBSS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(STACKS_TEST_CFLAGS) -o $@ $< $(LIBSS) $(LIBSS_LIBS)
+
+# The table and the off-CPU sums on hostile records, under ASan and UBSan.
+$(B)/tests/test_stacks: tests/stacks/test_stacks.c tests/testutil.c user/stacks/stacks.c \
+		user/analysis/offcpu.c $(LIBSS_PURE) | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(STACKS_TEST_CFLAGS) $(SAN_FLAGS) $^ $(LIBSS_LIBS) -lm -o $@
+
+# libFuzzer target: arbitrary bytes as a run of records into the table
+# and the off-CPU sums, then every stack named.
+$(B)/tests/fuzz_stacks: tests/fuzz/fuzz_stacks.c user/stacks/stacks.c user/analysis/offcpu.c \
+		$(LIBSS_PURE) | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 $(filter-out -Wno-format-truncation,$(SS_CFLAGS)) -Iuser/lib \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $^ $(LIBSS_LIBS) -lm -o $@
+
+tests/stacks/views.sh: $(CLI) $(B)/tests/gen_stacks
+tests/fuzz/run-fuzz-stacks.sh: $(B)/tests/fuzz_stacks $(B)/tests/gen_stacks
+TEST_SUITES += $(B)/tests/test_stacks tests/stacks/views.sh tests/fuzz/run-fuzz-stacks.sh
+check-prereqs: $(B)/tests/fuzz_stacks $(B)/tests/gen_stacks

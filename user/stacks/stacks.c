@@ -1,0 +1,416 @@
+/* The stacks table (stacks.h): ss_stack, ss_map and ss_sym records kept by
+ * (tgid, id) and (tgid, addr), and frames named from them.
+ *
+ * Everything here comes from a file that may be damaged or hostile: a
+ * record whose nr does not fit its size is dropped (counted), a second
+ * stack record of an id keeps the first (counted when its addresses
+ * differ: two stacks under one id would make every view lie), strings are
+ * copied with their lengths checked against the record. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ss.h"
+#include "stacks.h"
+#include "trace.h"
+
+struct stack {
+	uint64_t id;
+	uint32_t tgid;
+	uint16_t nr, flags;
+	uint64_t *ip;
+	struct ss_frame *frames;	/* named on first use */
+};
+
+struct sym {
+	uint64_t addr;
+	uint32_t tgid;
+	uint32_t off;
+	char *name, *obj;
+};
+
+struct map {
+	uint32_t tgid;
+	uint64_t start, end, pgoff;
+	char *path;
+};
+
+/* Open addressing from (tgid, key) to an index of one of the arrays. */
+struct slot {
+	uint64_t key;
+	uint32_t tgid;
+	uint32_t idx;	/* index + 1; 0: empty */
+};
+
+struct table {
+	struct slot *s;
+	size_t cap, n;	/* cap: a power of two */
+};
+
+struct ss_stacks {
+	struct stack *st;
+	size_t nst, capst;
+	struct sym *sy;
+	size_t nsy, capsy;
+	struct map *mp;
+	size_t nmp, capmp;
+	struct table by_id, by_addr;
+	struct ss_stacks_damage dmg;
+};
+
+static uint64_t mix(uint64_t k, uint32_t tgid)
+{
+	k ^= (uint64_t)tgid * 0x9e3779b97f4a7c15ull;
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return k;
+}
+
+static int64_t tget(const struct table *t, uint32_t tgid, uint64_t key)
+{
+	if (!t->cap)
+		return -1;
+	for (size_t i = mix(key, tgid) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (!t->s[i].idx)
+			return -1;
+		if (t->s[i].key == key && t->s[i].tgid == tgid)
+			return t->s[i].idx - 1;
+	}
+}
+
+static void tplace(struct slot *s, size_t cap, struct slot v)
+{
+	size_t i = mix(v.key, v.tgid) & (cap - 1);
+
+	while (s[i].idx)
+		i = (i + 1) & (cap - 1);
+	s[i] = v;
+}
+
+/* Add a key known to be absent. */
+static int tput(struct table *t, uint32_t tgid, uint64_t key, size_t idx)
+{
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 256;
+		struct slot *ns = calloc(nc, sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->s[i].idx)
+				tplace(ns, nc, t->s[i]);
+		free(t->s);
+		t->s = ns;
+		t->cap = nc;
+	}
+	tplace(t->s, t->cap, (struct slot){ key, tgid, (uint32_t)idx + 1 });
+	t->n++;
+	return 0;
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	size_t nc;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	if (n >= UINT32_MAX - 1)	/* indexes are 32-bit in the tables */
+		return -ENOMEM;
+	nc = *cap ? *cap * 2 : 64;
+	nv = realloc(*v, nc * elem);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
+static char *dup_len(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (!s)
+		return NULL;
+	memcpy(s, p, n);
+	s[n] = 0;
+	/* a name is printed on one line and inside folded stacks */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = '?';
+	return s;
+}
+
+struct ss_stacks *ss_stacks_new(void)
+{
+	return calloc(1, sizeof(struct ss_stacks));
+}
+
+void ss_stacks_free(struct ss_stacks *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nst; i++) {
+		free(s->st[i].ip);
+		free(s->st[i].frames);
+	}
+	for (size_t i = 0; i < s->nsy; i++) {
+		free(s->sy[i].name);
+		free(s->sy[i].obj);
+	}
+	for (size_t i = 0; i < s->nmp; i++)
+		free(s->mp[i].path);
+	free(s->st);
+	free(s->sy);
+	free(s->mp);
+	free(s->by_id.s);
+	free(s->by_addr.s);
+	free(s);
+}
+
+static int add_stack(struct ss_stacks *s, const struct ss_stack *r)
+{
+	const uint64_t *ip = (const uint64_t *)(r + 1);
+	size_t room = (r->hdr.size - sizeof(*r)) / sizeof(uint64_t);
+	uint32_t tgid = r->flags & SS_STACK_KERNEL ? 0 : r->tgid;
+	struct stack *st;
+	int64_t old;
+
+	if (r->nr > room || !r->id || (r->flags & SS_STACK_FAILED && r->nr)) {
+		s->dmg.bad++;
+		return 0;
+	}
+	old = tget(&s->by_id, tgid, r->id);
+	if (old >= 0) {
+		st = &s->st[old];
+		if (st->nr != r->nr || st->flags != r->flags ||
+		    memcmp(st->ip, ip, r->nr * sizeof(*ip)))
+			s->dmg.conflicts++;
+		return 0;
+	}
+	if (grow((void **)&s->st, &s->capst, s->nst, sizeof(*s->st)))
+		return -ENOMEM;
+	st = &s->st[s->nst];
+	memset(st, 0, sizeof(*st));
+	st->ip = malloc(r->nr ? r->nr * sizeof(*ip) : 1);
+	if (!st->ip)
+		return -ENOMEM;
+	memcpy(st->ip, ip, r->nr * sizeof(*ip));
+	st->id = r->id;
+	st->tgid = tgid;
+	st->nr = r->nr;
+	st->flags = r->flags;
+	if (tput(&s->by_id, tgid, r->id, s->nst)) {
+		free(st->ip);
+		return -ENOMEM;
+	}
+	s->nst++;
+	return 0;
+}
+
+static int add_sym(struct ss_stacks *s, const struct ss_sym *r)
+{
+	const char *p = (const char *)(r + 1);
+	struct sym *y;
+
+	if ((size_t)r->name_len + r->obj_len > r->hdr.size - sizeof(*r) || !r->name_len) {
+		s->dmg.bad++;
+		return 0;
+	}
+	if (tget(&s->by_addr, r->tgid, r->addr) >= 0) {
+		s->dmg.dup_syms++;	/* the first one names the address */
+		return 0;
+	}
+	if (grow((void **)&s->sy, &s->capsy, s->nsy, sizeof(*s->sy)))
+		return -ENOMEM;
+	y = &s->sy[s->nsy];
+	y->addr = r->addr;
+	y->tgid = r->tgid;
+	y->off = r->off;
+	y->name = dup_len(p, r->name_len);
+	y->obj = dup_len(p + r->name_len, r->obj_len);
+	if (!y->name || !y->obj || tput(&s->by_addr, r->tgid, r->addr, s->nsy)) {
+		free(y->name);
+		free(y->obj);
+		return -ENOMEM;
+	}
+	s->nsy++;
+	return 0;
+}
+
+static int add_map(struct ss_stacks *s, const struct ss_map *r)
+{
+	struct map *m;
+
+	if (r->path_len > r->hdr.size - sizeof(*r) || r->end <= r->start ||
+	    r->build_id_len > sizeof(r->build_id)) {
+		s->dmg.bad++;
+		return 0;
+	}
+	if (grow((void **)&s->mp, &s->capmp, s->nmp, sizeof(*s->mp)))
+		return -ENOMEM;
+	m = &s->mp[s->nmp];
+	m->tgid = r->tgid;
+	m->start = r->start;
+	m->end = r->end;
+	m->pgoff = r->pgoff;
+	m->path = dup_len((const char *)(r + 1), r->path_len);
+	if (!m->path)
+		return -ENOMEM;
+	s->nmp++;
+	return 0;
+}
+
+int ss_stacks_add(struct ss_stacks *s, const struct ss_hdr *h)
+{
+	unsigned int min = ss_type_min_size(h->type);
+
+	if (min && h->size < min)
+		return 0;	/* the reader drops these; a caller may not */
+	switch (h->type) {
+	case SS_EV_STACK:
+		return add_stack(s, (const void *)h);
+	case SS_EV_SYM:
+		return add_sym(s, (const void *)h);
+	case SS_EV_MAP:
+		return add_map(s, (const void *)h);
+	default:
+		return 0;
+	}
+}
+
+struct ss_stacks *ss_stacks_load(struct ss_reader *r)
+{
+	struct ss_stacks *s = ss_stacks_new();
+	const struct ss_hdr *h;
+
+	if (!s)
+		return NULL;
+	while (ss_reader_next(r, &h) == 1) {
+		if (ss_stacks_add(s, h)) {
+			ss_stacks_free(s);
+			ss_reader_rewind(r);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	ss_reader_rewind(r);
+	return s;
+}
+
+size_t ss_stacks_count(const struct ss_stacks *s)
+{
+	return s ? s->nst : 0;
+}
+
+const struct ss_stacks_damage *ss_stacks_damage(const struct ss_stacks *s)
+{
+	return &s->dmg;
+}
+
+static struct stack *find(const struct ss_stacks *s, uint32_t tgid, uint64_t id)
+{
+	int64_t i;
+
+	if (!s || !id)
+		return NULL;
+	i = tget(&s->by_id, tgid, id);
+	return i < 0 ? NULL : &s->st[i];
+}
+
+int ss_stacks_info(const struct ss_stacks *s, uint32_t tgid, uint64_t id,
+		   struct ss_stack_info *info)
+{
+	const struct stack *st = find(s, tgid, id);
+
+	if (!st)
+		return -ENOENT;
+	info->tgid = st->tgid;
+	info->nr = st->nr;
+	info->flags = st->flags;
+	return 0;
+}
+
+/* The mapping of a process that holds ip (the last one recorded wins: a
+ * later mapping of the same range replaced the earlier one). */
+static const struct map *map_of(const struct ss_stacks *s, uint32_t tgid, uint64_t ip)
+{
+	for (size_t i = s->nmp; i-- > 0;)
+		if (s->mp[i].tgid == tgid && ip >= s->mp[i].start && ip < s->mp[i].end)
+			return &s->mp[i];
+	return NULL;
+}
+
+static void name_frame(struct ss_stacks *s, const struct stack *st, uint64_t ip,
+		       struct ss_frame *f)
+{
+	int64_t i = tget(&s->by_addr, st->tgid, ip);
+	const struct map *m;
+
+	memset(f, 0, sizeof(*f));
+	f->ip = ip;
+	f->kernel = !!(st->flags & SS_STACK_KERNEL);
+	if (i >= 0) {
+		f->func = s->sy[i].name;
+		f->off = s->sy[i].off;
+		f->obj = s->sy[i].obj;
+		return;
+	}
+	if (f->kernel)
+		return;
+	m = map_of(s, st->tgid, ip);
+	if (m) {
+		f->obj = m->path;
+		f->off = ip - m->start + m->pgoff;
+	}
+}
+
+int ss_stacks_frames(struct ss_stacks *s, uint32_t tgid, uint64_t id,
+		     struct ss_frame *out, int max)
+{
+	struct stack *st = find(s, tgid, id);
+
+	if (!st)
+		return -ENOENT;
+	if (!st->frames && st->nr) {
+		st->frames = calloc(st->nr, sizeof(*st->frames));
+		if (!st->frames)
+			return -ENOMEM;
+		for (unsigned int k = 0; k < st->nr; k++)
+			name_frame(s, st, st->ip[k], &st->frames[k]);
+	}
+	for (int k = 0; k < max && k < st->nr; k++)
+		out[k] = st->frames[k];
+	return st->nr;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+
+	return b && b[1] ? b + 1 : p;
+}
+
+const char *ss_frame_name(const struct ss_frame *f, char *buf, size_t len)
+{
+	if (f->func && f->off)
+		snprintf(buf, len, "%s+0x%llx", f->func, (unsigned long long)f->off);
+	else if (f->func)
+		snprintf(buf, len, "%s", f->func);
+	else if (f->obj && *f->obj)
+		snprintf(buf, len, "%s+0x%llx", base_name(f->obj), (unsigned long long)f->off);
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)f->ip);
+	return buf;
+}
+
+const char *ss_frame_func(const struct ss_frame *f, char *buf, size_t len)
+{
+	if (f->func)
+		snprintf(buf, len, "%s", f->func);
+	else
+		ss_frame_name(f, buf, len);
+	return buf;
+}
