@@ -436,7 +436,7 @@ static void json_stack(FILE *f, struct ss_stacks *s, uint32_t tgid, uint64_t id,
 		fprintf(f, "null");
 		return;
 	}
-	fprintf(f, "{\"id\":%llu,\"truncated\":%s,\"failed\":%s,\"one_frame\":%s,\"frames\":[",
+	fprintf(f, "{\"id\":\"%#llx\",\"truncated\":%s,\"failed\":%s,\"one_frame\":%s,\"frames\":[",
 		U(id), in.flags & SS_STACK_TRUNCATED ? "true" : "false",
 		in.flags & SS_STACK_FAILED ? "true" : "false",
 		!kernel && n == 1 ? "true" : "false");
