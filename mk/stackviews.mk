@@ -25,7 +25,7 @@ $(B)/tests/fuzz_stacks: tests/fuzz/fuzz_stacks.c user/stacks/stacks.c user/analy
 	$(Q)$(CLANG) -g -O1 $(filter-out -Wno-format-truncation,$(SS_CFLAGS)) -Iuser/lib \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $^ $(LIBSS_LIBS) -lm -o $@
 
-tests/stacks/views.sh: $(CLI) $(B)/tests/gen_stacks
+tests/stacks/views.sh: $(CLI) $(B)/tests/gen_stacks $(NODE_STAMP)
 tests/fuzz/run-fuzz-stacks.sh: $(B)/tests/fuzz_stacks $(B)/tests/gen_stacks
 TEST_SUITES += $(B)/tests/test_stacks tests/stacks/views.sh tests/fuzz/run-fuzz-stacks.sh
 check-prereqs: $(B)/tests/fuzz_stacks $(B)/tests/gen_stacks

@@ -145,6 +145,8 @@
       }
     }
     if (row.kind === "coro") {
+      const park = SS.stackParkHover && SS.stackParkHover(m, th, t, tol); /* web/stacks.js */
+      if (park) return park;
       const l = row.lane, j = SS.lower(l.s, t - tol, 0, l.n);
       if (j < l.n && l.s[j] <= t + tol) {
         const r = l.r[j], prev = j > 0 && l.e[j - 1] === l.s[j] ? m.a(l.r[j - 1]) : null;
@@ -183,6 +185,7 @@
       lines.push(SS.fmtDur(l.s[i]) + " for " + dur);
       lines.push("the switch to it cost " + SS.fmtDur(m.b(r)));
     }
+    if (SS.stackHover) SS.stackHover(m, r, lines); /* web/stacks.js */
     return lines;
   }
 
@@ -227,6 +230,7 @@
       const b = R.sel ? Math.max(R.sel.a, R.sel.b) : meta.end;
       const s = model.summary(a, b);
       summaryEl.innerHTML = summaryHtml(model, s, R.sel ? "Selection" : "Whole trace");
+      if (SS.stackFlame) SS.stackFlame(model, a, b, summaryEl); /* web/stacks.js */
       return s;
     }
     showSummary();
