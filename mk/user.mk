@@ -13,9 +13,10 @@ CLI_OBJS = $(CLI_SRCS:%.c=$(B)/obj/%.o)
 CLI := $(B)/bin/switchscope
 
 LIBBPF_LIBS := -lbpf -lelf -lz
-# The trace library's own: zstd for event chunks, zlib for CRCs. Every
-# program linked with LIBSS links LIBBPF_LIBS, so they ride along.
-LIBSS_LIBS := -lzstd -lz
+# The trace library's own: zstd for event chunks, zlib for CRCs, libdw
+# (elfutils libdwfl) to name user stack addresses (user/stacks/resolve.c).
+# Every program linked with LIBSS links LIBBPF_LIBS, so they ride along.
+LIBSS_LIBS := -ldw -lelf -lzstd -lz
 LIBBPF_LIBS += $(LIBSS_LIBS)
 
 ALL += $(CLI)

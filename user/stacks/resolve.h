@@ -45,6 +45,20 @@ int ss_resolver_add_map(struct ss_resolver *r, uint32_t tgid, uint64_t start,
 			size_t build_id_len, const char *path);
 /* The same from an ss_map record (its size checked: -EINVAL). */
 int ss_resolver_add_map_rec(struct ss_resolver *r, const struct ss_map *m);
+/* The recorder's variant: the mapping's file is fd (taken over, e.g.
+ * /proc/PID/map_files/START-END, which still reads a deleted file), path
+ * its name; its build-id is read from it into bid[20] and *bidlen (0: it
+ * has none). fd < 0: path is opened. Returns as ss_resolver_add_map, or
+ * -ENOEXEC when the file is no ELF file. */
+int ss_resolver_add_map_fd(struct ss_resolver *r, uint32_t tgid, uint64_t start,
+			   uint64_t end, uint64_t pgoff, int fd, const char *path,
+			   uint8_t *bid, uint32_t *bidlen);
+/* NT_GNU_BUILD_ID of the ELF file fd into bid (up to max bytes): its
+ * length (0: none), or -ENOEXEC. */
+int ss_file_build_id(int fd, uint8_t *bid, size_t max);
+/* Drop the mappings of tgid (it exec'd another program: what follows is
+ * mapped anew). */
+void ss_resolver_forget(struct ss_resolver *r, uint32_t tgid);
 /* Is ip inside a mapping added for tgid? */
 int ss_resolver_has_map(const struct ss_resolver *r, uint32_t tgid, uint64_t ip);
 
