@@ -131,8 +131,6 @@ static void close_as(struct ss_offcpu *o, struct ss_off_thread *t, int kind, uin
 	k.kind = kind;
 	if (kind != SS_OFF_SLEEP)
 		k.wtid = k.wtgid = 0, k.wkstack = k.wustack = 0;
-	if (!k.kstack && !k.ustack)
-		o->no_stack++;
 	sum(o, &k, ts - t->since);
 }
 

@@ -51,10 +51,6 @@ struct ss_offcpu {
 	struct ss_idmap *cmap;	/* (tgid, coroutine) -> thread state */
 	uint64_t total[SS_OFF_KINDS];
 	uint64_t count[SS_OFF_KINDS];
-	/* intervals whose switch-out record had no stack ids (the task was
-	 * met before --stacks records reached it, or a record from an older
-	 * recorder): summed under id 0, shown as "no stack" */
-	uint64_t no_stack;
 	int oom;
 };
 

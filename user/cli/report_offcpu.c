@@ -78,7 +78,7 @@ static struct group *group_by_stack(struct ss_offcpu *o, size_t *ng)
 /* ---- what the stacks are worth: the note about frame pointers ---- */
 
 struct quality {
-	uint64_t user, one_frame, one_frame_ns, missing, failed;
+	uint64_t user, one_frame, one_frame_ns, missing, failed, no_stack;
 	uint64_t ns[SS_OFF_KINDS], count[SS_OFF_KINDS];	/* traced threads' */
 };
 
@@ -95,6 +95,8 @@ static void judge(struct ss_analysis *a, struct ss_stacks *s, const struct group
 			continue;
 		q->ns[g[i].k.kind] += g[i].ns;
 		q->count[g[i].k.kind] += g[i].count;
+		if (!g[i].k.kstack && !g[i].k.ustack)
+			q->no_stack += g[i].count;
 
 		if (g[i].k.kstack && ss_stacks_info(s, 0, g[i].k.kstack, &in))
 			q->missing++;
@@ -112,8 +114,7 @@ static void judge(struct ss_analysis *a, struct ss_stacks *s, const struct group
 	}
 }
 
-static void print_quality(FILE *f, const struct quality *q, struct ss_stacks *s,
-			  const struct ss_offcpu *o)
+static void print_quality(FILE *f, const struct quality *q, struct ss_stacks *s)
 {
 	const struct ss_stacks_damage *d = ss_stacks_damage(s);
 
@@ -134,9 +135,9 @@ static void print_quality(FILE *f, const struct quality *q, struct ss_stacks *s,
 		fprintf(f, "warning: %llu stack records were dropped (%llu with counts that do "
 			"not fit, %llu a second, different stack of an id seen before).\n",
 			U(d->conflicts + d->bad), U(d->bad), U(d->conflicts));
-	if (o->no_stack)
-		fprintf(f, "note: %llu intervals began at a switch without stack ids "
-			"(shown as \"no stack\").\n", U(o->no_stack));
+	if (q->no_stack)
+		fprintf(f, "note: %llu intervals began at a switch without stack ids, or before "
+			"the trace (shown as \"no stack\").\n", U(q->no_stack));
 }
 
 /* ---- text ---- */
@@ -307,7 +308,7 @@ static void offcpu_text(FILE *f, struct ss_analysis *a, struct ss_stacks *s,
 		"until woken), waiting (runnable, on a run queue), parked (a coroutine); "
 		"kernel stack above user stack, innermost frame first; for sleeps, the "
 		"waker's stacks at sched_waking.\n");
-	print_quality(f, &q, s, o);
+	print_quality(f, &q, s);
 	fprintf(f, "all threads: sleeping %s in %llu, waiting %s in %llu, parked %s in %llu\n",
 		ss_fmt_dur(d[0], sizeof(d[0]), q.ns[SS_OFF_SLEEP]), U(q.count[SS_OFF_SLEEP]),
 		ss_fmt_dur(d[1], sizeof(d[1]), q.ns[SS_OFF_WAIT]), U(q.count[SS_OFF_WAIT]),
@@ -484,7 +485,7 @@ static void offcpu_json(FILE *f, struct ss_analysis *a, struct ss_stacks *s,
 		"\"user_stacks_failed\":%llu,\"missing_stacks\":%llu,\"dropped_stack_records\":%llu,"
 		"\"no_stack_intervals\":%llu,\"threads\":[", U(q.user), U(q.one_frame),
 		U(q.one_frame_ns), U(q.failed), U(q.missing),
-		U(ss_stacks_damage(s)->bad + ss_stacks_damage(s)->conflicts), U(o->no_stack));
+		U(ss_stacks_damage(s)->bad + ss_stacks_damage(s)->conflicts), U(q.no_stack));
 	for (size_t i = 0; i < ng; i++) {
 		if (!traced_tid(a, g[i].k.tid))
 			continue;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
+#include "resolve.h"
 #include "ss.h"
 #include "stacks.h"
 #include "trace.h"
@@ -21,6 +23,7 @@ struct stack {
 	uint16_t nr, flags;
 	uint64_t *ip;
 	struct ss_frame *frames;	/* named on first use */
+	uint16_t skip;		/* innermost frames that are the tracer's own */
 };
 
 struct sym {
@@ -34,6 +37,7 @@ struct map {
 	uint32_t tgid;
 	uint64_t start, end, pgoff;
 	char *path;
+	struct ss_map *rec;	/* the record, for the resolver */
 };
 
 /* Open addressing from (tgid, key) to an index of one of the arrays. */
@@ -57,6 +61,11 @@ struct ss_stacks {
 	size_t nmp, capmp;
 	struct table by_id, by_addr;
 	struct ss_stacks_damage dmg;
+	/* addresses without an ss_sym record: this machine's files by the
+	 * trace's ss_map records, kallsyms when the trace is of this boot */
+	struct ss_resolver *res;
+	int res_tried;
+	int kernel_here;
 };
 
 static uint64_t mix(uint64_t k, uint32_t tgid)
@@ -160,8 +169,11 @@ void ss_stacks_free(struct ss_stacks *s)
 		free(s->sy[i].name);
 		free(s->sy[i].obj);
 	}
-	for (size_t i = 0; i < s->nmp; i++)
+	for (size_t i = 0; i < s->nmp; i++) {
 		free(s->mp[i].path);
+		free(s->mp[i].rec);
+	}
+	ss_resolver_free(s->res);
 	free(s->st);
 	free(s->sy);
 	free(s->mp);
@@ -257,8 +269,13 @@ static int add_map(struct ss_stacks *s, const struct ss_map *r)
 	m->end = r->end;
 	m->pgoff = r->pgoff;
 	m->path = dup_len((const char *)(r + 1), r->path_len);
-	if (!m->path)
+	m->rec = malloc(r->hdr.size);
+	if (!m->path || !m->rec) {
+		free(m->path);
+		free(m->rec);
 		return -ENOMEM;
+	}
+	memcpy(m->rec, r, r->hdr.size);
 	s->nmp++;
 	return 0;
 }
@@ -288,6 +305,7 @@ struct ss_stacks *ss_stacks_load(struct ss_reader *r)
 
 	if (!s)
 		return NULL;
+	s->kernel_here = ss_meta_this_boot(ss_reader_meta(r));
 	while (ss_reader_next(r, &h) == 1) {
 		if (ss_stacks_add(s, h)) {
 			ss_stacks_free(s);
@@ -320,15 +338,20 @@ static struct stack *find(const struct ss_stacks *s, uint32_t tgid, uint64_t id)
 	return i < 0 ? NULL : &s->st[i];
 }
 
+static int name_all(struct ss_stacks *s, struct stack *st);
+
 int ss_stacks_info(const struct ss_stacks *s, uint32_t tgid, uint64_t id,
 		   struct ss_stack_info *info)
 {
-	const struct stack *st = find(s, tgid, id);
+	struct stack *st = find(s, tgid, id);
 
 	if (!st)
 		return -ENOENT;
+	/* the frames are named to know how many are the tracer's */
+	if (name_all((struct ss_stacks *)s, st))
+		return -ENOMEM;
 	info->tgid = st->tgid;
-	info->nr = st->nr;
+	info->nr = st->nr - st->skip;
 	info->flags = st->flags;
 	return 0;
 }
@@ -343,9 +366,46 @@ static const struct map *map_of(const struct ss_stacks *s, uint32_t tgid, uint64
 	return NULL;
 }
 
-static void name_frame(struct ss_stacks *s, const struct stack *st, uint64_t ip,
+static struct ss_resolver *resolver(struct ss_stacks *s)
+{
+	if (s->res_tried)
+		return s->res;
+	s->res_tried = 1;
+	s->res = ss_resolver_new();
+	for (size_t i = 0; s->res && i < s->nmp; i++)
+		ss_resolver_add_map_rec(s->res, s->mp[i].rec);	/* a file not here: no names */
+	return s->res;
+}
+
+/* Name ip (frame k of its stack) on this machine: 0 when it could. */
+static int resolve_here(struct ss_stacks *s, const struct stack *st, uint64_t ip,
+			unsigned int k, struct ss_frame *f)
+{
+	uint64_t at = ss_lookup_ip(ip, k), off;
+	const char *func = NULL, *obj = NULL;
+	struct ss_resolver *r;
+	int rc;
+
+	if (f->kernel && !s->kernel_here)
+		return -1;	/* another boot's kernel: KASLR moved it */
+	if (!f->kernel && !map_of(s, st->tgid, ip))
+		return -1;
+	if (!(r = resolver(s)))
+		return -1;
+	rc = f->kernel ? ss_resolver_kernel(r, at, &func, &off, &obj) :
+	     ss_resolver_user(r, st->tgid, at, &func, &off, &obj);
+	if (rc || !func)
+		return -1;
+	f->func = func;
+	f->off = off + (ip - at);
+	f->obj = obj;
+	return 0;
+}
+
+static void name_frame(struct ss_stacks *s, const struct stack *st, unsigned int k,
 		       struct ss_frame *f)
 {
+	uint64_t ip = st->ip[k];
 	int64_t i = tget(&s->by_addr, st->tgid, ip);
 	const struct map *m;
 
@@ -358,6 +418,8 @@ static void name_frame(struct ss_stacks *s, const struct stack *st, uint64_t ip,
 		f->obj = s->sy[i].obj;
 		return;
 	}
+	if (resolve_here(s, st, ip, k, f) == 0)
+		return;
 	if (f->kernel)
 		return;
 	m = map_of(s, st->tgid, ip);
@@ -367,23 +429,55 @@ static void name_frame(struct ss_stacks *s, const struct stack *st, uint64_t ip,
 	}
 }
 
+/* A kernel stack taken at a tracepoint begins in the tracer: the BPF
+ * program and the tracepoint's calls into it. They say nothing about why
+ * the task left the CPU, and would be the root of every flame graph. */
+static int tracer_frame(const struct ss_frame *f)
+{
+	static const char *const pfx[] = {
+		"bpf_prog_", "bpf_trace_run", "__traceiter_", "__bpf_trace_",
+		"perf_trace_", "trace_event_raw_event_",
+	};
+
+	if (!f->kernel || !f->func)
+		return 0;
+	if (f->obj && !strcmp(f->obj, "bpf"))
+		return 1;
+	for (size_t i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++)
+		if (!strncmp(f->func, pfx[i], strlen(pfx[i])))
+			return 1;
+	return 0;
+}
+
+static int name_all(struct ss_stacks *s, struct stack *st)
+{
+	if (st->frames || !st->nr)
+		return 0;
+	st->frames = calloc(st->nr, sizeof(*st->frames));
+	if (!st->frames)
+		return -ENOMEM;
+	for (unsigned int k = 0; k < st->nr; k++)
+		name_frame(s, st, k, &st->frames[k]);
+	/* never all of it: a stack of tracer frames only stays as it is */
+	while (st->skip + 1 < st->nr && tracer_frame(&st->frames[st->skip]))
+		st->skip++;
+	return 0;
+}
+
 int ss_stacks_frames(struct ss_stacks *s, uint32_t tgid, uint64_t id,
 		     struct ss_frame *out, int max)
 {
 	struct stack *st = find(s, tgid, id);
+	int n;
 
 	if (!st)
 		return -ENOENT;
-	if (!st->frames && st->nr) {
-		st->frames = calloc(st->nr, sizeof(*st->frames));
-		if (!st->frames)
-			return -ENOMEM;
-		for (unsigned int k = 0; k < st->nr; k++)
-			name_frame(s, st, st->ip[k], &st->frames[k]);
-	}
-	for (int k = 0; k < max && k < st->nr; k++)
-		out[k] = st->frames[k];
-	return st->nr;
+	if (name_all(s, st))
+		return -ENOMEM;
+	n = st->nr - st->skip;
+	for (int k = 0; k < max && k < n; k++)
+		out[k] = st->frames[st->skip + k];
+	return n;
 }
 
 static const char *base_name(const char *p)

@@ -59,7 +59,10 @@ const struct ss_stacks_damage *ss_stacks_damage(const struct ss_stacks *s);
 int ss_stacks_info(const struct ss_stacks *s, uint32_t tgid, uint64_t id,
 		   struct ss_stack_info *info);
 /* Frames of that stack, innermost first: fills up to max, returns how many
- * the stack has (may exceed max), or -ENOENT. Strings live as long as s. */
+ * the stack has (may exceed max), or -ENOENT. Strings live as long as s.
+ * The innermost frames of a kernel stack that are the tracer's own (the
+ * BPF program, the tracepoint's calls into it) are left out, here and in
+ * ss_stacks_info's nr. */
 int ss_stacks_frames(struct ss_stacks *s, uint32_t tgid, uint64_t id,
 		     struct ss_frame *out, int max);
 /* "func+0x1c", "obj+0x1234" or "0x7f12..." for one frame, into buf. */
