@@ -18,7 +18,10 @@
  * /usr/bin/blocker (a frame without a symbol shows as blocker+offset), and
  * process 600 untraced (its switches are not reported).
  *
- *   gen_stacks -o FILE [-n]     (-n: the same without SS_META_STACKS) */
+ *   gen_stacks -o FILE [-n] [-r RECORDS]
+ *     -n  the same without SS_META_STACKS
+ *     -r  also write the bare records (an events chunk's payload): a seed
+ *         for tests/fuzz/fuzz_stacks.c */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,13 +121,15 @@ int main(int argc, char **argv)
 	struct ss_trailer tr = { 0 };
 	uint64_t lost_cpu[2] = { 0 };
 	uint32_t target = 500;
-	const char *out = NULL;
+	const char *out = NULL, *raw = NULL;
 	struct ss_writer *w;
 	int c, ids = 1;
 
-	while ((c = getopt(argc, argv, "o:n")) != -1) {
+	while ((c = getopt(argc, argv, "o:nr:")) != -1) {
 		if (c == 'o')
 			out = optarg;
+		else if (c == 'r')
+			raw = optarg;
 		else if (c == 'n')
 			ids = 0;
 		else
@@ -243,6 +248,14 @@ int main(int argc, char **argv)
 	}
 	if (ss_writer_chunk(w, SS_CHUNK_EVENTS, buf, len))
 		return 1;
+	if (raw) {
+		FILE *f = fopen(raw, "w");
+
+		if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+			perror(raw);
+			return 1;
+		}
+	}
 	tr.end_ns = t0 + 20 * MS;
 	tr.records = nrec;
 	memcpy(tr.count, count, sizeof(count));
