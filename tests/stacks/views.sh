@@ -99,4 +99,26 @@ else
 	fail html_export "export failed"
 fi
 
+# ---- Perfetto: interned callstacks on the off-CPU slices ----
+if $ss export --format perfetto -o "$dir/s.pftrace" "$dir/s.trace" >/dev/null 2>&1 &&
+   protoc --decode=perfetto.protos.Trace -Iproto proto/perfetto_trace.proto <"$dir/s.pftrace" >"$dir/s.pf.txt" 2>"$dir/s.pf.err"; then
+	pass perfetto_export_decodes
+	node tests/export/pf_stacks.mjs "$dir/s.pf.txt" >"$dir/s.pf.json" 2>"$dir/s.pf.json.err"
+	got=$(node -e '
+const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const s = j.slices.find((x) => x[0] === "sleeping" && x[1] === "off-CPU stacks (blocker 500)" && x[2] === 5000000);
+const w = j.instants.find((x) => x[0] === "woken by writer 501");
+const p = j.instants.find((x) => /^park coro 7/.test(x[0]));
+console.log([j.events, j.unresolved, j.flag_errors, j.weighted, j.weight_mismatch, s ? s[3].join(">") : "-",
+  w ? w[1].join(">") : "-", p ? p[1].join(">") : "-"].join(" "));' "$dir/s.pf.json" 2>&1)
+	expect_eq perfetto_callstacks "$got" "8 0 0 6 0 blocker+0x1900>main>read_pipe_fn>ksys_read [k]>pipe_read [k]>schedule [k] main>write_pipe_fn>pipe_write [k]>try_to_wake_up [k] main>chan_recv_fn"
+	# the sched import is as without stacks
+	node tests/export/pf_check.mjs "$dir/s.pf.txt" >"$dir/s.pf.check" 2>&1
+	got=$(node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+console.log(j.switches, j.mismatched, j.overlaps, j.undescribed);' "$dir/s.pf.check" 2>&1)
+	expect_eq perfetto_sched_import_clean "$got" "7 0 0 0"
+else
+	fail perfetto_export_decodes "$(head -3 "$dir/s.pf.err")"
+fi
+
 summary
