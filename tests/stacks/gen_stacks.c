@@ -21,7 +21,7 @@
  *   gen_stacks -o FILE [-n] [-r RECORDS]
  *     -n  the same without SS_META_STACKS
  *     -r  also write the bare records (an events chunk's payload): a seed
- *         for tests/fuzz/fuzz_stacks.c */
+ *         for tests/fuzz/fuzz_stack_table.c */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
