@@ -306,7 +306,10 @@ struct ss_stack_ids {
 };
 
 #define SS_STACK_KERNEL		0x1	/* kernel addresses (else user) */
-#define SS_STACK_TRUNCATED	0x2	/* deeper than SS_STACK_MAX_DEPTH */
+#define SS_STACK_TRUNCATED	0x2	/* deeper than SS_STACK_MAX_DEPTH, or the
+					 * walk broke off (the recorder cut user
+					 * frames outside executable mappings:
+					 * code without frame pointers) */
 #define SS_STACK_FAILED		0x4	/* the walk failed: no ip[] */
 #define SS_STACK_MAX_DEPTH	127
 
