@@ -362,8 +362,9 @@ struct ss_sym {
  */
 #define SS_FILE_MAGIC		"SWSCOPE\0"
 #define SS_FILE_MAJOR		2	/* 2.0: chunk headers CRC-checked and numbered */
-#define SS_FILE_MINOR		2	/* 2.1: event chunks zstd-compressed (SS_CHUNK_ZEVENTS);
-					 * 2.2: ss_coro_stats.shared_saved */
+#define SS_FILE_MINOR		3	/* 2.1: event chunks zstd-compressed (SS_CHUNK_ZEVENTS);
+					 * 2.2: ss_coro_stats.shared_saved;
+					 * 2.3: stacks (ss_stack, ss_map, ss_sym) */
 #define SS_CHUNK_MAGIC		0x4b484353u	/* "SCHK" little-endian */
 #define SS_CHUNK_MAX		(64u << 20)	/* largest payload a reader accepts */
 #define SS_FILE_MAX_CPUS	8192	/* largest CONFIG_NR_CPUS of any architecture */
