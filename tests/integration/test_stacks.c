@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "procmaps.h"
 #include "resolve.h"
 #include "ss.h"
 #include "testutil.h"
@@ -222,15 +223,12 @@ static int copy_file(const char *from, const char *to)
 	return close(out);
 }
 
-/* Record a copy of bin (deleted afterwards) into T. */
-static void record_blocker(const char *bin, int stacks, const char *trace)
+/* Record exe (deleted afterwards) into T. */
+static void record_exe(const char *exe, int stacks, const char *trace)
 {
-	char src[256], *out = NULL, *err = NULL;
-	const char *exe = tu_tmp("blocker");
+	char *out = NULL, *err = NULL;
 	int rc;
 
-	snprintf(src, sizeof(src), "%s/%s", tu_bin(), bin);
-	REQUIRE(copy_file(src, exe) == 0, "cannot copy %s", src);
 	if (stacks)
 		rc = TU_RUN(&out, &err, "switchscope", "record", "-q", "--stacks", "-o",
 			    (char *)trace, "--", (char *)exe, "40", "3");
@@ -247,6 +245,42 @@ static void record_blocker(const char *bin, int stacks, const char *trace)
 	meta_flags(trace, &T);
 	free(out);
 	free(err);
+}
+
+/* Record a copy of bin (deleted afterwards) into T. */
+static void record_blocker(const char *bin, int stacks, const char *trace)
+{
+	const char *exe = tu_tmp("blocker");
+	char src[256];
+
+	snprintf(src, sizeof(src), "%s/%s", tu_bin(), bin);
+	REQUIRE(copy_file(src, exe) == 0, "cannot copy %s", src);
+	record_exe(exe, stacks, trace);
+}
+
+static int sh(const char *fmt, const char *a, const char *b, const char *c)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), fmt, a, b, c);
+	return system(cmd);
+}
+
+/* Its build-id as hex, from the first ss_map of the copy. */
+static int build_id_hex(const char *path, char *hex, size_t len)
+{
+	uint8_t bid[20];
+	int fd = open(path, O_RDONLY), n;
+
+	if (fd < 0)
+		return -1;
+	n = ss_file_build_id(fd, bid, sizeof(bid));
+	close(fd);
+	if (n <= 1 || (size_t)n * 2 + 1 > len)
+		return -1;
+	for (int i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02x", bid[i]);
+	return 0;
 }
 
 TEST(stacks_name_the_blocking_functions_after_the_binary_is_gone)
@@ -354,4 +388,93 @@ TEST(resolver_names_functions_of_a_mapped_file)
 	CHECK_EQ(ss_resolver_kernel(r, 0, &func, &off, &obj), -ENOENT);
 	ss_resolver_free(r);
 	(void)resolver_probe_fn(1);
+}
+
+/* A stripped binary keeps only its dynamic symbols: the named functions are
+ * in its debug file, found by .gnu_debuglink next to it. */
+TEST(stripped_binary_is_named_through_its_debuglink)
+{
+	const char *full = tu_tmp("blocker.full"), *dbg = tu_tmp("blocker.debug");
+	const char *exe = tu_tmp("blocker");
+	char src[256];
+	int rc;
+
+	snprintf(src, sizeof(src), "%s/ss-blocker", tu_bin());
+	REQUIRE(copy_file(src, full) == 0);
+	rc = sh("objcopy --only-keep-debug '%s' '%s'%s", full, dbg, "");
+	REQUIRE(rc == 0);
+	rc = sh("objcopy --strip-all --add-gnu-debuglink='%s' '%s' '%s'", dbg, full, exe);
+	REQUIRE(rc == 0);
+	rc = sh("! nm '%s' 2>/dev/null | grep -q blocker_nanosleep%s%s", exe, "", "");
+	REQUIRE(rc == 0,
+		"the stripped copy still has its symbols");
+	record_exe(exe, 1, tu_tmp("d.trace"));
+	unlink(dbg);
+	unlink(full);
+	CHECK(strstr(T.ustack_names, "blocker_pipe_read "), "user: %s", T.ustack_names);
+	CHECK(strstr(T.ustack_names, "blocker_futex_wait "), "user: %s", T.ustack_names);
+	CHECK(strstr(T.waker_names, "blocker_pipe_write "), "waker: %s", T.waker_names);
+	tr_free(&T);
+}
+
+/* ... or by its build-id under /usr/lib/debug/.build-id (a -dbgsym package's
+ * place), without a debuglink. */
+TEST(stripped_binary_is_named_through_its_build_id_debug_file)
+{
+	const char *exe = tu_tmp("blocker");
+	char src[256], hex[48], dir[128], dbg[192];
+	int rc;
+
+	snprintf(src, sizeof(src), "%s/ss-blocker", tu_bin());
+	REQUIRE(build_id_hex(src, hex, sizeof(hex)) == 0, "no build-id in %s", src);
+	snprintf(dir, sizeof(dir), "/usr/lib/debug/.build-id/%.2s", hex);
+	snprintf(dbg, sizeof(dbg), "%s/%s.debug", dir, hex + 2);
+	REQUIRE(access(dbg, F_OK) != 0, "%s exists already", dbg);
+	rc = sh("mkdir -p '%s' && objcopy --only-keep-debug '%s' '%s'", dir, src, dbg);
+	REQUIRE(rc == 0);
+	rc = sh("objcopy --strip-all '%s' '%s'%s", src, exe, "");
+	REQUIRE(rc == 0);
+	record_exe(exe, 1, tu_tmp("b.trace"));
+	unlink(dbg);
+	rmdir(dir);
+	CHECK(strstr(T.ustack_names, "blocker_nanosleep "), "user: %s", T.ustack_names);
+	CHECK(strstr(T.ustack_names, "blocker_futex_wait "), "user: %s", T.ustack_names);
+	tr_free(&T);
+}
+
+/* The views' path: a file known by build-id only (another file at its
+ * path) is its debug file under /usr/lib/debug/.build-id. And one with
+ * neither gives no name, no crash. */
+TEST(resolver_finds_a_mapped_file_by_build_id_or_says_it_cannot)
+{
+	struct ss_resolver *r = ss_resolver_new();
+	uint8_t bid[20] = { 0xde, 0xad };
+
+	REQUIRE(r);
+	CHECK_EQ(ss_resolver_add_map(r, 7, 0x1000, 0x2000, 0, bid, 20, "/bin/true"), -ENOENT);
+	CHECK_EQ(ss_resolver_add_map(r, 7, 0x1000, 0x2000, 0, NULL, 0, "/nonexistent/x"), -ENOENT);
+	CHECK_EQ(ss_resolver_add_map(r, 7, 0x1000, 0x2000, 0, NULL, 0, "/dev/zero"), -ENOENT);
+	ss_resolver_free(r);
+}
+
+TEST(maps_lines_are_parsed)
+{
+	char l1[] = "55d0c8a5d000-55d0c8a5f000 r-xp 00002000 fe:01 1234   /usr/bin/my prog (deleted)\n";
+	char l2[] = "7ffd1000-7ffd2000 rw-p 00000000 00:00 0 [stack]\n";
+	char l3[] = "7f00-7e00 r-xp 0 00:00 0\n";
+	char l4[] = "garbage";
+	struct ss_procmap m;
+
+	REQUIRE(ss_procmap_parse(l1, &m) == 0);
+	CHECK_EQ(m.start, 0x55d0c8a5d000ull);
+	CHECK_EQ(m.end, 0x55d0c8a5f000ull);
+	CHECK_EQ(m.pgoff, 0x2000);
+	CHECK_EQ(m.inode, 1234);
+	CHECK(!strcmp(m.path, "/usr/bin/my prog") && m.deleted, "path '%s'", m.path);
+	CHECK(ss_procmap_is_exec_file(&m));
+	REQUIRE(ss_procmap_parse(l2, &m) == 0);
+	CHECK(!ss_procmap_is_exec_file(&m));
+	CHECK(!strcmp(m.path, "[stack]"));
+	CHECK_EQ(ss_procmap_parse(l3, &m), -1);
+	CHECK_EQ(ss_procmap_parse(l4, &m), -1);
 }
