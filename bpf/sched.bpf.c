@@ -173,7 +173,7 @@ static __always_inline int on_wake(void *ctx, struct task_struct *p, __u32 type)
 		return 0;
 	/* the waker's stacks: current's (in an interrupt, the kernel's only) */
 	if (stacks)
-		ss_stacks_current(ctx, cur, &ids, ss_in_irq(cur));
+		ss_stacks_current(ctx, cur, &ids, ss_in_irq(ctx, cur));
 	e = ss_reserve(type, sizeof(*e) + (stacks ? sizeof(ids) : 0));
 	if (!e)
 		return 0;

@@ -59,20 +59,41 @@ struct {
 
 /*
  * In interrupt context current is whatever task was interrupted: its user
- * stack is not the waker's. Hard and soft interrupts run on a CPU's irq
- * stack (x86_64, arm64: softirqs too, unless in ksoftirqd, a kernel
- * thread), so the program's own frame lies outside current's task stack.
+ * stack is not the waker's. Two cases:
+ * - the interrupt came while current was in the kernel: it runs on the
+ *   CPU's irq stack (x86_64, arm64; softirqs too, unless in ksoftirqd, a
+ *   kernel thread). A tp_btf program's ctx is the tracepoint's argument
+ *   array, on the stack the tracepoint fired on: outside current's task
+ *   stack. (The program's own frame can be a private per-CPU stack since
+ *   6.13.)
+ * - it came from user mode: it runs on the (empty) task stack, but then
+ *   current's saved user registers are no syscall's: orig_ax (x86) or
+ *   syscallno (arm64) is -1. So it is for an exception (a page fault that
+ *   wakes someone): its user stack is skipped too, never a wrong one.
  * The preempt count would say it directly, but it is a per-CPU variable
  * that only CONFIG_KALLSYMS_ALL kernels let BPF find.
  */
-static __always_inline bool ss_in_irq(struct task_struct *t)
+static __always_inline bool ss_in_irq(void *ctx, struct task_struct *t)
 {
-	__u64 lo = (__u64)t->stack, fp = 0;
-	void *here = &lo;
+	__u64 lo = (__u64)t->stack, at = 0;
+	struct pt_regs *regs;
+	long nr;
 
-	/* the frame's address as a number (a helper copy: no pointer) */
-	bpf_probe_read_kernel(&fp, sizeof(fp), &here);
-	return fp - lo >= SS_THREAD_SIZE;
+	/* the address as a number (a helper copy: no pointer) */
+	bpf_probe_read_kernel(&at, sizeof(at), &ctx);
+	if (at - lo >= SS_THREAD_SIZE)
+		return true;
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs)
+		return true;
+#if defined(__TARGET_ARCH_x86)
+	nr = regs->orig_ax;
+#elif defined(__TARGET_ARCH_arm64)
+	nr = regs->syscallno;
+#else
+#error "syscall number register unknown for this architecture"
+#endif
+	return nr < 0;
 }
 
 static __always_inline __u64 ss_hash_step(__u64 h, __u64 v)

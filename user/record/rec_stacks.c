@@ -27,10 +27,18 @@ struct addr {
 	uint8_t done;		/* its ss_sym is written (or it has none) */
 };
 
+struct range {
+	uint64_t start, end;
+	int exec;
+};
+
 struct proc {
 	uint32_t tgid;
 	int read;		/* maps read since its last exec */
+	int maps_ok;		/* and they could be read */
 	uint64_t last_read;	/* ts of the record that made us read */
+	struct range *x;	/* every mapping (exec: code, files or JIT) */
+	size_t nx, capx;
 };
 
 struct rec_stacks {
@@ -45,6 +53,10 @@ struct rec_stacks {
 	size_t nprocs, capprocs;
 	struct rec_stacks_stats st;
 	int oom_said;
+	union {
+		struct ss_stack s;
+		char b[sizeof(struct ss_stack) + 8 * SS_STACK_MAX_DEPTH];
+	} cut;			/* a stack whose walk broke off, cut */
 };
 
 static int grow(void **p, size_t *cap, size_t n, size_t elem)
@@ -91,6 +103,8 @@ void rec_stacks_free(struct rec_stacks *s)
 	ss_idmap_free(s->addr_idx);
 	ss_idmap_free(s->proc_idx);
 	free(s->addrs);
+	for (size_t i = 0; i < s->nprocs; i++)
+		free(s->procs[i].x);
 	free(s->procs);
 	free(s);
 }
@@ -189,15 +203,22 @@ static void read_maps(struct rec_stacks *s, struct proc *p, const struct ss_hdr 
 	snprintf(path, sizeof(path), "/proc/%u/maps", p->tgid);
 	f = fopen(path, "re");
 	if (!f) {
-		s->st.procs_gone++;
+		if (!p->maps_ok)
+			s->st.procs_gone++;
 		return;
 	}
+	p->maps_ok = 1;
+	p->nx = 0;
 	while (fgets(line, sizeof(line), f)) {
 		uint8_t bid[20] = { 0 };
 		uint32_t bidlen = 0;
 		int fd;
 
-		if (ss_procmap_parse(line, &pm) || !ss_procmap_is_exec_file(&pm))
+		if (ss_procmap_parse(line, &pm))
+			continue;
+		if (!grow((void **)&p->x, &p->capx, p->nx + 1, sizeof(*p->x)))
+			p->x[p->nx++] = (struct range){ pm.start, pm.end, pm.perms[2] == 'x' };
+		if (!ss_procmap_is_exec_file(&pm))
 			continue;
 		if (ss_resolver_has_map(s->res, p->tgid, pm.start) &&
 		    ss_resolver_has_map(s->res, p->tgid, pm.end - 1))
@@ -264,12 +285,63 @@ static void flush_syms(struct rec_stacks *s, int all, uint32_t tgid, uint64_t ts
 	}
 }
 
-void rec_stacks_record(struct rec_stacks *s, const struct ss_hdr *h)
+enum where { CODE, DATA, UNKNOWN };
+
+/* Code, not code (a data mapping, below every mapping, kernel half), or
+ * not known: mapped since the maps were read, maybe. */
+static enum where where(const struct proc *p, uint64_t ip)
+{
+	if (!p->nx || ip < p->x[0].start || ip >= (1ull << 63))
+		return p->nx ? DATA : UNKNOWN;
+	for (size_t i = 0; i < p->nx; i++)
+		if (ip >= p->x[i].start && ip < p->x[i].end)
+			return p->x[i].exec ? CODE : DATA;
+	return UNKNOWN;
+}
+
+/*
+ * A frame-pointer walk through code built without frame pointers reads
+ * whatever the register held: the frames after the first that point into
+ * no executable mapping are not return addresses. Cut the stack before the
+ * first of them and flag it truncated, so that a view says the stack is
+ * incomplete (one frame left: rebuild with -fno-omit-frame-pointer) instead
+ * of showing garbage as callers.
+ */
+static const struct ss_hdr *cut_broken(struct rec_stacks *s, const struct proc *p,
+				       const struct ss_stack *st, int fresh)
+{
+	const uint64_t *ip = (const uint64_t *)(st + 1);
+	unsigned int keep = st->nr;
+
+	if (!p->maps_ok || !p->nx || st->nr > SS_STACK_MAX_DEPTH)
+		return &st->hdr;
+	for (unsigned int i = 1; i < st->nr; i++) {
+		enum where w = where(p, ip[i]);
+
+		/* not known, with maps older than the stack: cannot tell */
+		if (w == UNKNOWN && !fresh)
+			break;
+		if (w != CODE) {
+			keep = i;
+			break;
+		}
+	}
+	if (keep == st->nr)
+		return &st->hdr;
+	s->st.cut++;
+	memcpy(&s->cut.s, st, sizeof(*st) + keep * 8);
+	s->cut.s.hdr.size = sizeof(*st) + keep * 8;
+	s->cut.s.nr = keep;
+	s->cut.s.flags |= SS_STACK_TRUNCATED;
+	return &s->cut.s.hdr;
+}
+
+const struct ss_hdr *rec_stacks_record(struct rec_stacks *s, const struct ss_hdr *h)
 {
 	const struct ss_stack *st = (const void *)h;
 	const uint64_t *ip = (const uint64_t *)(st + 1);
 	struct proc *p = NULL;
-	int outside = 0;
+	int unknown = 0, fresh = 0;
 
 	if (h->type == SS_EV_EXEC && h->size >= sizeof(struct ss_exec)) {
 		uint32_t tgid = ((const struct ss_exec *)h)->tgid;
@@ -281,25 +353,35 @@ void rec_stacks_record(struct rec_stacks *s, const struct ss_hdr *h)
 			flush_syms(s, 0, tgid, h->ts);
 			ss_resolver_forget(s->res, tgid);
 			p->read = 0;
+			p->maps_ok = 0;
 		}
-		return;
+		return h;
 	}
 	if (h->type != SS_EV_STACK || h->size < sizeof(*st) ||
 	    st->nr > (h->size - sizeof(*st)) / 8)
-		return;
+		return h;
 	s->st.stacks++;
 	if (st->tgid && !(st->flags & SS_STACK_KERNEL)) {
 		p = proc_get(s, st->tgid, 1);
-		if (p && !p->read)
+		if (p && !p->read) {
 			read_maps(s, p, h);
+			fresh = 1;
+		}
 	}
-	for (unsigned int i = 0; i < st->nr; i++) {
-		addr_add(s, st->flags & SS_STACK_KERNEL ? 0 : st->tgid, ip[i], i > 0);
-		if (p && !ss_resolver_has_map(s->res, p->tgid, ip[i]))
-			outside = 1;
-	}
-	if (outside && h->ts - p->last_read >= REREAD_NS)
+	for (unsigned int i = 0; p && i < st->nr; i++)
+		unknown |= where(p, ip[i]) == UNKNOWN;
+	if (unknown && !fresh && h->ts - p->last_read >= REREAD_NS) {
 		read_maps(s, p, h);
+		fresh = 1;
+	}
+	if (p) {
+		h = cut_broken(s, p, st, fresh);
+		st = (const void *)h;
+		ip = (const uint64_t *)(st + 1);
+	}
+	for (unsigned int i = 0; i < st->nr; i++)
+		addr_add(s, st->flags & SS_STACK_KERNEL ? 0 : st->tgid, ip[i], i > 0);
+	return h;
 }
 
 void rec_stacks_finish(struct rec_stacks *s, uint64_t ts, struct rec_stacks_stats *st)

@@ -19,12 +19,15 @@ struct rec_stacks_stats {
 	uint64_t unnamed;	/* of which without a symbol */
 	uint64_t procs_gone;	/* processes whose maps could not be read */
 	uint64_t lost;		/* ss_stack records the ring buffer refused */
+	uint64_t cut;		/* user stacks cut where the walk broke off */
 };
 
 /* stack_lost_fd: the BPF per-CPU counter of lost stack records (-1: none). */
 struct rec_stacks *rec_stacks_new(struct ss_sink *sink, int stack_lost_fd);
-/* Look at a record already given to the sink. */
-void rec_stacks_record(struct rec_stacks *s, const struct ss_hdr *h);
+/* Look at a record before it goes to the sink; returns what to give the
+ * sink instead (h, or a user stack cut where its walk broke off, valid
+ * until the next call). */
+const struct ss_hdr *rec_stacks_record(struct rec_stacks *s, const struct ss_hdr *h);
 /* Write the ss_sym records (hdr.ts = ts) and fill st. */
 void rec_stacks_finish(struct rec_stacks *s, uint64_t ts, struct rec_stacks_stats *st);
 void rec_stacks_free(struct rec_stacks *s);

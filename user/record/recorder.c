@@ -100,9 +100,9 @@ static void on_record(void *ctx, const struct ss_hdr *h)
 		}
 		return;
 	}
-	ss_sink_add(r->sink, h);
 	if (r->stacks)
-		rec_stacks_record(r->stacks, h);
+		h = rec_stacks_record(r->stacks, h);
+	ss_sink_add(r->sink, h);
 	rec_coro_record(r->coro, h);
 	if (h->type == SS_EV_EXEC && (((const struct ss_exec *)h)->flags & SS_EXEC_STOPPED))
 		stopped_add(r, ((const struct ss_exec *)h)->tgid);
@@ -558,6 +558,7 @@ out_backend:
 		res->stack_addrs = st.addrs;
 		res->stack_maps = st.maps;
 		res->stack_procs_gone = st.procs_gone;
+		res->stacks_cut = st.cut;
 		rec_stacks_free(r.stacks);
 		if (st.lost)
 			ss_warn("%llu stack records were lost (ring buffer full): records "
@@ -618,6 +619,10 @@ void ss_record_summary(const struct ss_record_result *res, const char *output)
 		fprintf(stderr, "; %llu stacks, %llu of %llu addresses named",
 			(unsigned long long)res->stacks, (unsigned long long)res->stack_syms,
 			(unsigned long long)res->stack_addrs);
+	if (res->stacks_cut)
+		fprintf(stderr, "; %llu user stacks cut where the walk broke off (code "
+			"without frame pointers: rebuild with -fno-omit-frame-pointer)",
+			(unsigned long long)res->stacks_cut);
 	if (res->rings)
 		fprintf(stderr, "; %llu coroutine records from %llu trace rings "
 			"(%llu of theirs lost; clock: %s)",

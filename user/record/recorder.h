@@ -49,6 +49,7 @@ struct ss_record_result {
 	uint64_t stack_addrs;		/* distinct addresses (named or not) */
 	uint64_t stack_maps;		/* ss_map records */
 	uint64_t stack_procs_gone;	/* processes gone before their maps were read */
+	uint64_t stacks_cut;		/* user stacks cut where the walk broke off */
 };
 
 /* Record until the command ends, the -p processes are gone, the duration

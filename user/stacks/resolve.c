@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
@@ -97,11 +98,13 @@ void ss_resolver_free(struct ss_resolver *r)
  * not an ELF file. */
 static int elf_facts(int fd, uint8_t *bid, size_t *bidlen, struct seg *seg, int *nseg)
 {
-	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	const void *id;
 	size_t phnum;
 	ssize_t n;
+	Elf *e;
 
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!e)
 		return -1;
 	if (elf_kind(e) != ELF_K_ELF || elf_getphdrnum(e, &phnum)) {
@@ -214,6 +217,19 @@ static int map_add(struct ss_resolver *r, uint32_t tgid, uint64_t start, uint64_
 	return 0;
 }
 
+/* A path from a trace is untrusted: no FIFO to block on, no device. */
+static int open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* The file behind a mapping, by build-id: the open fd (consumed) or path
  * if it matches, else the build-id's debug file. */
 static struct rfile *file_open(struct ss_resolver *r, int fd, const char *path,
@@ -226,7 +242,7 @@ static struct rfile *file_open(struct ss_resolver *r, int fd, const char *path,
 	int nseg = 0;
 
 	if (fd < 0)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open_regular(path);
 	if (fd >= 0 && elf_facts(fd, fb, &fbl, seg, &nseg) == 0 &&
 	    (!bidlen || (fbl == bidlen && !memcmp(fb, bid, bidlen))))
 		return file_add(r, fd, path, fb, fbl, seg, nseg);
@@ -239,7 +255,7 @@ static struct rfile *file_open(struct ss_resolver *r, int fd, const char *path,
 	for (size_t i = 1; i < bidlen; i++)
 		snprintf(dbg + strlen(dbg), sizeof(dbg) - strlen(dbg), "%02x", bid[i]);
 	strncat(dbg, ".debug", sizeof(dbg) - strlen(dbg) - 1);
-	fd = open(dbg, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(dbg);
 	if (fd < 0)
 		return NULL;
 	if (elf_facts(fd, fb, &fbl, seg, &nseg) || fbl != bidlen || memcmp(fb, bid, bidlen)) {
