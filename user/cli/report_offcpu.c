@@ -107,7 +107,7 @@ static void judge(struct ss_analysis *a, struct ss_stacks *s, const struct group
 			q->missing++;
 		} else if (in.flags & SS_STACK_FAILED) {
 			q->failed++;
-		} else if (in.nr == 1) {
+		} else if (ss_stacks_one_frame(s, g[i].k.tgid, g[i].k.ustack)) {
 			q->one_frame++;
 			q->one_frame_ns += g[i].ns;
 		}
@@ -169,10 +169,12 @@ void report_stack(FILE *f, struct ss_stacks *s, uint32_t tgid, uint64_t id, int 
 		fprintf(f, "%s%s%s%s%s\n", indent, ss_frame_name(&fr[i], name, sizeof(name)),
 			obj ? " (" : "", obj ? (b ? b + 1 : obj) : "", obj ? ")" : "");
 	}
-	if (!kernel && in.nr == 1)
+	if (!kernel && ss_stacks_one_frame(s, tgid, id))
 		fprintf(f, "%s[one frame: no frame pointers?]\n", indent);
-	if (in.flags & SS_STACK_TRUNCATED)
+	else if ((in.flags & SS_STACK_TRUNCATED) && n >= SS_STACK_MAX_DEPTH)
 		fprintf(f, "%s[deeper than %d frames: cut]\n", indent, SS_STACK_MAX_DEPTH);
+	else if (in.flags & SS_STACK_TRUNCATED)
+		fprintf(f, "%s[the walk broke off here: a caller without frame pointers?]\n", indent);
 }
 
 static void both_stacks(FILE *f, struct ss_stacks *s, uint32_t tgid, uint64_t k, uint64_t u,
@@ -397,7 +399,7 @@ static void folded_stack(FILE *f, struct ss_stacks *s, uint32_t tgid, uint64_t i
 		fprintf(f, ";[%s_stack_%s]", kernel ? "kernel" : "user", n ? "missing" : "empty");
 		return;
 	}
-	if (!kernel && n == 1)
+	if (!kernel && ss_stacks_one_frame(s, tgid, id))
 		fprintf(f, ";[one_frame]");
 	for (int i = (n < MAXF ? n : MAXF) - 1; i >= 0; i--)
 		folded_frame(f, &fr[i]);
@@ -440,7 +442,7 @@ static void json_stack(FILE *f, struct ss_stacks *s, uint32_t tgid, uint64_t id,
 	fprintf(f, "{\"id\":\"%#llx\",\"truncated\":%s,\"failed\":%s,\"one_frame\":%s,\"frames\":[",
 		U(id), in.flags & SS_STACK_TRUNCATED ? "true" : "false",
 		in.flags & SS_STACK_FAILED ? "true" : "false",
-		!kernel && n == 1 ? "true" : "false");
+		!kernel && ss_stacks_one_frame(s, tgid, id) ? "true" : "false");
 	for (int i = 0; i < n && i < MAXF; i++) {
 		fprintf(f, "%s{\"ip\":\"%#llx\",\"func\":", i ? "," : "", U(fr[i].ip));
 		if (fr[i].func)

@@ -277,7 +277,7 @@ static void frames_json(FILE *f, struct ss_stacks *st, uint32_t tgid, uint64_t i
 	if (n > SS_STACK_MAX_DEPTH + 1)
 		n = SS_STACK_MAX_DEPTH + 1;
 	fprintf(f, "{\"k\":%d,\"one\":%d,\"failed\":%d,\"cut\":%d,\"f\":[",
-		!!(in.flags & SS_STACK_KERNEL) || !tgid, tgid && n == 1,
+		!!(in.flags & SS_STACK_KERNEL) || !tgid, ss_stacks_one_frame(st, tgid, id),
 		!!(in.flags & SS_STACK_FAILED), !!(in.flags & SS_STACK_TRUNCATED));
 	for (int i = 0; i < n; i++) {
 		fputs(i ? "," : "", f);

@@ -189,7 +189,7 @@ static void add_frames(struct pfs *p, uint32_t tgid, uint64_t id, int kernel, ui
 	}
 	if (nf > MAXF)
 		nf = MAXF;
-	if (!kernel && nf == 1)
+	if (!kernel && ss_stacks_one_frame(p->st, tgid, id))
 		ids[(*n)++] = frame_iid(p, "[one frame: no frame pointers]", 0);
 	for (int i = nf - 1; i >= 0; i--)
 		ids[(*n)++] = frame_iid(p, ss_frame_func(&fr[i], name, sizeof(name)), kernel);

@@ -508,3 +508,14 @@ const char *ss_frame_func(const struct ss_frame *f, char *buf, size_t len)
 		ss_frame_name(f, buf, len);
 	return buf;
 }
+
+int ss_stacks_one_frame(struct ss_stacks *s, uint32_t tgid, uint64_t id)
+{
+	struct ss_frame f;
+	struct ss_stack_info in;
+
+	if (!tgid || ss_stacks_info(s, tgid, id, &in) || in.nr != 1 || (in.flags & SS_STACK_KERNEL) ||
+	    ss_stacks_frames(s, tgid, id, &f, 1) != 1)
+		return 0;
+	return !f.func || strcmp(f.func, "_start");
+}

@@ -65,6 +65,11 @@ int ss_stacks_info(const struct ss_stacks *s, uint32_t tgid, uint64_t id,
  * ss_stacks_info's nr. */
 int ss_stacks_frames(struct ss_stacks *s, uint32_t tgid, uint64_t id,
 		     struct ss_frame *out, int max);
+/* Is it a user stack of one frame, other than a program's first (its
+ * entry point, _start, has no caller)? What a walk gives for code built
+ * without frame pointers: the views say so. */
+int ss_stacks_one_frame(struct ss_stacks *s, uint32_t tgid, uint64_t id);
+
 /* "func+0x1c", "obj+0x1234" or "0x7f12..." for one frame, into buf. */
 const char *ss_frame_name(const struct ss_frame *f, char *buf, size_t len);
 /* The same without the offset when the function is known ("func"): what
