@@ -29,3 +29,8 @@ tests/stacks/views.sh: $(CLI) $(B)/tests/gen_stacks $(NODE_STAMP)
 tests/fuzz/run-fuzz-stack-table.sh: $(B)/tests/fuzz_stack_table $(B)/tests/gen_stacks
 TEST_SUITES += $(B)/tests/test_stack_table tests/stacks/views.sh tests/fuzz/run-fuzz-stack-table.sh
 check-prereqs: $(B)/tests/fuzz_stack_table $(B)/tests/gen_stacks
+
+# End to end on the running kernel: the blocker workload (mk/stacks.mk)
+# recorded with --stacks, then every view of its stacks.
+tests/stacks/offcpu_blocker.sh: $(CLI) $(B)/bin/ss-blocker $(B)/bin/ss-blocker-nofp $(NODE_STAMP)
+TEST_SUITES += tests/stacks/offcpu_blocker.sh

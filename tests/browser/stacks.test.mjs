@@ -6,8 +6,9 @@
 // them. Prints PASS/FAIL lines and "N passed, N failed".
 //
 //   node stacks.test.mjs FILE.html BLOCKED_FRAME WAKER_FRAME [SCREENSHOT.png]
-//     BLOCKED_FRAME  a function in the stack of the longest sleep that a
-//                    waking ended; WAKER_FRAME one in its waker's stack
+//     BLOCKED_FRAME  a function in the stack of a sleep that a waking
+//                    ended (the longest such is hovered); WAKER_FRAME one
+//                    in its waker's stack
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -39,8 +40,9 @@ try {
   check("no script errors", errors.length === 0, errors.join("; "));
   check("the export has stacks", await page.evaluate(() => window.SS.hasStacks(window.switchscope.model)));
 
-  // the longest sleep that has a waker's stack: zoom onto it, point at it
-  const target = await page.evaluate(() => {
+  // the longest sleep in BLOCKED_FRAME that has a waker's stack: zoom
+  // onto it, point at it
+  const target = await page.evaluate((blocked) => {
     const R = window.switchscope.renderer, m = window.switchscope.model, SS = window.SS;
     let best = null;
     for (let i = 0; i < R.rows.length; i++) {
@@ -51,7 +53,8 @@ try {
         const r = l.r[k], lines = [];
         if (m.kind(r) !== SS.K.SLEEP) continue;
         SS.stackHover(m, r, lines);
-        if (!lines.some((s) => /woken by/.test(s))) continue;
+        const w = lines.findIndex((s) => /woken by/.test(s));
+        if (w < 0 || !lines.slice(0, w).some((s) => s.includes(blocked))) continue;
         if (!best || l.e[k] - l.s[k] > best.d) best = { i: i, k: k, d: l.e[k] - l.s[k] };
       }
     }
@@ -66,8 +69,8 @@ try {
       y: box.top + R.rowY[best.i] - R.view.scrollY + SS.RULER_H + SS.ROW_H.thread / 2,
       s: s, e: e,
     };
-  });
-  check("a sleep ended by a waking, with stacks", target !== null);
+  }, blocked);
+  check(`a sleep in ${blocked} ended by a waking, with stacks`, target !== null);
   if (target) {
     await page.mouse.move(target.x, target.y);
     await page.waitForTimeout(100);
