@@ -109,4 +109,4 @@ for (const p of trace.packet || []) {
   if (type === "TYPE_SLICE_BEGIN") open.set(track, { ts: ts, name: name, frames: frames, weight: w === undefined ? undefined : Number(w) });
   else out.instants.push([name, frames]);
 }
-console.log(JSON.stringify(out));
+process.stdout.write(JSON.stringify(out) + "\n");

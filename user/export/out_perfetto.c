@@ -881,28 +881,7 @@ static void stack_event(struct pf_sink *p, uint64_t ts, uint64_t uuid, int type,
 static void track_event(struct pf_sink *p, uint64_t ts, uint64_t uuid, int type,
 			const char *name, P(DebugAnnotation) **ann, size_t nann)
 {
-	P(TracePacket) pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
-	P(TrackEvent) te = PERFETTO__PROTOS__TRACK_EVENT__INIT;
-	static char *cat[] = { "coroutine" };
-
-	pk.has_timestamp = pk.has_timestamp_clock_id = 1;
-	pk.timestamp = ts;
-	pk.timestamp_clock_id = CLOCK_MONO;
-	te.has_type = te.has_track_uuid = 1;
-	te.type = type;
-	te.track_uuid = uuid;
-	if (name) {
-		te.name_field_case = PERFETTO__PROTOS__TRACK_EVENT__NAME_FIELD_NAME;
-		te.name = (char *)name;
-		te.n_categories = 1;
-		te.categories = cat;
-	}
-	te.n_debug_annotations = nann;
-	te.debug_annotations = ann;
-	pk.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_EVENT;
-	pk.track_event = &te;
-	track_packet(p, &pk);
-	p->s.items++;
+	stack_event(p, ts, uuid, type, name, "coroutine", ann, nann, 0, -1);
 }
 
 static void annot(P(DebugAnnotation) *a, const char *name, uint64_t v)
