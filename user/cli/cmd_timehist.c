@@ -95,7 +95,8 @@ static void show(struct ss_analysis *a, const struct th_opts *o,
 		       e->prev_state == SS_TASK_RUNNING ? "preempted" : "blocked",
 		       from, to, si->prev_ran ? ss_fmt_dur(d1, sizeof(d1), si->prev_ran) : "-",
 		       si->next_wait ? ss_fmt_dur(d2, sizeof(d2), si->next_wait) : "-");
-		if (o->stacks && e->prev_tid) {
+		/* a task not traced has no stacks to show */
+		if (o->stacks && e->prev_tid && ss_analysis_traced(a, e->prev_tgid)) {
 			const struct ss_stack_ids *ids = ss_rec_stacks(h);
 
 			if (!ids || (!ids->kstack && !ids->ustack)) {
