@@ -29,8 +29,8 @@ static const char help[] =
 "  -n, --rows N    at most N rows per table (default 20, 0: all)\n"
 "  -h, --help      this text\n"
 "\n"
-"Exit status: 0, or 2 usage (--offcpu on a trace without stacks), 6 not a readable trace, 7 trace damaged\n"
-"(results cover its intact part).\n";
+"Exit status: 0, or 2 usage (also --offcpu on a trace without stacks), 6 not\n"
+"a readable trace, 7 trace damaged (results cover its intact part).\n";
 
 static int cmp_threads(const void *x, const void *y)
 {

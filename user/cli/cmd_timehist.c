@@ -29,9 +29,10 @@ static const char help[] =
 "  --kernel        only kernel switches\n"
 "  --coroutines    only coroutine switches\n"
 "  --wakeups       also show wakeups and task creation\n"
-"  -g, --callchain under each switch-out, the stacks 'from' left the CPU with\n"
-"                  (kernel, then user, innermost first; a trace recorded\n"
-"                  with --stacks)\n"
+"  -g, --callchain\n"
+"                  under each switch-out, the stacks 'from' left the CPU\n"
+"                  with (kernel, then user, innermost first; a trace\n"
+"                  recorded with --stacks)\n"
 "  -h, --help      this text\n";
 
 struct th_opts {
