@@ -106,6 +106,18 @@ else
 	fail html_blocker_stacks_browser "export failed, or no chromium or tests/browser/node_modules (make deps)"
 fi
 
+# ---- self-contained: the binary deleted before the report ----
+cp build/bin/ss-blocker "$dir/gone-blocker"
+if $ss record --stacks -q -o "$dir/gone.trace" -- "$dir/gone-blocker" 20 1 >/dev/null 2>"$dir/gone.err"; then
+	rm -f "$dir/gone-blocker"
+	$ss report --offcpu --folded "$dir/gone.trace" >"$dir/gone.folded"
+	for fn in blocker_pipe_read blocker_nanosleep blocker_futex_wait; do
+		check "deleted_binary_still_names_$fn" grep -q ";$fn;" "$dir/gone.folded"
+	done
+else
+	fail record_gone "$(head -3 "$dir/gone.err")"
+fi
+
 # ---- without frame pointers: said, with what to do ----
 if $ss record --stacks -q -o "$dir/nofp.trace" -- build/bin/ss-blocker-nofp 20 1 >/dev/null 2>"$dir/nofp.err"; then
 	$ss report --offcpu "$dir/nofp.trace" >"$dir/nofp.txt"

@@ -99,6 +99,46 @@ else
 	fail html_export "export failed"
 fi
 
+# ---- the stacks views under ASan/UBSan, on intact and damaged traces ----
+# (a real --stacks recording too when this machine can record)
+ASAN=build/asan/bin/switchscope
+if [ -x "$ASAN" ]; then
+	. tests/integration/damage_lib.sh
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+	src=("$dir/s.trace")
+	if $ss record --stacks -q --compress=none -o "$dir/real.trace" -- build/bin/ss-pingpong --switches 300 >/dev/null 2>&1; then
+		src+=("$dir/real.trace")
+	fi
+	views=("report --offcpu" "report --offcpu --folded" "report --offcpu --json" "timehist -g"
+	       "export -q -f html -o $dir/d.html" "export -q -f perfetto -o $dir/d.pftrace")
+	for t in "${src[@]}"; do
+		size=$(stat -c %s "$t")
+		cp "$t" "$dir/cut.trace"; truncate -s $((size * 2 / 3)) "$dir/cut.trace"
+		cp "$t" "$dir/bad.trace"
+		# garbage over a third of the records, past the metadata
+		dd if=/dev/urandom of="$dir/bad.trace" bs=1 seek=$((size / 3)) count=$((size / 3)) \
+			conv=notrunc status=none
+		for v in "${views[@]}"; do
+			for x in "$t:0" "$dir/cut.trace:7" "$dir/bad.trace:7"; do
+				f=${x%:*} want=${x##*:}
+				# shellcheck disable=SC2086
+				timeout 60 "$ASAN" $v "$f" >"$dir/a.out" 2>"$dir/a.err"
+				rc=$?
+				n="asan_$(basename "$t" .trace)_$(basename "$f" .trace)/${v%% -o*}"
+				if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$dir/a.err"; then
+					fail "$n" "sanitizer: $(grep -m1 -E 'Sanitizer|runtime error' "$dir/a.err")"
+				elif [ "$rc" != "$want" ]; then
+					fail "$n" "exit $rc, want $want: $(head -c 300 "$dir/a.err")"
+				else
+					pass "$n"
+				fi
+			done
+		done
+	done
+else
+	fail asan_views "no $ASAN (make build/asan/bin/switchscope)"
+fi
+
 # ---- Perfetto: interned callstacks on the off-CPU slices ----
 if $ss export --format perfetto -o "$dir/s.pftrace" "$dir/s.trace" >/dev/null 2>&1 &&
    protoc --decode=perfetto.protos.Trace -Iproto proto/perfetto_trace.proto <"$dir/s.pftrace" >"$dir/s.pf.txt" 2>"$dir/s.pf.err"; then

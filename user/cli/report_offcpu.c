@@ -61,7 +61,8 @@ static struct group *group_by_stack(struct ss_offcpu *o, size_t *ng)
 	*ng = 0;
 	if (!g)
 		return NULL;
-	qsort(o->e, o->n, sizeof(*o->e), cmp_thread_stack);
+	if (o->n)
+		qsort(o->e, o->n, sizeof(*o->e), cmp_thread_stack);
 	for (size_t i = 0; i < o->n; i++) {
 		if (!n || !same_stack(&g[n - 1].k, &o->e[i].k)) {
 			g[n] = (struct group){ .k = o->e[i].k, .first = i };
