@@ -163,8 +163,11 @@ int on_coro_park(struct pt_regs *ctx)
 	__u64 a[2];
 
 	/* the parking coroutine's user stack, written before the record */
+	bool written;
+
 	if (want_stacks && traced(bpf_get_current_pid_tgid() >> 32))
-		ids.ustack = ss_stack_take(ctx, bpf_get_current_pid_tgid() >> 32, true);
+		ids.ustack = ss_stack_take(ctx, bpf_get_current_pid_tgid() >> 32, true,
+					   &written);
 	e = start(ctx, SS_EV_CORO_PARK, sizeof(*e) + (want_stacks ? sizeof(ids) : 0), a, 2);
 	if (!e)
 		return 0;

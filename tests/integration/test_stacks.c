@@ -44,6 +44,7 @@ struct tr {
 	char waker_names[4096];		/* names in writer -> main wakings */
 	long main_out, main_out_u, main_out_one;	/* blocked switch-outs */
 	long main_out_cut;		/* of which flagged truncated */
+	long paired, mispaired;		/* user and kernel stacks that agree, not */
 	long irq_wakes, irq_wakes_u;	/* wakings by a timer interrupt */
 	char map_path[256];
 	uint32_t map_bidlen;
@@ -164,9 +165,25 @@ static void pass2(const struct ss_hdr *h, void *ctx)
 			t->main_out_u += ids->ustack != 0;
 			t->main_out_one += u && u->nr == 1;
 			t->main_out_cut += u && (u->flags & SS_STACK_TRUNCATED);
+			char un[2048] = "", kn[4096] = "";
+
 			names_of(t, s->prev_tgid, ids->ustack, t->ustack_names,
 				 sizeof(t->ustack_names));
 			names_of(t, 0, ids->kstack, t->kstack_names, sizeof(t->kstack_names));
+			/* each switch-out's kernel stack goes with its user stack
+			 * (the kernel side reuses ids of stacks it saw: wrongly
+			 * reused, they would not) */
+			names_of(t, s->prev_tgid, ids->ustack, un, sizeof(un));
+			names_of(t, 0, ids->kstack, kn, sizeof(kn));
+			t->paired++;
+			if (strstr(un, "blocker_pipe_read "))
+				t->mispaired += !strstr(kn, "pipe_read");
+			else if (strstr(un, "blocker_nanosleep "))
+				t->mispaired += !strstr(kn, "nanosleep");
+			else if (strstr(un, "blocker_futex_wait "))
+				t->mispaired += !strstr(kn, "futex_wait");
+			else
+				t->paired--;
 		}
 	} else if (h->type == SS_EV_WAKING) {
 		const struct ss_wakeup *w = (const void *)h;
@@ -312,6 +329,9 @@ TEST(stacks_name_the_blocking_functions_after_the_binary_is_gone)
 	CHECK_GE(T.irq_wakes, 6);
 	CHECK_EQ(T.irq_wakes_u, 0);
 	CHECK_EQ(T.main_out_cut, 0);
+	CHECK_GE(T.paired, 9);
+	CHECK(T.mispaired == 0, "%ld of %ld mispaired; kernel: %s", T.mispaired, T.paired,
+	      T.kstack_names);
 	tr_free(&T);
 }
 
