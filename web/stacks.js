@@ -130,23 +130,31 @@
   }
 
   /* The off-CPU time of [a, b] by stack: root, then "sleeping" or
-   * "runnable", the thread, user frames, kernel frames. */
+   * "runnable", the thread, user frames, kernel frames. Summed by (kind,
+   * thread, stacks) first: the paths are built once per distinct key. */
   SS.offcpuTree = function (m, a, b) {
     const map = refs(m);
     const root = node("all");
     if (!map) return root;
+    const byKey = new Map();
     for (const [r, e] of map) {
       const k = m.kind(r);
       if (k !== SS.K.SLEEP && k !== SS.K.WAIT) continue;
       const t0 = Math.max(a, m.t0(r)), t1 = Math.min(b, m.t1(r));
       if (t1 <= t0) continue;
-      const th = m.threads[m.thread(r)];
+      const key = k + ":" + m.thread(r) + ":" + e.k + ":" + e.u;
+      const v = byKey.get(key);
+      if (v) v.ns += t1 - t0;
+      else byKey.set(key, { ns: t1 - t0, kind: k, th: m.thread(r), e: e });
+    }
+    for (const v of byKey.values()) {
+      const th = m.threads[v.th];
       if (!th || !th.traced) continue;
-      const path = [k === SS.K.SLEEP ? "sleeping" : "runnable", th.comm + " " + th.tid];
-      if (e.k < 0 && e.u < 0) path.push("[no stack]");
-      framesRootFirst(m, e.u, path);
-      framesRootFirst(m, e.k, path);
-      addPath(root, path, t1 - t0);
+      const path = [v.kind === SS.K.SLEEP ? "sleeping" : "runnable", th.comm + " " + th.tid];
+      if (v.e.k < 0 && v.e.u < 0) path.push("[no stack]");
+      framesRootFirst(m, v.e.u, path);
+      framesRootFirst(m, v.e.k, path);
+      addPath(root, path, v.ns);
     }
     return root;
   };
