@@ -91,6 +91,10 @@ for fn in blocker_pipe_read blocker_nanosleep blocker_futex_wait; do
 	within "folded_time_under_$fn" "$got" "$(measured "$fn")"
 done
 
+# the same sleep and wait per thread as report --json
+$ss report --json "$dir/b.trace" >"$dir/rep.json"
+expect_eq offcpu_totals_equal_report_sleep_and_wait "$(node tests/stacks/same_totals.mjs "$dir/rep.json" "$dir/b.json" 2>&1)" ok
+
 # ---- timehist -g: the callchain under the thread's switch-outs ----
 $ss timehist -g --tid "$tid" "$dir/b.trace" >"$dir/b.th"
 check timehist_g_names_futex_wait grep -q "^ *blocker_futex_wait+0x" "$dir/b.th"

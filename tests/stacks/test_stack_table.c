@@ -311,3 +311,23 @@ TEST(offcpu_park_and_records_without_ids)
 	CHECK_EQ(o.total[SS_OFF_SLEEP], 100);
 	ss_offcpu_free(&o);
 }
+
+TEST(offcpu_new_task_waits_without_a_stack)
+{
+	struct ss_offcpu o;
+	struct ss_wakeup w = { .hdr = { .type = SS_EV_WAKEUP_NEW, .size = sizeof(w), .ts = 100 },
+			       .tid = 7, .tgid = 10 };
+
+	REQUIRE(ss_offcpu_init(&o) == 0);
+	ss_offcpu_add(&o, &w.hdr);
+	ss_offcpu_add(&o, sw(400, 0, 0, 7, 0, 0));	/* on a CPU after 300 */
+	/* a wakeup while it runs changes nothing */
+	w.hdr.type = SS_EV_WAKING;
+	w.hdr.ts = 500;
+	ss_offcpu_add(&o, &w.hdr);
+	ss_offcpu_finish(&o, 1000);
+	CHECK_EQ(o.total[SS_OFF_WAIT], 300);
+	CHECK_EQ(o.total[SS_OFF_SLEEP], 0);
+	CHECK(entry(&o, 7, SS_OFF_WAIT, 0, 0));
+	ss_offcpu_free(&o);
+}

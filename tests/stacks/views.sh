@@ -64,6 +64,10 @@ console.log([j.format, j.sleep_ns, j.wait_ns, j.park_ns, j.user_stacks_one_frame
   j.threads.length].join(" "));' "$dir/json" 2>&1)
 expect_eq json_content "$got" "switchscope-offcpu 26000000 3000000 300000 1 1 5000000 schedule>pipe_read>ksys_read writer write_pipe_fn 2"
 
+# the same sleep and wait per thread as report --json
+$ss report --json "$dir/s.trace" >"$dir/rep.json"
+expect_eq offcpu_totals_equal_report_sleep_and_wait "$(node tests/stacks/same_totals.mjs "$dir/rep.json" "$dir/json" 2>&1)" ok
+
 # ---- timehist -g ----
 $ss timehist -g "$dir/s.trace" >"$dir/th"
 expect_eq timehist_g_exit $? 0

@@ -9,7 +9,7 @@
 /* prev_state bits of a task that is gone (as in analysis.c) */
 #define TASK_GONE (0x10 | 0x20 | 0x80)
 
-enum { OT_NONE = 0, OT_SLEEP, OT_WAIT, OT_PARK };
+enum { OT_NONE = 0, OT_SLEEP, OT_WAIT, OT_PARK, OT_RUNNING };	/* NONE: unknown, or gone */
 
 struct ss_off_thread {
 	int state;
@@ -145,7 +145,7 @@ static void on_switch(struct ss_offcpu *o, const struct ss_switch *e)
 			close_as(o, t, SS_OFF_SLEEP, ts);
 		else if (t->state == OT_WAIT)
 			close_as(o, t, SS_OFF_WAIT, ts);
-		t->state = OT_NONE;
+		t->state = OT_RUNNING;
 	}
 	if (!e->prev_tid || !(t = state_of(o, o->tmap, e->prev_tid)))
 		return;
@@ -169,7 +169,21 @@ static void on_wakeup(struct ss_offcpu *o, const struct ss_wakeup *e)
 	int64_t i = ss_idmap_get(o->tmap, e->tid);
 	struct ss_off_thread *t;
 
-	if (i < 0 || (t = &o->t[i])->state != OT_SLEEP)
+	if (i < 0 && !(t = state_of(o, o->tmap, e->tid)))
+		return;
+	if (i >= 0)
+		t = &o->t[i];
+	if (t->state == OT_NONE) {
+		/* a new task, or one not seen leaving a CPU: it waits from
+		 * here, with no stack to say why (as analysis.c counts it) */
+		memset(&t->k, 0, sizeof(t->k));
+		t->k.tid = e->tid;
+		t->k.tgid = e->tgid;
+		t->state = OT_WAIT;
+		t->since = e->hdr.ts;
+		return;
+	}
+	if (t->state != OT_SLEEP)
 		return;
 	if (e->hdr.type == SS_EV_WAKING) {
 		t->k.wtid = e->waker_tid;

@@ -9,6 +9,9 @@
  *           Under the same switch-out stacks as the sleep before it.
  *   park    a coroutine parked (coro:park) to its coro:ready or the
  *           switch to it, under its user stack at the park.
+ * A thread first seen waking (a new task) waits under no stack. Summed
+ * over a thread's stacks, sleep and wait are its sleep_ns and wait_ns of
+ * analysis.c (tests/stacks/same_totals.mjs checks it).
  *
  * Only ids are summed here: naming them is the stacks table's part
  * (user/stacks/stacks.h). */

@@ -137,8 +137,9 @@ static void print_quality(FILE *f, const struct quality *q, struct ss_stacks *s)
 			"not fit, %llu a second, different stack of an id seen before).\n",
 			U(d->conflicts + d->bad), U(d->bad), U(d->conflicts));
 	if (q->no_stack)
-		fprintf(f, "note: %llu intervals began at a switch without stack ids, or before "
-			"the trace (shown as \"no stack\").\n", U(q->no_stack));
+		fprintf(f, "note: %llu intervals have no stack: a new task's first wait, or "
+			"one begun before the trace or at a switch without stack ids (shown as "
+			"\"no stack\").\n", U(q->no_stack));
 }
 
 /* ---- text ---- */
