@@ -27,3 +27,24 @@ export async function launch(userDataDir) {
     },
   };
 }
+
+// PASS/FAIL lines for the checks of one file, and the closing
+// "N passed, N failed" line (the exit status follows it).
+export function checker(name) {
+  let passed = 0, failed = 0;
+  return {
+    check(what, ok, detail) {
+      if (ok) {
+        console.log(`PASS ${name}: ${what}`);
+        passed++;
+      } else {
+        console.log(`FAIL ${name}: ${what}${detail ? ": " + detail : ""}`);
+        failed++;
+      }
+    },
+    done() {
+      console.log(`${passed} passed, ${failed} failed`);
+      process.exit(failed ? 1 : 0);
+    },
+  };
+}

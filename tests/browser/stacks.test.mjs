@@ -12,21 +12,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { launch } from "./browser.mjs";
+import { checker, launch } from "./browser.mjs";
 
 const [html, blocked, waker, shot] = process.argv.slice(2);
-const name = path.basename(html);
-let passed = 0, failed = 0;
-
-function check(what, ok, detail) {
-  if (ok) {
-    console.log(`PASS ${name}: ${what}`);
-    passed++;
-  } else {
-    console.log(`FAIL ${name}: ${what}${detail ? ": " + detail : ""}`);
-    failed++;
-  }
-}
+const { check, done } = checker(path.basename(html));
 
 const { context, close } = await launch(fs.mkdtempSync(path.join(os.tmpdir(), "ss-chromium-")));
 try {
@@ -96,5 +85,4 @@ try {
 } finally {
   await close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+done();
