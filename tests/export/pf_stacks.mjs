@@ -1,7 +1,8 @@
 // Checks the stacks of a Perfetto export (the text of `protoc
 // --decode=perfetto.protos.Trace` with proto/perfetto_trace.proto) as
 // trace_processor reads them (TrackEventParser's ParseCallstack and
-// StackProfileSequenceState): a TrackEvent's callstack_iid names a
+// StackProfileSequenceState): a TrackEvent's name_iid and category_iids
+// name an interned EventName and EventCategory; its callstack_iid names a
 // Callstack interned earlier on its sequence or in its own packet, whose
 // frame_ids name interned Frames (bottom, i.e. outermost, first), whose
 // function_name_id names an interned function name; a packet that uses
@@ -58,7 +59,7 @@ for (const p of trace.packet || []) {
   const flags = Number(one(p, "sequence_flags") || 0);
   let s = seqs.get(sid);
   if (!s) {
-    s = { cleared: false, names: new Map(), frames: new Map(), stacks: new Map() };
+    s = { cleared: false, names: new Map(), frames: new Map(), stacks: new Map(), events: new Map(), cats: new Map() };
     seqs.set(sid, s);
   }
   if (flags & 1) {
@@ -66,12 +67,16 @@ for (const p of trace.packet || []) {
     s.names.clear();
     s.frames.clear();
     s.stacks.clear();
+    s.events.clear();
+    s.cats.clear();
   }
   const d = one(p, "interned_data");
   if (d) {
     for (const n of d.function_names || []) s.names.set(one(n, "iid"), one(n, "str"));
     for (const f of d.frames || []) s.frames.set(one(f, "iid"), f);
     for (const c of d.callstacks || []) s.stacks.set(one(c, "iid"), c);
+    for (const e of d.event_names || []) s.events.set(one(e, "iid"), one(e, "name"));
+    for (const e of d.event_categories || []) s.cats.set(one(e, "iid"), one(e, "name"));
   }
   const td = one(p, "track_descriptor");
   if (td) tracks.set(one(td, "uuid"), one(td, "name"));
@@ -105,7 +110,12 @@ for (const p of trace.packet || []) {
   if (!ok || !frames.length) out.unresolved++;
   const w = one(te, "callstack_weight");
   if (w !== undefined) out.weighted++;
-  const name = one(te, "name") || "";
+  // a name or category by iid must be interned (trace_processor:
+  // "invalid name_iid" drops the event)
+  const niid = one(te, "name_iid");
+  if (niid !== undefined && !s.events.has(niid)) out.unresolved++;
+  for (const c of te.category_iids || []) if (!s.cats.has(c)) out.unresolved++;
+  const name = niid !== undefined ? s.events.get(niid) || "" : one(te, "name") || "";
   if (type === "TYPE_SLICE_BEGIN") open.set(track, { ts: ts, name: name, frames: frames, weight: w === undefined ? undefined : Number(w) });
   else out.instants.push([name, frames]);
 }

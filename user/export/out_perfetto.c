@@ -846,6 +846,7 @@ static void stack_event(struct pf_sink *p, uint64_t ts, uint64_t uuid, int type,
 	P(TracePacket) pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
 	P(TrackEvent) te = PERFETTO__PROTOS__TRACK_EVENT__INIT;
 	char *cats[] = { (char *)cat };
+	uint64_t cat_iid;
 
 	pk.has_timestamp = pk.has_timestamp_clock_id = 1;
 	pk.timestamp = ts;
@@ -853,7 +854,14 @@ static void stack_event(struct pf_sink *p, uint64_t ts, uint64_t uuid, int type,
 	te.has_type = te.has_track_uuid = 1;
 	te.type = type;
 	te.track_uuid = uuid;
-	if (name) {
+	if (name && callstack) {
+		/* one per off-CPU interval: names and categories by iid */
+		te.name_field_case = PERFETTO__PROTOS__TRACK_EVENT__NAME_FIELD_NAME_IID;
+		te.name_iid = pfs_event_name(p->stacks, name);
+		cat_iid = pfs_category(p->stacks, cat);
+		te.n_category_iids = 1;
+		te.category_iids = &cat_iid;
+	} else if (name) {
 		te.name_field_case = PERFETTO__PROTOS__TRACK_EVENT__NAME_FIELD_NAME;
 		te.name = (char *)name;
 		te.n_categories = 1;
@@ -900,7 +908,6 @@ static void offcpu_slice(struct pf_sink *p, const struct xslice *sl, uint64_t t0
 	const struct xstacks *k = &sl->stk;
 	struct pf_task *task;
 	uint64_t cs;
-	P(DebugAnnotation) a, *ap = &a;
 	char name[64];
 
 	if (!p->stacks || (!k->k && !k->u && !k->wk && !k->wu) || !(task = task_of(p, sl->t)))
@@ -923,10 +930,9 @@ static void offcpu_slice(struct pf_sink *p, const struct xslice *sl, uint64_t t0
 		snprintf(name, sizeof(name), "woken by %s %u", k->waker->comm, k->waker->tid);
 	else
 		snprintf(name, sizeof(name), "woken by irq/idle");
-	annot(&a, "waker_tid", k->waker ? k->waker->tid : 0);
 	cs = pfs_callstack(p->stacks, k->wtgid, k->wk, k->wu);
 	stack_event(p, t1, UUID_OFFCPU(sl->t->tid), PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_INSTANT,
-		    name, "waker", &ap, 1, cs, -1);
+		    name, "waker", NULL, 0, cs, -1);
 }
 
 static void pf_slice(struct xsink *s, const struct xslice *sl)

@@ -16,11 +16,17 @@ struct cs_key {
 	uint64_t k, u;
 };
 
+/* Strings interned by iid in one InternedData field. */
+struct strtab {
+	struct ss_idmap *map;	/* hash -> index */
+	char **s;		/* by iid - 1 */
+	size_t n, cap;
+};
+
 struct pfs {
 	struct ss_stacks *st;
-	struct ss_idmap *names, *frames, *stacks;
-	char **name;		/* by iid - 1 */
-	size_t nname, capname;
+	struct ss_idmap *frames, *stacks;
+	struct strtab fn, ev, cat;	/* function, event and category names */
 	struct cs_key *cs;	/* by iid - 1 */
 	size_t ncs, capcs;
 	/* what the next packet interns */
@@ -28,7 +34,9 @@ struct pfs {
 	P(InternedString) **pn;
 	P(Frame) **pf;
 	P(Callstack) **pc;
-	size_t capn, capf, capc;
+	P(EventName) **pe;
+	P(EventCategory) **pk;
+	size_t capn, capf, capc, cape, capk;
 	int taken;
 	int nomem;
 };
@@ -49,11 +57,13 @@ struct pfs *pfs_new(struct ss_stacks *st)
 	if (!p)
 		return NULL;
 	p->st = st;
-	p->names = ss_idmap_new();
+	p->fn.map = ss_idmap_new();
+	p->ev.map = ss_idmap_new();
+	p->cat.map = ss_idmap_new();
 	p->frames = ss_idmap_new();
 	p->stacks = ss_idmap_new();
 	p->data = (P(InternedData))PERFETTO__PROTOS__INTERNED_DATA__INIT;
-	if (!p->names || !p->frames || !p->stacks) {
+	if (!p->fn.map || !p->ev.map || !p->cat.map || !p->frames || !p->stacks) {
 		pfs_free(p);
 		return NULL;
 	}
@@ -71,8 +81,21 @@ static void clear_pending(struct pfs *p)
 		free(p->pc[i]->frame_ids);
 		free(p->pc[i]);
 	}
+	for (size_t i = 0; i < p->data.n_event_names; i++)
+		free(p->pe[i]);
+	for (size_t i = 0; i < p->data.n_event_categories; i++)
+		free(p->pk[i]);
 	p->data.n_function_names = p->data.n_frames = p->data.n_callstacks = 0;
+	p->data.n_event_names = p->data.n_event_categories = 0;
 	p->taken = 0;
+}
+
+static void strtab_free(struct strtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	ss_idmap_free(t->map);
 }
 
 void pfs_free(struct pfs *p)
@@ -80,14 +103,15 @@ void pfs_free(struct pfs *p)
 	if (!p)
 		return;
 	clear_pending(p);
-	for (size_t i = 0; i < p->nname; i++)
-		free(p->name[i]);
-	free(p->name);
+	strtab_free(&p->fn);
+	strtab_free(&p->ev);
+	strtab_free(&p->cat);
 	free(p->cs);
 	free(p->pn);
 	free(p->pf);
 	free(p->pc);
-	ss_idmap_free(p->names);
+	free(p->pe);
+	free(p->pk);
 	ss_idmap_free(p->frames);
 	ss_idmap_free(p->stacks);
 	free(p);
@@ -114,34 +138,101 @@ static int room(struct pfs *p, void ***v, size_t *cap, size_t n)
 	return 0;
 }
 
-static uint64_t name_iid(struct pfs *p, const char *s)
+/* The iid of s in t: *fresh set when it is new (the caller interns it). */
+static uint64_t str_iid(struct pfs *p, struct strtab *t, const char *s, int *fresh)
 {
 	uint64_t h = fnv(s);
-	int64_t i = ss_idmap_get(p->names, h);
-	P(InternedString) *m;
+	int64_t i = ss_idmap_get(t->map, h);
 
-	if (i >= 0 && !strcmp(p->name[i], s))
+	*fresh = 0;
+	if (i >= 0 && !strcmp(t->s[i], s))
 		return i + 1;
-	if (room(p, (void ***)&p->name, &p->capname, p->nname) ||
-	    room(p, (void ***)&p->pn, &p->capn, p->data.n_function_names) ||
-	    !(m = malloc(sizeof(*m))))
+	if (room(p, (void ***)&t->s, &t->cap, t->n))
 		return 0;
-	if (!(p->name[p->nname] = strdup(s))) {
-		free(m);
+	if (!(t->s[t->n] = strdup(s))) {
 		p->nomem = 1;
 		return 0;
 	}
 	/* a hash taken by another string keeps it: this one is interned
 	 * again at each use, which costs bytes only */
-	if (i < 0 && ss_idmap_put(p->names, h, p->nname))
+	if (i < 0 && ss_idmap_put(t->map, h, t->n))
 		p->nomem = 1;
+	*fresh = 1;
+	return ++t->n;
+}
+
+static void begin_pending(struct pfs *p)
+{
+	if (p->taken)
+		clear_pending(p);
+}
+
+static uint64_t name_iid(struct pfs *p, const char *s)
+{
+	P(InternedString) *m;
+	int fresh;
+	uint64_t iid = str_iid(p, &p->fn, s, &fresh);
+
+	if (!fresh)
+		return iid;
+	if (room(p, (void ***)&p->pn, &p->capn, p->data.n_function_names) ||
+	    !(m = malloc(sizeof(*m)))) {
+		p->nomem = 1;
+		return 0;
+	}
 	*m = (P(InternedString))PERFETTO__PROTOS__INTERNED_STRING__INIT;
 	m->has_iid = m->has_str = 1;
-	m->iid = ++p->nname;
-	m->str.data = (uint8_t *)p->name[m->iid - 1];
+	m->iid = iid;
+	m->str.data = (uint8_t *)p->fn.s[iid - 1];
 	m->str.len = strlen(s);
 	p->pn[p->data.n_function_names++] = m;
-	return m->iid;
+	return iid;
+}
+
+uint64_t pfs_event_name(struct pfs *p, const char *s)
+{
+	P(EventName) *m;
+	int fresh;
+	uint64_t iid;
+
+	begin_pending(p);
+	iid = str_iid(p, &p->ev, s, &fresh);
+	if (!fresh)
+		return iid;
+	if (room(p, (void ***)&p->pe, &p->cape, p->data.n_event_names) ||
+	    !(m = malloc(sizeof(*m)))) {
+		p->nomem = 1;
+		return 0;
+	}
+	*m = (P(EventName))PERFETTO__PROTOS__EVENT_NAME__INIT;
+	m->has_iid = 1;
+	m->iid = iid;
+	m->name = p->ev.s[iid - 1];
+	p->pe[p->data.n_event_names++] = m;
+	return iid;
+}
+
+uint64_t pfs_category(struct pfs *p, const char *s)
+{
+	P(EventCategory) *m;
+	int fresh;
+	uint64_t iid;
+
+	begin_pending(p);
+	iid = str_iid(p, &p->cat, s, &fresh);
+	if (!fresh)
+		return iid;
+	if (room(p, (void ***)&p->pk, &p->capk, p->data.n_event_categories) ||
+	    !(m = malloc(sizeof(*m)))) {
+		p->nomem = 1;
+		return 0;
+	}
+	*m = (P(EventCategory))PERFETTO__PROTOS__EVENT_CATEGORY__INIT;
+	m->has_iid = 1;
+	m->iid = iid;
+	m->name = p->cat.s[iid - 1];
+	p->pk[p->data.n_event_categories++] = m;
+	return iid;
 }
 
 /* A frame is its name and whether it is the kernel's: iid name * 2 + k. */
@@ -205,8 +296,7 @@ uint64_t pfs_callstack(struct pfs *p, uint32_t tgid, uint64_t k, uint64_t u)
 
 	if (!k && !u)
 		return 0;
-	if (p->taken)
-		clear_pending(p);
+	begin_pending(p);
 	if (i >= 0 && p->cs[i].tgid == tgid && p->cs[i].k == k && p->cs[i].u == u)
 		return i + 1;
 	if (room(p, (void ***)&p->pc, &p->capc, p->data.n_callstacks))
@@ -252,13 +342,15 @@ uint64_t pfs_callstack(struct pfs *p, uint32_t tgid, uint64_t k, uint64_t u)
 
 P(InternedData) *pfs_take(struct pfs *p)
 {
-	if (p->taken)
-		clear_pending(p);
-	if (!p->data.n_function_names && !p->data.n_frames && !p->data.n_callstacks)
+	begin_pending(p);
+	if (!p->data.n_function_names && !p->data.n_frames && !p->data.n_callstacks &&
+	    !p->data.n_event_names && !p->data.n_event_categories)
 		return NULL;
 	p->data.function_names = p->pn;
 	p->data.frames = p->pf;
 	p->data.callstacks = p->pc;
+	p->data.event_names = p->pe;
+	p->data.event_categories = p->pk;
 	p->taken = 1;
 	return &p->data;
 }

@@ -19,6 +19,9 @@ void pfs_free(struct pfs *p);
  * (0: both 0, or out of memory: see pfs_nomem). What it interned anew
  * is pending until pfs_take. */
 uint64_t pfs_callstack(struct pfs *p, uint32_t tgid, uint64_t k, uint64_t u);
+/* The iid of an event name, of a category (interned as names are). */
+uint64_t pfs_event_name(struct pfs *p, const char *name);
+uint64_t pfs_category(struct pfs *p, const char *name);
 /* The pending InternedData (NULL: nothing new), valid until the next
  * pfs_callstack or pfs_free: write it in the packet that names the iids. */
 Perfetto__Protos__InternedData *pfs_take(struct pfs *p);
