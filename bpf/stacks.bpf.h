@@ -190,26 +190,29 @@ static __always_inline __u64 ss_stack_take(void *ctx, __u32 tgid, bool user,
  * places over and over. So a task remembers its last kernel stacks, each
  * with where its return addresses lie on the task's stack: found once,
  * after a walk, by looking up the walk's addresses in the stack's memory
- * (from the outermost frame in, each below the last). The next time, at
- * the same depth, the words at those places are read again: the same
- * return addresses at the same places are the same frames (the unwinder
- * goes from one to the next by the same rules), so the id is reused
- * without a walk. The innermost frames (the BPF program and the tracepoint
+ * (from the outermost frame in, each below the last). The next time, the
+ * words at those places are read again: the same return addresses at the
+ * same places are the same frames (the unwinder goes from one to the next
+ * by the same rules), so the id is reused without a walk. Places count
+ * from the tracepoint's arguments (ctx); a frame may also be found where
+ * it was counted from the top of the stack instead: a syscall's entry
+ * moves the frames below it by a random offset at each call
+ * (randomize_kstack_offset), the ones above stay. The innermost frames (the BPF program and the tracepoint
  * code, below the tracepoint's arguments) are not on the part read; they
  * are the same for one program. A stack whose addresses are not all found
  * is not remembered. x86_64 only; elsewhere every stack is walked.
  */
 #define SS_KRAW_WORDS	512	/* deeper stacks are walked each time */
 #define SS_KCACHE	4	/* stacks remembered per task */
-#define SS_KPOS		32	/* frames checked (deeper: not remembered) */
+#define SS_KPOS		24	/* frames checked (deeper: not remembered) */
 #define SS_KSKIP	4	/* innermost frames that may lie below ctx */
 
 struct ss_kent {
 	__u64 id;		/* 0: free */
-	__u64 vhash;		/* of the words at pos[] */
+	__u64 val[SS_KPOS];	/* the return addresses */
+	__u16 pos[SS_KPOS];	/* where: word index from ctx */
 	__u16 depth;		/* words between ctx and the user registers */
 	__u16 npos;
-	__u16 pos[SS_KPOS];	/* word index from ctx */
 	__u32 pad;
 };
 
@@ -259,21 +262,41 @@ static __always_inline int ss_kraw_read(void *ctx, struct task_struct *t,
 #endif
 }
 
-static __always_inline __u64 ss_kent_hash(const struct ss_kent *e,
-					  const struct ss_kraw *raw)
-{
-	__u64 h = e->depth;
+/* v &= m where the verifier sees it (clang drops a C mask it can prove
+ * useless, and then loses the bound on a copy). */
+#define SS_MASK(v, m) asm volatile("%0 &= " #m : "+r"(v))
 
+/* Are the return addresses of e where they were (from ctx, or from the
+ * top of the stack)? */
+static __always_inline bool ss_kent_match(const struct ss_kent *e,
+					  const struct ss_kraw *raw, int n)
+{
+	int delta = n - e->depth;
+
+	if (!e->id || !e->npos)
+		return false;
 	for (int i = 0; i < SS_KPOS; i++) {
+		__u64 p, q;
+		bool ok = false;
+
 		if (i >= e->npos)
 			break;
-		h = ss_hash_step(h, raw->w[e->pos[i] % SS_KRAW_WORDS]);
+		p = e->pos[i];
+		q = (__u32)(p + delta);
+		if (p < (__u64)n) {
+			SS_MASK(p, 511);	/* SS_KRAW_WORDS - 1 */
+			ok = raw->w[p] == e->val[i];
+		}
+		if (!ok && q < (__u64)n) {
+			SS_MASK(q, 511);
+			ok = raw->w[q] == e->val[i];
+		}
+		if (!ok)
+			return false;
 	}
-	return h;
+	return true;
 }
 
-/* Where the frames of the stack just walked (in stack_buf) lie in raw:
- * into e; false when they are not all there. */
 struct ss_fill_ctx {
 	struct ss_kent *e;
 	const struct ss_kraw *raw;
@@ -294,6 +317,7 @@ static long ss_fill_step(__u64 idx, void *data)
 		return 1;
 	if (f->raw->w[j] == f->b->ip[k]) {
 		f->e->pos[p] = j;
+		f->e->val[p] = f->b->ip[k];
 		f->found++;
 		f->i--;
 	}
@@ -337,7 +361,7 @@ static __always_inline __u64 ss_kstack(void *ctx, struct task_struct *t)
 		for (int k = 0; c && k < SS_KCACHE; k++) {
 			struct ss_kent *e = &c->e[k];
 
-			if (e->id && e->depth == n && ss_kent_hash(e, raw) == e->vhash)
+			if (ss_kent_match(e, raw, n))
 				return e->id;
 		}
 	}
@@ -347,10 +371,8 @@ static __always_inline __u64 ss_kstack(void *ctx, struct task_struct *t)
 		struct ss_kent *e = &c->e[c->next++ % SS_KCACHE];
 
 		e->id = 0;
-		if (ss_kent_fill(e, raw, n, b)) {
-			e->vhash = ss_kent_hash(e, raw);
+		if (ss_kent_fill(e, raw, n, b))
 			e->id = id;
-		}
 	}
 	return id;
 }
