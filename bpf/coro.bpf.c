@@ -165,9 +165,16 @@ int on_coro_park(struct pt_regs *ctx)
 	/* the parking coroutine's user stack, written before the record */
 	bool written;
 
-	if (want_stacks && traced(bpf_get_current_pid_tgid() >> 32))
+	if (want_stacks && traced(bpf_get_current_pid_tgid() >> 32)) {
+#if defined(__TARGET_ARCH_x86)
+		/* the probe's registers are the coroutine's own */
+		ids.ustack = ss_ustack_walk(PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx),
+					    bpf_get_current_pid_tgid() >> 32, &written);
+#else
 		ids.ustack = ss_stack_take(ctx, bpf_get_current_pid_tgid() >> 32, true,
 					   &written);
+#endif
+	}
 	e = start(ctx, SS_EV_CORO_PARK, sizeof(*e) + (want_stacks ? sizeof(ids) : 0), a, 2);
 	if (!e)
 		return 0;

@@ -44,6 +44,11 @@ struct {
 struct ss_stack_buf {
 	struct ss_stack s;
 	__u64 ip[SS_STACK_MAX_DEPTH + 1];	/* one spare: indexes masked by 127 */
+	/* state of the bpf_loop callbacks: in the map, not on the stack, so
+	 * that the verifier does not follow its values (it would check the
+	 * callback once per value) */
+	__u64 h, fp, sp;
+	__u32 nr, pad;
 };
 
 struct {
@@ -105,6 +110,10 @@ static __always_inline bool ss_in_irq(void *ctx, struct task_struct *t)
 	return nr < 0;
 }
 
+/* v &= m where the verifier sees it (clang drops a C mask it can prove
+ * useless, and then loses the bound on a copy). */
+#define SS_MASK(v, m) asm volatile("%0 &= " #m : "+r"(v))
+
 static __always_inline __u64 ss_hash_step(__u64 h, __u64 v)
 {
 	h ^= v;
@@ -112,39 +121,40 @@ static __always_inline __u64 ss_hash_step(__u64 h, __u64 v)
 	return h ^ (h >> 29);
 }
 
-/* The id of the current task's stack (user: BPF_F_USER_STACK), its record
- * written first if new; 0 when there is none (a kernel thread's user
- * stack). *written: its record is in the ring buffer (now or before). */
-static __always_inline __u64 ss_stack_take(void *ctx, __u32 tgid, bool user,
-					   bool *written)
-{
-	struct ss_stack_key key = {};
+/* The id of the stack of nr frames in b (flags SS_STACK_*), its record
+ * written first if new. *written: its record is in the ring buffer (now
+ * or before). */
+struct ss_hash_ctx {
 	struct ss_stack_buf *b;
-	__u32 zero = 0, sz;
-	__u16 flags = user ? 0 : SS_STACK_KERNEL;
-	__u64 h;
-	long n;
-	int nr;
+};
 
-	b = bpf_map_lookup_elem(&stack_buf, &zero);
-	if (!b)
-		return 0;
-	n = bpf_get_stack(ctx, b->ip, SS_STACK_MAX_DEPTH * 8, user ? BPF_F_USER_STACK : 0);
-	if (n == 0)
-		return 0;
-	if (n < 0) {
-		flags |= SS_STACK_FAILED;
-		n = 0;
-	}
-	nr = n / 8;
+/* One address into the hash (bpf_loop: the verifier checks it once, not
+ * once per frame of every path that leads here). */
+static long ss_hash_ip(__u64 i, void *data)
+{
+	struct ss_hash_ctx *c = data;
+
+	if (i >= SS_STACK_MAX_DEPTH)
+		return 1;
+	c->b->h = ss_hash_step(c->b->h, c->b->ip[i]);
+	return 0;
+}
+
+static __always_inline __u64 ss_stack_commit(struct ss_stack_buf *b, int nr, __u16 flags,
+					     __u32 tgid, bool *written)
+{
+	struct ss_hash_ctx hc;
+	struct ss_stack_key key = {};
+	__u32 zero = 0, sz;
+	__u64 h;
+
 	if (nr >= SS_STACK_MAX_DEPTH)
 		flags |= SS_STACK_TRUNCATED;	/* as deep as asked: maybe deeper */
-	h = ss_hash_step(0xcbf29ce484222325ull, ((__u64)tgid << 16) | flags);
-	for (int i = 0; i < SS_STACK_MAX_DEPTH; i++) {
-		if (i >= nr)
-			break;
-		h = ss_hash_step(h, b->ip[i]);
-	}
+	hc.b = b;
+	b->h = ss_hash_step(0xcbf29ce484222325ull, ((__u64)tgid << 16) | flags);
+	if (nr > 0 && nr <= SS_STACK_MAX_DEPTH)
+		bpf_loop(nr, ss_hash_ip, &hc, 0);
+	h = b->h;
 	if (!h)
 		h = 1;
 	key.id = h;
@@ -161,9 +171,7 @@ static __always_inline __u64 ss_stack_take(void *ctx, __u32 tgid, bool user,
 	b->s.hdr.size = sz;
 	b->s.hdr.cpu = bpf_get_smp_processor_id();
 	b->s.hdr.ts = bpf_ktime_get_ns();
-	b->s.id = h;
 	b->s.tgid = tgid;
-	b->s.nr = nr;
 	b->s.flags = flags;
 	if (bpf_ringbuf_output(&events, b, sz, BPF_RB_NO_WAKEUP) == 0) {
 		__u8 one = 1;
@@ -171,9 +179,9 @@ static __always_inline __u64 ss_stack_take(void *ctx, __u32 tgid, bool user,
 		bpf_map_update_elem(&stack_seen, &key, &one, BPF_ANY);
 	} else {
 		struct ss_lost_cnt *l = bpf_map_lookup_elem(&lost, &zero);
+		__u64 *sl = bpf_map_lookup_elem(&stack_lost, &zero);
 
 		*written = false;
-		__u64 *sl = bpf_map_lookup_elem(&stack_lost, &zero);
 		if (l) {
 			l->count++;
 			l->last_ts = b->s.hdr.ts;
@@ -184,32 +192,129 @@ static __always_inline __u64 ss_stack_take(void *ctx, __u32 tgid, bool user,
 	return h;
 }
 
+/* The current task's stack through the kernel's walker (user:
+ * BPF_F_USER_STACK); 0 when there is none. */
+static __always_inline __u64 ss_stack_take(void *ctx, __u32 tgid, bool user,
+					   bool *written)
+{
+	struct ss_stack_buf *b;
+	__u16 flags = user ? 0 : SS_STACK_KERNEL;
+	__u32 zero = 0;
+	long n;
+
+	*written = false;
+	b = bpf_map_lookup_elem(&stack_buf, &zero);
+	if (!b)
+		return 0;
+	n = bpf_get_stack(ctx, b->ip, SS_STACK_MAX_DEPTH * 8, user ? BPF_F_USER_STACK : 0);
+	if (n == 0)
+		return 0;
+	if (n < 0) {
+		flags |= SS_STACK_FAILED;
+		n = 0;
+	}
+	return ss_stack_commit(b, n / 8, flags, tgid, written);
+}
+
+/*
+ * User stacks by frame pointers, walked here (x86_64): the kernel's walker
+ * reads wherever the frame register points, and in code built without
+ * frame pointers that is any number, often unmapped: each such read is a
+ * page fault the kernel then fixes up, about a microsecond in a VM. A
+ * frame record lies on the thread's stack, above the stack pointer and
+ * above the previous record: anything else ends the walk without a read.
+ * The frames are what the kernel's walker gives (the user pc, then the
+ * return address of each record).
+ */
+#define SS_USTACK_SPAN	(8ull << 20)	/* frame records within this above sp */
+
+struct ss_uwalk {
+	struct ss_stack_buf *b;
+};
+
+static long ss_uwalk_step(__u64 idx, void *data)
+{
+	struct ss_stack_buf *w = ((struct ss_uwalk *)data)->b;
+	__u64 fr[2], k = w->nr;
+
+	if (k >= SS_STACK_MAX_DEPTH || w->fp < w->sp || w->fp - w->sp > SS_USTACK_SPAN ||
+	    (w->fp & 7) || bpf_probe_read_user(fr, sizeof(fr), (void *)w->fp))
+		return 1;
+	if (!fr[1])
+		return 1;
+	SS_MASK(k, 127);
+	w->ip[k] = fr[1];
+	w->nr++;
+	/* the caller's record lies above this one */
+	if (fr[0] <= w->fp)
+		return 1;
+	w->fp = fr[0];
+	return 0;
+}
+
+/* ip, sp, bp: the task's saved user registers. */
+static __always_inline __u64 ss_ustack_walk(__u64 ip, __u64 sp, __u64 bp, __u32 tgid,
+					    bool *written)
+{
+	struct ss_uwalk w;
+	__u32 zero = 0;
+
+	*written = false;
+	w.b = bpf_map_lookup_elem(&stack_buf, &zero);
+	if (!w.b || !ip)
+		return 0;
+	w.b->ip[0] = ip;
+	w.b->fp = bp;
+	w.b->sp = sp;
+	w.b->nr = 1;
+	bpf_loop(SS_STACK_MAX_DEPTH, ss_uwalk_step, &w, 0);
+	return ss_stack_commit(w.b, w.b->nr, 0, tgid, written);
+}
+
+/* The user stack of current t (at a tracepoint: its saved registers). */
+static __always_inline __u64 ss_ustack(void *ctx, struct task_struct *t, bool *written)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(t);
+
+	/* 64-bit code only (cs 0x33): records of 32-bit code are smaller */
+	if (!r || r->cs != 0x33)
+		return 0;
+	return ss_ustack_walk(r->ip, r->sp, r->bp, t->tgid, written);
+#else
+	return ss_stack_take(ctx, t->tgid, true, written);
+#endif
+}
+
 /*
  * Kernel stacks cost most of all: an unwind of some 10-20 frames took about
  * 3.5 us in the development VM, for a task that blocks at the same few
  * places over and over. So a task remembers its last kernel stacks, each
  * with where its return addresses lie on the task's stack: found once,
  * after a walk, by looking up the walk's addresses in the stack's memory
- * (from the outermost frame in, each below the last). The next time, at
- * the same depth, the words at those places are read again: the same
- * return addresses at the same places are the same frames (the unwinder
- * goes from one to the next by the same rules), so the id is reused
- * without a walk. The innermost frames (the BPF program and the tracepoint
+ * (from the outermost frame in, each below the last). The next time, the
+ * words at those places are read again: the same return addresses at the
+ * same places are the same frames (the unwinder goes from one to the next
+ * by the same rules), so the id is reused without a walk. Places count
+ * from the tracepoint's arguments (ctx); a frame may also be found where
+ * it was counted from the top of the stack instead: a syscall's entry
+ * moves the frames below it by a random offset at each call
+ * (randomize_kstack_offset), the ones above stay. The innermost frames (the BPF program and the tracepoint
  * code, below the tracepoint's arguments) are not on the part read; they
  * are the same for one program. A stack whose addresses are not all found
  * is not remembered. x86_64 only; elsewhere every stack is walked.
  */
 #define SS_KRAW_WORDS	512	/* deeper stacks are walked each time */
 #define SS_KCACHE	4	/* stacks remembered per task */
-#define SS_KPOS		32	/* frames checked (deeper: not remembered) */
+#define SS_KPOS		24	/* frames checked (deeper: not remembered) */
 #define SS_KSKIP	4	/* innermost frames that may lie below ctx */
 
 struct ss_kent {
 	__u64 id;		/* 0: free */
-	__u64 vhash;		/* of the words at pos[] */
+	__u64 val[SS_KPOS];	/* the return addresses */
+	__u16 pos[SS_KPOS];	/* where: word index from ctx */
 	__u16 depth;		/* words between ctx and the user registers */
 	__u16 npos;
-	__u16 pos[SS_KPOS];	/* word index from ctx */
 	__u32 pad;
 };
 
@@ -259,21 +364,37 @@ static __always_inline int ss_kraw_read(void *ctx, struct task_struct *t,
 #endif
 }
 
-static __always_inline __u64 ss_kent_hash(const struct ss_kent *e,
-					  const struct ss_kraw *raw)
+/* Are the return addresses of e where they were (from ctx, or from the
+ * top of the stack)? */
+static __always_inline bool ss_kent_match(const struct ss_kent *e,
+					  const struct ss_kraw *raw, int n)
 {
-	__u64 h = e->depth;
+	int delta = n - e->depth;
 
+	if (!e->id || !e->npos)
+		return false;
 	for (int i = 0; i < SS_KPOS; i++) {
+		__u64 p, q;
+		bool ok = false;
+
 		if (i >= e->npos)
 			break;
-		h = ss_hash_step(h, raw->w[e->pos[i] % SS_KRAW_WORDS]);
+		p = e->pos[i];
+		q = (__u32)(p + delta);
+		if (p < (__u64)n) {
+			SS_MASK(p, 511);	/* SS_KRAW_WORDS - 1 */
+			ok = raw->w[p] == e->val[i];
+		}
+		if (!ok && q < (__u64)n) {
+			SS_MASK(q, 511);
+			ok = raw->w[q] == e->val[i];
+		}
+		if (!ok)
+			return false;
 	}
-	return h;
+	return true;
 }
 
-/* Where the frames of the stack just walked (in stack_buf) lie in raw:
- * into e; false when they are not all there. */
 struct ss_fill_ctx {
 	struct ss_kent *e;
 	const struct ss_kraw *raw;
@@ -294,6 +415,7 @@ static long ss_fill_step(__u64 idx, void *data)
 		return 1;
 	if (f->raw->w[j] == f->b->ip[k]) {
 		f->e->pos[p] = j;
+		f->e->val[p] = f->b->ip[k];
 		f->found++;
 		f->i--;
 	}
@@ -337,7 +459,7 @@ static __always_inline __u64 ss_kstack(void *ctx, struct task_struct *t)
 		for (int k = 0; c && k < SS_KCACHE; k++) {
 			struct ss_kent *e = &c->e[k];
 
-			if (e->id && e->depth == n && ss_kent_hash(e, raw) == e->vhash)
+			if (ss_kent_match(e, raw, n))
 				return e->id;
 		}
 	}
@@ -347,10 +469,8 @@ static __always_inline __u64 ss_kstack(void *ctx, struct task_struct *t)
 		struct ss_kent *e = &c->e[c->next++ % SS_KCACHE];
 
 		e->id = 0;
-		if (ss_kent_fill(e, raw, n, b)) {
-			e->vhash = ss_kent_hash(e, raw);
+		if (ss_kent_fill(e, raw, n, b))
 			e->id = id;
-		}
 	}
 	return id;
 }
@@ -365,7 +485,7 @@ static __always_inline void ss_stacks_current(void *ctx, struct task_struct *t,
 	ids->kstack = ss_kstack(ctx, t);
 	ids->ustack = 0;
 	if (!(t->flags & 0x00200000 /* PF_KTHREAD */) && !in_irq)
-		ids->ustack = ss_stack_take(ctx, t->tgid, true, &written);
+		ids->ustack = ss_ustack(ctx, t, &written);
 }
 
 #endif

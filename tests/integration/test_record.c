@@ -275,6 +275,19 @@ TEST(sigkill_of_recorder_leaves_readable_trace)
 		      "100000000", "--cpu", "0", (char *)NULL);
 		_exit(127);
 	}
+	/* 2 s of recording: from when the file grows past its first chunk
+	 * (the metadata, written before the probes load; the task snapshot
+	 * follows once they are loaded, which takes seconds in the TCG
+	 * guest). */
+	for (int i = 0, first = 0; i < 300; i++) {
+		struct stat st;
+
+		if (stat(trace, &st) == 0 && st.st_size > 0 && !first)
+			first = st.st_size;
+		else if (first && st.st_size > first)
+			break;
+		usleep(100 * 1000);
+	}
 	sleep(2);
 	kill(rec, SIGKILL);
 	waitpid(rec, &status, 0);
