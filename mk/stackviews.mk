@@ -25,7 +25,7 @@ $(B)/tests/fuzz_stack_table: tests/fuzz/fuzz_stack_table.c user/stacks/stacks.c 
 	$(Q)$(CLANG) -g -O1 $(filter-out -Wno-format-truncation,$(SS_CFLAGS)) -Iuser/lib \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $^ $(LIBSS_LIBS) -lm -o $@
 
-tests/stacks/views.sh: $(CLI) $(B)/tests/gen_stacks $(NODE_STAMP) $(B)/asan/bin/switchscope
+tests/stacks/views.sh: $(CLI) $(B)/tests/gen_stacks $(NODE_STAMP) $(B)/asan/bin/switchscope $(B)/bin/ss-blocker
 tests/fuzz/run-fuzz-stack-table.sh: $(B)/tests/fuzz_stack_table $(B)/tests/gen_stacks
 TEST_SUITES += $(B)/tests/test_stack_table tests/stacks/views.sh tests/fuzz/run-fuzz-stack-table.sh
 check-prereqs: $(B)/tests/fuzz_stack_table $(B)/tests/gen_stacks

@@ -18,10 +18,18 @@
  * /usr/bin/blocker (a frame without a symbol shows as blocker+offset), and
  * process 600 untraced (its switches are not reported).
  *
- *   gen_stacks -o FILE [-n] [-r RECORDS]
+ * With -U, thread 502 of the same process also sleeps from t0+17ms to the
+ * end (3 ms) in a user stack of real addresses of a file on this machine,
+ * with its ss_map record and no ss_sym: the views must name it through
+ * the resolver.
+ *
+ *   gen_stacks -o FILE [-n] [-r RECORDS] [-U "PATH START END PGOFF BUILDID IP IP"]
  *     -n  the same without SS_META_STACKS
+ *     -U  the mapping (hex numbers, the build-id as hex digits) and two
+ *         addresses in it, innermost first
  *     -r  also write the bare records (an events chunk's payload): a seed
  *         for tests/fuzz/fuzz_stack_table.c */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +112,42 @@ static void sw(uint32_t cpu, uint64_t ts, uint32_t prev, uint32_t ptgid, uint32_
 	}
 }
 
+/* -U: thread 502 sleeps in a stack of a real file's addresses, named by
+ * nothing in the trace but its mapping. */
+static int resolved(const char *spec)
+{
+	uint64_t start, end, pgoff, ip[2];
+	char path[256], bid[41];
+	struct ss_comm *cm;
+	struct ss_map *mp;
+	size_t n;
+
+	if (sscanf(spec, "%255s %" SCNx64 " %" SCNx64 " %" SCNx64 " %40s %" SCNx64 " %" SCNx64,
+		   path, &start, &end, &pgoff, bid, &ip[0], &ip[1]) != 7 || strlen(bid) != 40) {
+		fprintf(stderr, "gen_stacks: bad -U '%s'\n", spec);
+		return -1;
+	}
+	cm = rec(SS_EV_COMM, sizeof(*cm), 1, t0 + 16 * MS);
+	cm->tid = 502;
+	cm->tgid = 500;
+	snprintf(cm->comm, sizeof(cm->comm), "resolved");
+	sw(1, t0 + 16 * MS, 0, 0, 0, 502, 500, 0, 0, 1);
+	stack(U_PARK + 1, 500, 0, 2, ip, t0 + 17 * MS);
+	sw(1, t0 + 17 * MS, 502, 500, SS_TASK_INTERRUPTIBLE, 0, 0, 0, U_PARK + 1, 1);
+	n = strlen(path);
+	mp = rec(SS_EV_MAP, sizeof(*mp) + n, 0, t0 + 20 * MS);
+	mp->tgid = 500;
+	mp->start = start;
+	mp->end = end;
+	mp->pgoff = pgoff;
+	mp->build_id_len = 20;
+	for (int i = 0; i < 20; i++)
+		sscanf(bid + 2 * i, "%2hhx", &mp->build_id[i]);
+	mp->path_len = n;
+	memcpy(mp + 1, path, n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const uint64_t k_pipe[] = { KB + 0x105a, KB + 0x2010, KB + 0x3020 };
@@ -121,13 +165,15 @@ int main(int argc, char **argv)
 	struct ss_trailer tr = { 0 };
 	uint64_t lost_cpu[2] = { 0 };
 	uint32_t target = 500;
-	const char *out = NULL, *raw = NULL;
+	const char *out = NULL, *raw = NULL, *res = NULL;
 	struct ss_writer *w;
 	int c, ids = 1;
 
-	while ((c = getopt(argc, argv, "o:nr:")) != -1) {
+	while ((c = getopt(argc, argv, "o:nr:U:")) != -1) {
 		if (c == 'o')
 			out = optarg;
+		else if (c == 'U')
+			res = optarg;
 		else if (c == 'r')
 			raw = optarg;
 		else if (c == 'n')
@@ -219,6 +265,8 @@ int main(int argc, char **argv)
 	sw(0, t0 + 9 * MS, 500, 500, SS_TASK_INTERRUPTIBLE, 501, 500, K_FUTEX, U_FUTEX, ids);
 	sw(0, t0 + 10 * MS, 501, 500, SS_TASK_UNINTERRUPTIBLE, 0, 0, K_MISSING, U_WAKE, ids);
 	sw(1, t0 + 15 * MS, 600, 600, SS_TASK_INTERRUPTIBLE, 0, 0, K_PIPE, 0, ids);
+	if (ids && res && resolved(res))
+		return 2;
 	if (ids) {
 		struct ss_map *mp = rec(SS_EV_MAP, sizeof(*mp) + 16, 0, t0 + 20 * MS);
 

@@ -103,6 +103,35 @@ else
 	fail html_export "export failed"
 fi
 
+# ---- no ss_sym: names through the resolver, by the trace's ss_map ----
+# (a recorder killed before the end writes no symbols) thread 502 sleeps
+# in blocker_pipe_read called by main of build/bin/ss-blocker, mapped as
+# a PIE at 0x555555554000
+B=build/bin/ss-blocker
+bid=$(readelf -nW "$B" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
+rd=$(nm "$B" | awk '$3 == "blocker_pipe_read" { print $1 }')
+mn=$(nm "$B" | awk '$3 == "main" { print $1 }')
+read -r off vaddr < <(readelf -lW "$B" | awk '$1 == "LOAD" && / R E / { print $2, $3 }')
+if [ -n "$bid" ] && [ -n "$rd" ] && [ -n "$mn" ] && [ -n "$vaddr" ]; then
+	base=0x555555554000
+	spec() {	# PATH
+		printf '%s %x %x %x %s %x %x' "$1" $((base + vaddr)) $((base + vaddr + 0x1000)) $((off)) \
+			"$bid" $((base + 0x$rd + 0x20)) $((base + 0x$mn + 0x30))
+	}
+	build/tests/gen_stacks -o "$dir/res.trace" -U "$(spec "$(realpath "$B")")"
+	$ss report --offcpu --folded "$dir/res.trace" >"$dir/res.folded"
+	check resolver_names_addresses_without_sym grep -qx "sleep;resolved-502;main;blocker_pipe_read 3000000" "$dir/res.folded"
+	$ss report --offcpu "$dir/res.trace" >"$dir/res.txt"
+	check resolver_offset_from_the_function grep -q "^      blocker_pipe_read+0x20 (ss-blocker)" "$dir/res.txt"
+	# the file is not on this machine: file+offset, never a wrong name
+	build/tests/gen_stacks -o "$dir/nores.trace" -U "$(spec /nonexistent/ss-blocker)"
+	$ss report --offcpu --folded "$dir/nores.trace" >"$dir/nores.folded"
+	expect_eq unresolved_shown_as_file_offset "$(grep resolved-502 "$dir/nores.folded")" \
+		"$(printf 'sleep;resolved-502;ss-blocker+0x%x;ss-blocker+0x%x 3000000' $((0x$mn + 0x30)) $((0x$rd + 0x20)))"
+else
+	fail resolver_setup "no build-id, symbols or text segment in $B (readelf, nm)"
+fi
+
 # ---- the stacks views under ASan/UBSan, on intact and damaged traces ----
 # (a real --stacks recording too when this machine can record)
 ASAN=build/asan/bin/switchscope
