@@ -1,7 +1,8 @@
 /* switchscope viewer: stacks (a trace recorded with --stacks). The stacks
  * that blocked a sleeping or runnable interval and the waker's, in the
  * hover panel; the parking coroutine's at a park; and an off-CPU flame
- * graph of the selected range (or the whole trace) in the side panel.
+ * graph of the selected range (or the whole trace) in the side panel. A
+ * click on such an interval selects it.
  *
  * Data (user/export/out_html.c): meta.stacks[i] = { k: kernel, one: one
  * frame only (no frame pointers), failed, cut, missing, f: frames
@@ -99,6 +100,19 @@
       return lines;
     }
     return null;
+  };
+
+  /* A click at (x, y) on a sleeping or runnable interval that has stacks:
+   * that interval as the selection ({a, b}), else null. */
+  SS.stackPick = function (R, x, y) {
+    const m = R.m, map = refs(m), ri = R.rowAt(y);
+    if (!map || ri < 0 || x < SS.LABEL_W || R.rows[ri].kind !== "thread") return null;
+    const l = R.rows[ri].lane, t = R.tOf(x);
+    const i = SS.lower(l.e, t, 0, l.n);
+    if (i >= l.n || l.s[i] > t) return null;
+    const r = l.r[i], k = m.kind(r);
+    if ((k !== SS.K.SLEEP && k !== SS.K.WAIT) || !map.has(r)) return null;
+    return { a: l.s[i], b: l.e[i] };
   };
 
   /* ---- off-CPU flame graph of [a, b] ---- */

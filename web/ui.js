@@ -252,7 +252,7 @@
       const r = canvas.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top;
       canvas.focus();
       const panMode = ev.shiftKey || ev.button === 1 || y < SS.RULER_H;
-      drag = { x0: x, t0: R.view.t0, pan: panMode, moved: false, ta: R.tOf(x) };
+      drag = { x0: x, y0: y, t0: R.view.t0, pan: panMode, moved: false, ta: R.tOf(x) };
       ev.preventDefault();
     });
     window.addEventListener("mousemove", (ev) => {
@@ -286,7 +286,8 @@
     window.addEventListener("mouseup", () => {
       if (!drag) return;
       if (!drag.pan) {
-        if (!drag.moved) R.sel = null;
+        /* a click selects the off-CPU interval under it (web/stacks.js) */
+        if (!drag.moved) R.sel = SS.stackPick ? SS.stackPick(R, drag.x0, drag.y0) : null;
         showSummary();
       }
       drag = null;

@@ -68,6 +68,18 @@ try {
     const w = tip.indexOf("woken by");
     check("hover panel shows the waker's stack", w >= 0 && tip.slice(w).includes(waker), tip);
 
+    // a click on it selects it
+    await page.mouse.click(target.x, target.y);
+    await page.waitForTimeout(100);
+    const sel = await page.evaluate(() => {
+      const R = window.switchscope.renderer;
+      return R.sel ? [R.sel.a, R.sel.b] : null;
+    });
+    check("a click selects the interval", sel !== null && sel[0] === target.s && sel[1] === target.e,
+      JSON.stringify(sel));
+    const title = await page.$eval("#summary h3", (e) => e.textContent);
+    check("its flame graph is shown", title === "Selection" && (await page.$$("#flame .fnode")).length > 2);
+
     // select exactly that sleep: the flame graph is its stacks, all of it
     const flame = await page.evaluate(([a, b]) => {
       window.switchscope.select(a, b);
