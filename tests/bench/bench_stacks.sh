@@ -21,7 +21,7 @@ best() { sort -n | head -n 1; }
 
 run_untraced() { $PP | nsps; }
 run_ss() { $T $SS record -q -o "$d/ss.trace" -- $PP 2>/dev/null | nsps; }
-run_ss_stacks() { $T $SS record -q --stacks -o "$d/sss.trace" -- $PP 2>"$d/sss.err" | nsps; }
+run_ss_stacks() { $T $SS record --stacks -o "$d/sss.trace" -- $PP 2>"$d/sss.err" | nsps; }
 run_perf_sched() { $T perf sched record -g -q -o "$d/sched.data" -- $PP 2>/dev/null | nsps; }
 run_perf_switch() { $T perf record -g -q -e sched:sched_switch -o "$d/switch.data" -- $PP 2>/dev/null | nsps; }
 
