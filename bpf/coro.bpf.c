@@ -4,6 +4,7 @@
  * only traced processes get records. Paired probes only: a uretprobe would
  * break on the stack switch. */
 #include "common.bpf.h"
+#include "stacks.bpf.h"
 #include <bpf/usdt.bpf.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -157,15 +158,31 @@ int on_coro_switch(struct pt_regs *ctx)
 SEC("usdt")
 int on_coro_park(struct pt_regs *ctx)
 {
+	struct ss_stack_ids ids = {};
 	struct ss_coro_park *e;
 	__u64 a[2];
 
-	e = start(ctx, SS_EV_CORO_PARK, sizeof(*e), a, 2);
+	/* the parking coroutine's user stack, written before the record */
+	bool written;
+
+	if (want_stacks && traced(bpf_get_current_pid_tgid() >> 32)) {
+#if defined(__TARGET_ARCH_x86)
+		/* the probe's registers are the coroutine's own */
+		ids.ustack = ss_ustack_walk(PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx),
+					    bpf_get_current_pid_tgid() >> 32, &written);
+#else
+		ids.ustack = ss_stack_take(ctx, bpf_get_current_pid_tgid() >> 32, true,
+					   &written);
+#endif
+	}
+	e = start(ctx, SS_EV_CORO_PARK, sizeof(*e) + (want_stacks ? sizeof(ids) : 0), a, 2);
 	if (!e)
 		return 0;
 	e->id = a[0];
 	e->reason = a[1];
 	e->pad = 0;
+	if (want_stacks)
+		*(struct ss_stack_ids *)(e + 1) = ids;
 	ss_submit(e);
 	return 0;
 }

@@ -2,6 +2,7 @@
 /* Scheduler events: switches, wakeups, task life cycle, and the kernel
  * entries verify needs. tp_btf only (no kprobes, no fentry). */
 #include "common.bpf.h"
+#include "stacks.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -118,7 +119,9 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 	__u32 prev_tgid = prev->tgid;
 	__u32 next_tgid = next->tgid;
 	bool next_traced = traced(next_tgid);
+	struct ss_stack_ids ids = {};
 	__u32 zero = 0, *cst = NULL;
+	bool prev_traced;
 	struct ss_switch *e;
 
 	if (want_tlb) {
@@ -126,11 +129,17 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 		if (cst)
 			*cst = 0;
 	}
-	if (!next_traced && !traced(prev_tgid))
+	prev_traced = traced(prev_tgid);
+	if (!next_traced && !prev_traced)
 		return 0;
-	e = ss_reserve(SS_EV_SWITCH, sizeof(*e));
+	/* current is prev here: its stacks at switch-out, written first */
+	if (want_stacks && prev_traced && prev->pid)
+		ss_stacks_current(ctx, prev, &ids, false);
+	e = ss_reserve(SS_EV_SWITCH, sizeof(*e) + (want_stacks ? sizeof(ids) : 0));
 	if (!e)
 		return 0;
+	if (want_stacks)
+		*(struct ss_stack_ids *)(e + 1) = ids;
 	e->prev_tid = prev->pid;
 	e->prev_tgid = prev_tgid;
 	e->next_tid = next->pid;
@@ -152,17 +161,24 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 	return 0;
 }
 
-static __always_inline int on_wake(struct task_struct *p, __u32 type)
+static __always_inline int on_wake(void *ctx, struct task_struct *p, __u32 type)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
+	bool stacks = want_stacks && type == SS_EV_WAKING;
+	struct ss_stack_ids ids = {};
 	__u32 tgid = p->tgid;
 	struct ss_wakeup *e;
 
 	if (!traced(tgid))
 		return 0;
-	e = ss_reserve(type, sizeof(*e));
+	/* the waker's stacks: current's (in an interrupt, the kernel's only) */
+	if (stacks)
+		ss_stacks_current(ctx, cur, &ids, ss_in_irq(ctx, cur));
+	e = ss_reserve(type, sizeof(*e) + (stacks ? sizeof(ids) : 0));
 	if (!e)
 		return 0;
+	if (stacks)
+		*(struct ss_stack_ids *)(e + 1) = ids;
 	e->tid = p->pid;
 	e->tgid = tgid;
 	e->waker_tid = cur->pid;
@@ -177,19 +193,19 @@ static __always_inline int on_wake(struct task_struct *p, __u32 type)
 SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
-	return on_wake(p, SS_EV_WAKING);
+	return on_wake(ctx, p, SS_EV_WAKING);
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(on_wakeup, struct task_struct *p)
 {
-	return on_wake(p, SS_EV_WAKEUP);
+	return on_wake(ctx, p, SS_EV_WAKEUP);
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(on_wakeup_new, struct task_struct *p)
 {
-	return on_wake(p, SS_EV_WAKEUP_NEW);
+	return on_wake(ctx, p, SS_EV_WAKEUP_NEW);
 }
 
 /* The new task cannot run before this returns, so a traced parent's child

@@ -306,7 +306,10 @@ struct ss_stack_ids {
 };
 
 #define SS_STACK_KERNEL		0x1	/* kernel addresses (else user) */
-#define SS_STACK_TRUNCATED	0x2	/* deeper than SS_STACK_MAX_DEPTH */
+#define SS_STACK_TRUNCATED	0x2	/* deeper than SS_STACK_MAX_DEPTH, or the
+					 * walk broke off (the recorder cut user
+					 * frames outside executable mappings:
+					 * code without frame pointers) */
 #define SS_STACK_FAILED		0x4	/* the walk failed: no ip[] */
 #define SS_STACK_MAX_DEPTH	127
 
@@ -359,8 +362,9 @@ struct ss_sym {
  */
 #define SS_FILE_MAGIC		"SWSCOPE\0"
 #define SS_FILE_MAJOR		2	/* 2.0: chunk headers CRC-checked and numbered */
-#define SS_FILE_MINOR		2	/* 2.1: event chunks zstd-compressed (SS_CHUNK_ZEVENTS);
-					 * 2.2: ss_coro_stats.shared_saved */
+#define SS_FILE_MINOR		3	/* 2.1: event chunks zstd-compressed (SS_CHUNK_ZEVENTS);
+					 * 2.2: ss_coro_stats.shared_saved;
+					 * 2.3: stacks (ss_stack, ss_map, ss_sym) */
 #define SS_CHUNK_MAGIC		0x4b484353u	/* "SCHK" little-endian */
 #define SS_CHUNK_MAX		(64u << 20)	/* largest payload a reader accepts */
 #define SS_FILE_MAX_CPUS	8192	/* largest CONFIG_NR_CPUS of any architecture */

@@ -33,8 +33,8 @@ $(EXPORT_SRCS:%.c=$(B)/obj/%.o): | $(B)/gen/perfetto_trace.pb-c.h
 $(CLI): $(patsubst %.c,$(B)/obj/%.o,user/cli/cmd_export.c $(EXPORT_SRCS) $(EXPORT_GEN))
 
 # The viewer's CSS and JavaScript, in the order they are concatenated.
-WEB_CSS := web/viewer.css
-WEB_JS := web/data.js web/render.js web/ui.js
+WEB_CSS := web/viewer.css web/stacks.css
+WEB_JS := web/data.js web/render.js web/stacks.js web/ui.js
 $(B)/gen/web_assets.h: web/embed.sh $(WEB_CSS) $(WEB_JS)
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)

@@ -6,15 +6,17 @@ LIBSS := $(B)/lib/libswitchscope.a
 
 CLI_CMDS += record report timehist verify
 CLI_SRCS += user/cli/main.c user/cli/cmd_record.c user/cli/cmd_report.c \
-	user/cli/report_text.c user/cli/report_json.c user/cli/cmd_timehist.c \
+	user/cli/report_text.c user/cli/report_json.c user/cli/report_offcpu.c \
+	user/cli/cmd_timehist.c \
 	user/cli/cmd_verify.c
 CLI_OBJS = $(CLI_SRCS:%.c=$(B)/obj/%.o)
 CLI := $(B)/bin/switchscope
 
 LIBBPF_LIBS := -lbpf -lelf -lz
-# The trace library's own: zstd for event chunks, zlib for CRCs. Every
-# program linked with LIBSS links LIBBPF_LIBS, so they ride along.
-LIBSS_LIBS := -lzstd -lz
+# The trace library's own: zstd for event chunks, zlib for CRCs, libdw
+# (elfutils libdwfl) to name user stack addresses (user/stacks/resolve.c).
+# Every program linked with LIBSS links LIBBPF_LIBS, so they ride along.
+LIBSS_LIBS := -ldw -lelf -lzstd -lz
 LIBBPF_LIBS += $(LIBSS_LIBS)
 
 ALL += $(CLI)

@@ -20,9 +20,11 @@ BUSYBOX ?= /bin/busybox
 DEPS_PKGS += linux-image-$(KMOD_DEB_ARCH) qemu-system-x86 busybox-static cpio
 
 VM_STATIC := $(CC) -static $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
-# LIBBPF_LIBS carries LIBSS_LIBS: with -static, libbpf.a, libelf.a, libz.a
-# and libzstd.a (libzstd-dev: the trace chunks).
-VM_LIBS = $(LIBSS) $(CLI_EXTRA_LIBS) $(LIBBPF_LIBS) -lm -pthread
+# LIBBPF_LIBS carries LIBSS_LIBS: with -static, libbpf.a, libelf.a, libz.a,
+# libzstd.a (libzstd-dev: the trace chunks) and libdw.a (libdw-dev: stack
+# symbols), which wants liblzma.a and libbz2.a (liblzma-dev, libbz2-dev).
+VM_LIBS = $(LIBSS) $(CLI_EXTRA_LIBS) $(LIBBPF_LIBS) -llzma -lbz2 -lm -pthread
+DEPS_PKGS += liblzma-dev libbz2-dev
 
 # test-record: the BPF integration tests of the host, on the guest's kernel.
 VM_TESTS += $(VM_BIN)/kmod-test $(VM_BIN)/kmod-vs-bpf tests/vm/kmod_cli.sh \

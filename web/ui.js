@@ -145,6 +145,8 @@
       }
     }
     if (row.kind === "coro") {
+      const park = SS.stackParkHover && SS.stackParkHover(m, th, t, tol); /* web/stacks.js */
+      if (park) return park;
       const l = row.lane, j = SS.lower(l.s, t - tol, 0, l.n);
       if (j < l.n && l.s[j] <= t + tol) {
         const r = l.r[j], prev = j > 0 && l.e[j - 1] === l.s[j] ? m.a(l.r[j - 1]) : null;
@@ -185,6 +187,7 @@
       lines.push(SS.fmtDur(l.s[i]) + " for " + dur);
       lines.push("the switch to it cost " + SS.fmtDur(m.b(r)));
     }
+    if (SS.stackHover) SS.stackHover(m, r, lines); /* web/stacks.js */
     return lines;
   }
 
@@ -237,6 +240,7 @@
         });
       }
       summaryEl.innerHTML = summaryHtml(model, s, title);
+      if (SS.stackFlame) SS.stackFlame(model, a, b, summaryEl); /* web/stacks.js */
       return s;
     }
     showSummary();
@@ -258,7 +262,7 @@
       const r = canvas.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top;
       canvas.focus();
       const panMode = ev.shiftKey || ev.button === 1 || y < SS.RULER_H;
-      drag = { x0: x, t0: R.view.t0, pan: panMode, moved: false, ta: R.tOf(x) };
+      drag = { x0: x, y0: y, t0: R.view.t0, pan: panMode, moved: false, ta: R.tOf(x) };
       ev.preventDefault();
     });
     window.addEventListener("mousemove", (ev) => {
@@ -292,7 +296,8 @@
     window.addEventListener("mouseup", () => {
       if (!drag) return;
       if (!drag.pan) {
-        if (!drag.moved) R.sel = null;
+        /* a click selects the off-CPU interval under it (web/stacks.js) */
+        if (!drag.moved) R.sel = SS.stackPick ? SS.stackPick(R, drag.x0, drag.y0) : null;
         showSummary();
       }
       drag = null;

@@ -28,7 +28,8 @@ export async function launch(userDataDir) {
   };
 }
 
-// PASS/FAIL lines "PASS <name>: <what>" and the counts for the summary line.
+// PASS/FAIL lines "PASS <name>: <what>", the counts, and done(): the
+// closing "N passed, N failed" line (the exit status follows it).
 export function checker(name) {
   const c = { passed: 0, failed: 0 };
   c.check = (what, ok, detail) => {
@@ -42,5 +43,9 @@ export function checker(name) {
   };
   c.eq = (what, got, want) => c.check(what, got === want,
     `expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+  c.done = () => {
+    console.log(`${c.passed} passed, ${c.failed} failed`);
+    process.exit(c.failed ? 1 : 0);
+  };
   return c;
 }

@@ -141,5 +141,4 @@ try {
 } finally {
   await close();
 }
-console.log(`${C.passed} passed, ${C.failed} failed`);
-process.exit(C.failed ? 1 : 0);
+C.done();

@@ -80,7 +80,7 @@ expected() {
 }
 
 # -- lint of the viewer --------------------------------------------------
-if out=$($ESLINT -c tests/browser/eslint.config.js web/ tests/browser/ tests/bench/ tests/export/pf_check.mjs 2>&1); then
+if out=$($ESLINT -c tests/browser/eslint.config.js web/ tests/browser/ tests/bench/ tests/export/pf_check.mjs tests/export/pf_stacks.mjs tests/stacks/*.mjs 2>&1); then
 	pass "eslint: web/*.js, tests/browser, tests/bench and tests/export/pf_check.mjs are clean"
 else
 	fail "eslint: web/*.js and tests/browser are clean" "$out"

@@ -30,6 +30,11 @@ static const char help[] =
 "                         syscall exit of the system)\n"
 "      --wakeup           also record sched_wakeup (sched_waking always is)\n"
 "      --syscalls         also record syscall entries and user page faults\n"
+"      --stacks           also record stacks: the kernel and user stack of a\n"
+"                         traced task at each switch-out, the waker's at each\n"
+"                         wakeup, a coroutine's user stack when it parks; the\n"
+"                         trace gets the symbols too (BPF backend only; user\n"
+"                         stacks need frame pointers)\n"
 "      --usdt PATH        attach the coro:* probes of PATH (also found by\n"
 "                         themselves in traced executables and libraries)\n"
 "      --no-coro          do not attach coroutine probes\n"
@@ -99,6 +104,7 @@ int cmd_record(int argc, char **argv)
 		{ "syscalls", no_argument, NULL, 'S' },
 		{ "switch-in", no_argument, NULL, 'I' },
 		{ "wakeup", no_argument, NULL, 'W' },
+		{ "stacks", no_argument, NULL, 'K' },
 		{ "usdt", required_argument, NULL, 'U' },
 		{ "no-coro", no_argument, NULL, 'N' },
 		{ "coro-ring", required_argument, NULL, 'R' },
@@ -145,6 +151,9 @@ int cmd_record(int argc, char **argv)
 		case 'W':
 			o.wakeup = 1;
 			break;
+		case 'K':
+			o.stacks = 1;
+			break;
 		case 'U':
 			if (o.nusdt == sizeof(usdt) / sizeof(usdt[0]))
 				return cli_usage("record", "at most %zu --usdt", o.nusdt);
@@ -179,6 +188,9 @@ int cmd_record(int argc, char **argv)
 	o.usdt = usdt;
 	if (o.npids && (o.cmd || o.system_wide))
 		return cli_usage("record", "-p cannot be combined with -a or a command");
+	if (o.stacks && strcmp(o.backend, "bpf"))
+		return cli_usage("record", "--stacks needs the BPF backend (-b bpf): "
+				 "the kernel module records no stacks");
 	if (!o.cmd && !o.npids && !o.system_wide)
 		return cli_usage("record", "give -a, -p PID or a command");
 	code = ss_record_run(&o, &res);

@@ -17,12 +17,20 @@ static const char help[] =
 "switches when the trace has them.\n"
 "\n"
 "  --json          machine-readable output (docs/REPORT-JSON.md)\n"
+"  --offcpu        off-CPU time by stack instead (a trace recorded with\n"
+"                  --stacks): per thread and over all threads, sleeping\n"
+"                  (blocked until woken, with the waker's stacks) and waiting\n"
+"                  (runnable, on a run queue) apart, coroutines' parked time\n"
+"  --folded        with --offcpu: folded stacks for flamegraph.pl, inferno or\n"
+"                  speedscope: one line per stack, frames root first joined\n"
+"                  by ';' (kind;comm-tid;user frames;kernel frames_[k]), a\n"
+"                  blank, then the off-CPU time in nanoseconds\n"
 "  --hist          log2 histograms per thread\n"
 "  -n, --rows N    at most N rows per table (default 20, 0: all)\n"
 "  -h, --help      this text\n"
 "\n"
-"Exit status: 0, or 2 usage, 6 not a readable trace, 7 trace damaged\n"
-"(results cover its intact part).\n";
+"Exit status: 0, or 2 usage (also --offcpu on a trace without stacks), 6 not\n"
+"a readable trace, 7 trace damaged (results cover its intact part).\n";
 
 static int cmp_threads(const void *x, const void *y)
 {
@@ -62,6 +70,8 @@ int cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "hist", no_argument, NULL, 'H' },
+		{ "offcpu", no_argument, NULL, 'o' },
+		{ "folded", no_argument, NULL, 'f' },
 		{ "rows", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -80,6 +90,12 @@ int cmd_report(int argc, char **argv)
 		case 'H':
 			o.hist = 1;
 			break;
+		case 'o':
+			o.offcpu = 1;
+			break;
+		case 'f':
+			o.folded = 1;
+			break;
 		case 'n':
 			if (ss_parse_u64(optarg, &v))
 				return cli_usage("report", "bad row count '%s'", optarg);
@@ -95,9 +111,19 @@ int cmd_report(int argc, char **argv)
 		o.path = argv[optind++];
 	if (optind < argc)
 		return cli_usage("report", "one trace file at a time");
+	if (o.folded && !o.offcpu)
+		return cli_usage("report", "--folded goes with --offcpu");
+	if (o.folded && o.json)
+		return cli_usage("report", "--folded or --json, not both");
 	code = ss_analyse_file(o.path, &a, &r, &o.damaged);
 	if (code)
 		return code;
+	if (o.offcpu) {
+		code = report_offcpu(stdout, &a, r, &o);
+		ss_analysis_free(&a);
+		ss_reader_close(r);
+		return code ? code : o.damaged ? SS_EXIT_DAMAGED : SS_OK;
+	}
 	if (o.json)
 		report_json(stdout, &a, &o);
 	else

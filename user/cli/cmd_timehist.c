@@ -6,7 +6,9 @@
 
 #include "analysis.h"
 #include "cli.h"
+#include "report.h"
 #include "ss.h"
+#include "stacks.h"
 #include "trace.h"
 
 static const char help[] =
@@ -27,6 +29,10 @@ static const char help[] =
 "  --kernel        only kernel switches\n"
 "  --coroutines    only coroutine switches\n"
 "  --wakeups       also show wakeups and task creation\n"
+"  -g, --callchain\n"
+"                  under each switch-out, the stacks 'from' left the CPU\n"
+"                  with (kernel, then user, innermost first; a trace\n"
+"                  recorded with --stacks)\n"
 "  -h, --help      this text\n";
 
 struct th_opts {
@@ -34,6 +40,7 @@ struct th_opts {
 	uint64_t coro;
 	int has_coro;
 	int kernel_only, coro_only, wakeups;
+	struct ss_stacks *stacks;	/* -g */
 };
 
 #define NAME_W 16
@@ -89,6 +96,20 @@ static void show(struct ss_analysis *a, const struct th_opts *o,
 		       e->prev_state == SS_TASK_RUNNING ? "preempted" : "blocked",
 		       from, to, si->prev_ran ? ss_fmt_dur(d1, sizeof(d1), si->prev_ran) : "-",
 		       si->next_wait ? ss_fmt_dur(d2, sizeof(d2), si->next_wait) : "-");
+		/* a task not traced has no stacks to show */
+		if (o->stacks && e->prev_tid && ss_analysis_traced(a, e->prev_tgid)) {
+			const struct ss_stack_ids *ids = ss_rec_stacks(h);
+
+			if (!ids || (!ids->kstack && !ids->ustack)) {
+				printf("%16s[no stack]\n", "");
+			} else {
+				report_stack(stdout, o->stacks, e->prev_tgid, ids->kstack, 1,
+					     "                ");
+				report_stack(stdout, o->stacks, e->prev_tgid, ids->ustack, 0,
+					     "                ");
+			}
+			putchar('\n');
+		}
 		break;
 	}
 	case SS_EV_CORO_SWITCH: {
@@ -157,6 +178,7 @@ int cmd_timehist(int argc, char **argv)
 		{ "kernel", no_argument, NULL, 'k' },
 		{ "coroutines", no_argument, NULL, 'C' },
 		{ "wakeups", no_argument, NULL, 'w' },
+		{ "callchain", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -170,9 +192,9 @@ int cmd_timehist(int argc, char **argv)
 	const uint32_t *targets;
 	char err[512];
 	uint64_t v;
-	int c, code;
+	int c, code, callchain = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "gh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 		case 'p':
@@ -197,6 +219,9 @@ int cmd_timehist(int argc, char **argv)
 		case 'w':
 			o.wakeups = 1;
 			break;
+		case 'g':
+			callchain = 1;
+			break;
 		case 'h':
 			return cli_help(help);
 		default:
@@ -212,9 +237,20 @@ int cmd_timehist(int argc, char **argv)
 		ss_err("%s", err);
 		return code;
 	}
+	if (callchain && !(ss_reader_meta(r)->flags & SS_META_STACKS)) {
+		ss_err("%s has no stacks: record it with `switchscope record --stacks`", path);
+		ss_reader_close(r);
+		return SS_EXIT_USAGE;
+	}
+	if (callchain && !(o.stacks = ss_stacks_load(r))) {
+		ss_err("out of memory");
+		ss_reader_close(r);
+		return SS_EXIT_INTERNAL;
+	}
 	tasks = ss_reader_tasks(r, &ntasks);
 	if (ss_analysis_init(&a, ss_reader_meta(r), tasks, ntasks)) {
 		ss_err("out of memory");
+		ss_stacks_free(o.stacks);
 		ss_reader_close(r);
 		return SS_EXIT_INTERNAL;
 	}
@@ -232,6 +268,7 @@ int cmd_timehist(int argc, char **argv)
 		show(&a, &o, h, &si, a.start_ns);
 	}
 	code = ss_reader_report_damage(r, path);
+	ss_stacks_free(o.stacks);
 	ss_analysis_free(&a);
 	ss_reader_close(r);
 	return code;

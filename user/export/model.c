@@ -5,6 +5,7 @@
 
 #include "model.h"
 #include "ss.h"
+#include "stacks.h"
 
 /* Raw task state bits (include/linux/sched.h) beyond those in the ABI
  * header: the switch record carries prev->__state unchanged. */
@@ -249,16 +250,24 @@ static void emit(struct xmodel *m, struct xsink *s, struct xslice *sl)
 	s->items++;
 }
 
-static void emit_mark(struct xmodel *m, struct xsink *s, uint8_t kind,
-		      struct xthread *t, uint16_t cpu, uint64_t ts, uint64_t a,
-		      uint64_t b)
+static void emit_mark_stack(struct xmodel *m, struct xsink *s, uint8_t kind,
+			    struct xthread *t, uint16_t cpu, uint64_t ts, uint64_t a,
+			    uint64_t b, uint64_t ustack)
 {
-	struct xmark mk = { .kind = kind, .cpu = cpu, .t = t, .ts = ts, .a = a, .b = b };
+	struct xmark mk = { .kind = kind, .cpu = cpu, .t = t, .ts = ts, .a = a, .b = b,
+			    .ustack = ustack };
 
 	if (ts < m->from || ts > m->to || (t && !t->wanted))
 		return;
 	s->mark(s, &mk);
 	s->items++;
+}
+
+static void emit_mark(struct xmodel *m, struct xsink *s, uint8_t kind,
+		      struct xthread *t, uint16_t cpu, uint64_t ts, uint64_t a,
+		      uint64_t b)
+{
+	emit_mark_stack(m, s, kind, t, cpu, ts, a, b, 0);
 }
 
 static void run_slice(struct xmodel *m, struct xsink *s, struct xthread *t,
@@ -286,6 +295,7 @@ static void close_state(struct xmodel *m, struct xsink *s, struct xthread *t,
 		return;
 	case XS_RUNNABLE:
 		sl.kind = XK_WAIT;
+		sl.stk = t->stk;
 		sl.flags = t->sub;
 		sl.waker = t->waker;
 		sl.cpu = t->waker_cpu;
@@ -296,6 +306,7 @@ static void close_state(struct xmodel *m, struct xsink *s, struct xthread *t,
 	case XS_SLEEPING:
 		sl.kind = XK_SLEEP;
 		sl.flags = t->sub;
+		sl.stk = t->stk;
 		break;
 	default:
 		return;
@@ -349,6 +360,11 @@ static void on_switch(struct xmodel *m, struct xsink *s,
 		prev->since = ts;
 		prev->waker = NULL;
 		prev->waker_cpu = c;
+		memset(&prev->stk, 0, sizeof(prev->stk));
+		if (ss_rec_stacks(&sw->hdr)) {
+			prev->stk.k = ss_rec_stacks(&sw->hdr)->kstack;
+			prev->stk.u = ss_rec_stacks(&sw->hdr)->ustack;
+		}
 		switch (end) {
 		case XE_PREEMPT:
 		case XE_YIELD:
@@ -400,6 +416,13 @@ static void on_wake(struct xmodel *m, struct xsink *s, const struct ss_wakeup *w
 			emit_mark(m, s, XM_WAKE, t, w->hdr.cpu, ts,
 				  waker ? waker->tid : 0, t->state);
 		return;
+	}
+	if (t->state == XS_SLEEPING && w->hdr.type == SS_EV_WAKING && ss_rec_stacks(&w->hdr)) {
+		/* the sleep it ends shows who ended it */
+		t->stk.wk = ss_rec_stacks(&w->hdr)->kstack;
+		t->stk.wu = ss_rec_stacks(&w->hdr)->ustack;
+		t->stk.wtgid = w->waker_tgid;
+		t->stk.waker = waker;
 	}
 	close_state(m, s, t, ts, 0);
 	t->state = XS_RUNNABLE;
@@ -547,8 +570,9 @@ static void step(struct xmodel *m, struct xsink *s, const struct ss_hdr *h,
 			b = ((const struct ss_coro_park *)h)->reason;
 		else if (h->type != SS_EV_CORO_EXIT)
 			b = c->by;
-		emit_mark(m, s, kind[h->type - SS_EV_CORO_CREATE], t, h->cpu, ts,
-			  c->id, b);
+		emit_mark_stack(m, s, kind[h->type - SS_EV_CORO_CREATE], t, h->cpu, ts,
+				c->id, b, h->type == SS_EV_CORO_PARK && ss_rec_stacks(h) ?
+				ss_rec_stacks(h)->ustack : 0);
 		break;
 	}
 	default:
@@ -613,6 +637,9 @@ static int setup(struct xmodel *m, struct ss_reader *r, const struct ss_export_o
 		return -1;
 	if (tr && tr->end_ns > m->start_ns)
 		m->end = tr->end_ns - m->start_ns;
+	/* one pass ahead for the stacks, which the outputs name as they go */
+	if ((m->meta->flags & SS_META_STACKS) && !(m->stacks = ss_stacks_load(r)))
+		return -1;
 	traced_from_cmdline(m);
 	tasks = ss_reader_tasks(r, &ntasks);
 	for (size_t i = 0; i < ntasks; i++) {
@@ -636,6 +663,7 @@ static void teardown(struct xmodel *m)
 	free(m->cpu_seen);
 	free(m->cpu_cur);
 	free(m->cpu_since);
+	ss_stacks_free(m->stacks);
 }
 
 int xmodel_run(struct ss_reader *r, const struct ss_export_opts *o,

@@ -101,6 +101,14 @@ struct xthread {
 	/* counts for the outputs' summaries */
 	uint64_t n_switch_out, n_preempt, n_wakeups, n_coro_switch;
 	uint64_t run_ns, wait_ns;
+	/* --stacks: the ids it left the CPU with, and for a sleep ended by a
+	 * sched_waking the waker's (SLEEP and WAIT slices carry them) */
+	struct xstacks {
+		uint64_t k, u;		/* kernel, user (tgid of the thread) */
+		uint64_t wk, wu;	/* the waker's (user: wtgid's) */
+		uint32_t wtgid;
+		struct xthread *waker;	/* who, NULL: irq/idle or none */
+	} stk;
 	int64_t out_idx;	/* index the output gave it (-1: none yet) */
 	struct xthread *next_hash;
 };
@@ -114,6 +122,7 @@ struct xslice {
 	struct xthread *waker;	/* WAIT woken by a task (NULL: irq/idle) */
 	uint64_t coro;		/* CORO: the coroutine id */
 	uint64_t coro_dur;	/* CORO: cost of the switch that began it, ns */
+	struct xstacks stk;	/* WAIT, SLEEP: stacks (zero: none) */
 };
 
 struct xmark {
@@ -122,6 +131,7 @@ struct xmark {
 	struct xthread *t;	/* NULL for lost records */
 	uint64_t ts;
 	uint64_t a, b;
+	uint64_t ustack;	/* CORO_PARK: the user stack at the park (0: none) */
 };
 
 struct xmodel;
@@ -159,6 +169,7 @@ struct xmodel {
 	uint64_t records, lost;
 	uint64_t count[SS_EV_MAX];	/* records per type inside the window */
 	uint64_t switches, preempt, wakeups, coro_switches;
+	struct ss_stacks *stacks;	/* the trace's stacks (NULL: none) */
 };
 
 int xmodel_run(struct ss_reader *r, const struct ss_export_opts *o,
@@ -179,7 +190,8 @@ struct xsink *xsink_html(FILE *out);
 uint64_t xs_report_state(uint32_t raw, int preempt);
 
 /* The viewer's metadata (web/data.js reads it): names, totals, the
- * threads by output index. The HTML export embeds it; `view` serves it. */
+ * threads by output index. The HTML export embeds it; `view` serves it.
+ * The object is left open: the caller may add members, then writes '}'. */
 void xs_meta_json(FILE *f, struct xmodel *m, struct xthread *const *threads,
 		  size_t nthreads, uint64_t items);
 /* Text as HTML text (at most n bytes of s): &, < and > escaped. */

@@ -10,13 +10,22 @@
  * XK_WAIT: a = waker's thread index + 1 (0: irq/idle or unknown).
  * XK_CORO: a = coroutine id (low 32 bits), b = cost of the switch, ns.
  * XK_MARK: flags = enum xmark_kind, t1 = mark argument a, a/b = argument b
- * (low/high 32 bits); thread index ~0 for lost records. */
+ * (low/high 32 bits); thread index ~0 for lost records.
+ *
+ * A trace with stacks adds to the JSON block "stacks" (each stack once:
+ * kernel or user, its frames innermost first, named) and "stack_refs",
+ * six integers per slice or coroutine park that has stacks: record index,
+ * switch-out kernel and user stack, the waker's kernel and user stack
+ * (indexes into "stacks", -1: none), the waker's thread index + 1 (0: none
+ * or irq/idle). web/stacks.js shows them. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "idmap.h"
 #include "model.h"
 #include "ss.h"
+#include "stacks.h"
 #include "web_assets.h"
 
 #define REC_SIZE	32
@@ -32,6 +41,12 @@ struct html_sink {
 	size_t nthreads, cap;
 	uint64_t nrec;
 	int nomem;
+	/* stacks: each (tgid, id) once, and the records that name them */
+	struct { uint32_t tgid; uint64_t id; } *stk;
+	size_t nstk, capstk;
+	struct ss_idmap *stk_map;
+	int64_t *refs;		/* 6 per record with stacks */
+	size_t nrefs, caprefs;
 };
 
 static void base64(FILE *f, char *out, const uint8_t *in, size_t len)
@@ -87,6 +102,72 @@ static uint32_t idx_of(struct html_sink *h, struct xthread *t)
 	return t->out_idx;
 }
 
+static uint64_t stack_key(uint32_t tgid, uint64_t id)
+{
+	return id ^ ((uint64_t)tgid * 0x9e3779b97f4a7c15ull);
+}
+
+/* Index of stack (tgid, id) in the output's list; -1 none. */
+static int64_t stack_idx(struct html_sink *h, uint32_t tgid, uint64_t id)
+{
+	int64_t i;
+
+	if (!id || !h->m->stacks)
+		return -1;
+	if (!h->stk_map && !(h->stk_map = ss_idmap_new())) {
+		h->nomem = 1;
+		return -1;
+	}
+	i = ss_idmap_get(h->stk_map, stack_key(tgid, id));
+	if (i >= 0 && h->stk[i].tgid == tgid && h->stk[i].id == id)
+		return i;
+	if (h->nstk == h->capstk) {
+		size_t cap = h->capstk ? h->capstk * 2 : 64;
+		void *n = realloc(h->stk, cap * sizeof(*h->stk));
+
+		if (!n) {
+			h->nomem = 1;
+			return -1;
+		}
+		h->stk = n;
+		h->capstk = cap;
+	}
+	h->stk[h->nstk].tgid = tgid;
+	h->stk[h->nstk].id = id;
+	/* a key taken by another stack (a hash collision) keeps its entry:
+	 * this one is then listed again for each use, which costs bytes only */
+	if (i < 0 && ss_idmap_put(h->stk_map, stack_key(tgid, id), h->nstk))
+		h->nomem = 1;
+	return h->nstk++;
+}
+
+static void add_refs(struct html_sink *h, uint32_t tgid, const struct xstacks *k, uint64_t u_only)
+{
+	int64_t *r;
+
+	if (!k->k && !k->u && !k->wk && !k->wu && !u_only)
+		return;
+	if (h->nrefs + 6 > h->caprefs) {
+		size_t cap = h->caprefs ? h->caprefs * 2 : 1536;
+		int64_t *n = realloc(h->refs, cap * sizeof(*n));
+
+		if (!n) {
+			h->nomem = 1;
+			return;
+		}
+		h->refs = n;
+		h->caprefs = cap;
+	}
+	r = h->refs + h->nrefs;
+	r[0] = h->nrec;
+	r[1] = stack_idx(h, 0, k->k);
+	r[2] = stack_idx(h, tgid, u_only ? u_only : k->u);
+	r[3] = stack_idx(h, 0, k->wk);
+	r[4] = stack_idx(h, k->wtgid, k->wu);
+	r[5] = k->waker ? idx_of(h, k->waker) + 1 : 0;
+	h->nrefs += 6;
+}
+
 static void put(struct html_sink *h, uint8_t kind, uint8_t flags, uint16_t cpu,
 		uint32_t idx, double t0, double t1, uint32_t a, uint32_t b)
 {
@@ -116,6 +197,8 @@ static void html_slice(struct xsink *s, const struct xslice *sl)
 		a = (uint32_t)sl->coro;
 		b = sl->coro_dur > UINT32_MAX ? UINT32_MAX : sl->coro_dur;
 	}
+	if (h->m->stacks && (sl->kind == XK_WAIT || sl->kind == XK_SLEEP))
+		add_refs(h, sl->t->tgid, &sl->stk, 0);
 	put(h, sl->kind, sl->flags, sl->cpu, idx_of(h, sl->t), sl->t0, sl->t1, a, b);
 }
 
@@ -123,6 +206,11 @@ static void html_mark(struct xsink *s, const struct xmark *mk)
 {
 	struct html_sink *h = (struct html_sink *)s;
 
+	if (mk->ustack && mk->t) {
+		static const struct xstacks none;
+
+		add_refs(h, mk->t->tgid, &none, mk->ustack);
+	}
 	put(h, XK_MARK, mk->kind, mk->cpu, idx_of(h, mk->t), mk->ts, mk->a,
 	    (uint32_t)mk->b, mk->b >> 32);
 }
@@ -189,6 +277,50 @@ static void kv_str(FILE *f, const char *key, const char *v, size_t n)
 	putc(',', f);
 }
 
+static void frames_json(FILE *f, struct ss_stacks *st, uint32_t tgid, uint64_t id)
+{
+	struct ss_frame fr[SS_STACK_MAX_DEPTH + 1];
+	struct ss_stack_info in;
+	char name[256];
+	int n;
+
+	if (ss_stacks_info(st, tgid, id, &in) ||
+	    (n = ss_stacks_frames(st, tgid, id, fr, SS_STACK_MAX_DEPTH + 1)) < 0) {
+		fprintf(f, "{\"k\":%d,\"missing\":1,\"f\":[],\"g\":[]}", !tgid);
+		return;
+	}
+	if (n > SS_STACK_MAX_DEPTH + 1)
+		n = SS_STACK_MAX_DEPTH + 1;
+	fprintf(f, "{\"k\":%d,\"one\":%d,\"failed\":%d,\"cut\":%d,\"f\":[",
+		!!(in.flags & SS_STACK_KERNEL) || !tgid, ss_stacks_one_frame(st, tgid, id),
+		!!(in.flags & SS_STACK_FAILED), !!(in.flags & SS_STACK_TRUNCATED));
+	for (int i = 0; i < n; i++) {
+		fputs(i ? "," : "", f);
+		xs_json_str(f, ss_frame_name(&fr[i], name, sizeof(name)), sizeof(name));
+	}
+	fputs("],\"g\":[", f);
+	for (int i = 0; i < n; i++) {
+		fputs(i ? "," : "", f);
+		xs_json_str(f, ss_frame_func(&fr[i], name, sizeof(name)), sizeof(name));
+	}
+	fputs("]}", f);
+}
+
+static void stacks_json(struct html_sink *h, struct xmodel *m)
+{
+	FILE *f = h->s.out;
+
+	fputs(",\"stacks\":[", f);
+	for (size_t i = 0; i < h->nstk; i++) {
+		fputs(i ? ",\n" : "", f);
+		frames_json(f, m->stacks, h->stk[i].tgid, h->stk[i].id);
+	}
+	fputs("],\"stack_refs\":[", f);
+	for (size_t i = 0; i < h->nrefs; i++)
+		fprintf(f, "%s%lld", i ? "," : "", (long long)h->refs[i]);
+	fputs("]", f);
+}
+
 void xs_meta_json(FILE *f, struct xmodel *m, struct xthread *const *threads,
 		  size_t nthreads, uint64_t items)
 {
@@ -240,7 +372,7 @@ void xs_meta_json(FILE *f, struct xmodel *m, struct xthread *const *threads,
 			xmodel_traced(m, t), t->kthread, t->has_coro, t->n_switch_out,
 			t->n_preempt, t->n_wakeups, t->n_coro_switch);
 	}
-	fputs("]}", f);
+	fputs("]", f);
 }
 
 static int html_end(struct xsink *s, struct xmodel *m)
@@ -252,13 +384,18 @@ static int html_end(struct xsink *s, struct xmodel *m)
 		flush(h);
 	fputs("</script>\n<script type=\"application/json\" id=\"ss-meta\">", f);
 	xs_meta_json(f, m, h->threads, h->nthreads, h->nrec);
-	fputs("</script>\n", f);
+	if (m->stacks)
+		stacks_json(h, m);
+	fputs("}</script>\n", f);
 	fputs("<script>\n", f);
 	asset(f, ss_web_js);
 	fputs("</script>\n</body></html>\n", f);
 	free(h->buf);
 	free(h->b64);
 	free(h->threads);
+	free(h->stk);
+	free(h->refs);
+	ss_idmap_free(h->stk_map);
 	if (h->nomem)
 		return SS_EXIT_INTERNAL;
 	return ferror(f) ? SS_EXIT_IO : SS_OK;

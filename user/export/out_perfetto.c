@@ -14,6 +14,15 @@
  * bundle that names it. Coroutine slices are TrackEvents on one track per
  * thread, a child of that thread's track, and end at the thread's exit.
  *
+ * With stacks (record --stacks), a thread's sleeping and runnable
+ * intervals are also slices on an "off-CPU stacks" track, a child of its
+ * thread track, each with the callstack it left the CPU with
+ * (TrackEvent.callstack_iid, interned on the track event sequence by
+ * out_perfetto_stacks.c) and its duration as callstack_weight: Perfetto's
+ * flame graph of an area selection is then off-CPU time by stack. A sleep
+ * ended by a sched_waking has an instant "woken by ..." at its end with
+ * the waker's callstack; a coroutine park mark has the parking user stack.
+ *
  * Switches and wakings go in the bundle's compact_sched columns
  * (out_perfetto_sched.c), several times smaller than full events, where
  * trace_processor reads them as it would the full event (put_switch,
@@ -30,6 +39,7 @@
 
 #include "model.h"
 #include "out_perfetto_sched.h"
+#include "out_perfetto_stacks.h"
 #include "perfetto_trace.pb-c.h"
 #include "ss.h"
 
@@ -55,6 +65,7 @@
 #define UUID_THREAD(t)	(UUID_TAG | (uint64_t)(t))
 #define UUID_CORO(t)	(UUID_TAG | 1ull << 32 | (uint64_t)(t))
 #define UUID_LOST	(UUID_TAG | 2ull << 32)
+#define UUID_OFFCPU(t)	(UUID_TAG | 3ull << 32 | (uint64_t)(t))
 /* sched_switch prev_state bits of a dying task (TASK_REPORT). */
 #define KS_R_DEAD	0x10
 #define KS_R_ZOMBIE	0x20
@@ -115,7 +126,8 @@ struct pf_task {
 	uint64_t exit_ts;	/* ns, absolute: its exit (UINT64_MAX: none seen) */
 	uint32_t on_cpu;	/* 1 + the CPU our switches put it on (0: none) */
 	uint8_t described;	/* a ProcessTree entry gives its tid and tgid */
-	uint8_t tracks;		/* its track descriptors were written */
+	uint8_t tracks;		/* its coroutine track descriptors were written */
+	uint8_t offcpu_track;	/* its off-CPU stacks track descriptor too */
 };
 
 /* A ProcessTree entry waiting to be written. */
@@ -140,6 +152,7 @@ struct pf_sink {
 	struct pf_desc pend[PEND];
 	size_t npend;
 	uint64_t pend_ts;	/* when the first pending task was seen */
+	struct pfs *stacks;	/* the trace has stacks */
 };
 
 /* One `packet` field of Trace: tag, length, then the packet. */
@@ -770,7 +783,7 @@ static void track_packet(struct pf_sink *p, P(TracePacket) *pk)
 	pk->trusted_packet_sequence_id = SEQ_TRACK;
 	if (!p->track_seq_started) {
 		pk->has_sequence_flags = 1;
-		pk->sequence_flags = 1;	/* SEQ_INCREMENTAL_STATE_CLEARED */
+		pk->sequence_flags |= 1;	/* SEQ_INCREMENTAL_STATE_CLEARED */
 		pk->has_first_packet_on_sequence = 1;
 		pk->first_packet_on_sequence = 1;
 		p->track_seq_started = 1;
@@ -804,6 +817,13 @@ static void descriptor(struct pf_sink *p, uint64_t uuid, uint64_t parent,
 	track_packet(p, &pk);
 }
 
+/* The thread's track, once per thread. */
+static void thread_track(struct pf_sink *p, struct xthread *t, struct pf_task *k)
+{
+	if (!k->tracks && !k->offcpu_track)
+		descriptor(p, UUID_THREAD(t->tid), 0, NULL, t);
+}
+
 /* The thread's track and its coroutine track, once per thread. */
 static void coro_track(struct pf_sink *p, struct xthread *t)
 {
@@ -812,18 +832,21 @@ static void coro_track(struct pf_sink *p, struct xthread *t)
 
 	if (!k || k->tracks)
 		return;
+	thread_track(p, t, k);
 	k->tracks = 1;
-	descriptor(p, UUID_THREAD(t->tid), 0, NULL, t);
 	snprintf(name, sizeof(name), "coroutines (%s %u)", t->comm, t->tid);
 	descriptor(p, UUID_CORO(t->tid), UUID_THREAD(t->tid), name, NULL);
 }
 
-static void track_event(struct pf_sink *p, uint64_t ts, uint64_t uuid, int type,
-			const char *name, P(DebugAnnotation) **ann, size_t nann)
+/* A track event with a callstack (0: none) and its weight (< 0: none). */
+static void stack_event(struct pf_sink *p, uint64_t ts, uint64_t uuid, int type,
+			const char *name, const char *cat, P(DebugAnnotation) **ann,
+			size_t nann, uint64_t callstack, double weight)
 {
 	P(TracePacket) pk = PERFETTO__PROTOS__TRACE_PACKET__INIT;
 	P(TrackEvent) te = PERFETTO__PROTOS__TRACK_EVENT__INIT;
-	static char *cat[] = { "coroutine" };
+	char *cats[] = { (char *)cat };
+	uint64_t cat_iid;
 
 	pk.has_timestamp = pk.has_timestamp_clock_id = 1;
 	pk.timestamp = ts;
@@ -831,18 +854,42 @@ static void track_event(struct pf_sink *p, uint64_t ts, uint64_t uuid, int type,
 	te.has_type = te.has_track_uuid = 1;
 	te.type = type;
 	te.track_uuid = uuid;
-	if (name) {
+	if (name && callstack) {
+		/* one per off-CPU interval: names and categories by iid */
+		te.name_field_case = PERFETTO__PROTOS__TRACK_EVENT__NAME_FIELD_NAME_IID;
+		te.name_iid = pfs_event_name(p->stacks, name);
+		cat_iid = pfs_category(p->stacks, cat);
+		te.n_category_iids = 1;
+		te.category_iids = &cat_iid;
+	} else if (name) {
 		te.name_field_case = PERFETTO__PROTOS__TRACK_EVENT__NAME_FIELD_NAME;
 		te.name = (char *)name;
 		te.n_categories = 1;
-		te.categories = cat;
+		te.categories = cats;
 	}
 	te.n_debug_annotations = nann;
 	te.debug_annotations = ann;
+	if (callstack) {
+		te.has_callstack_iid = 1;
+		te.callstack_iid = callstack;
+		pk.interned_data = pfs_take(p->stacks);
+		pk.has_sequence_flags = 1;
+		pk.sequence_flags = 2;	/* SEQ_NEEDS_INCREMENTAL_STATE */
+	}
+	if (weight >= 0) {
+		te.has_callstack_weight = 1;
+		te.callstack_weight = weight;
+	}
 	pk.data_case = PERFETTO__PROTOS__TRACE_PACKET__DATA_TRACK_EVENT;
 	pk.track_event = &te;
 	track_packet(p, &pk);
 	p->s.items++;
+}
+
+static void track_event(struct pf_sink *p, uint64_t ts, uint64_t uuid, int type,
+			const char *name, P(DebugAnnotation) **ann, size_t nann)
+{
+	stack_event(p, ts, uuid, type, name, "coroutine", ann, nann, 0, -1);
 }
 
 static void annot(P(DebugAnnotation) *a, const char *name, uint64_t v)
@@ -854,6 +901,40 @@ static void annot(P(DebugAnnotation) *a, const char *name, uint64_t v)
 	a->uint_value = v;
 }
 
+/* A sleeping or runnable interval under the stacks that began it, and
+ * the waker's stacks where a waking ended it. */
+static void offcpu_slice(struct pf_sink *p, const struct xslice *sl, uint64_t t0, uint64_t t1)
+{
+	const struct xstacks *k = &sl->stk;
+	struct pf_task *task;
+	uint64_t cs;
+	char name[64];
+
+	if (!p->stacks || (!k->k && !k->u && !k->wk && !k->wu) || !(task = task_of(p, sl->t)))
+		return;
+	if (!task->offcpu_track) {
+		thread_track(p, sl->t, task);
+		task->offcpu_track = 1;
+		snprintf(name, sizeof(name), "off-CPU stacks (%s %u)", sl->t->comm, sl->t->tid);
+		descriptor(p, UUID_OFFCPU(sl->t->tid), UUID_THREAD(sl->t->tid), name, NULL);
+	}
+	cs = pfs_callstack(p->stacks, sl->t->tgid, k->k, k->u);
+	stack_event(p, t0, UUID_OFFCPU(sl->t->tid), PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_SLICE_BEGIN,
+		    sl->kind == XK_SLEEP ? "sleeping" : "runnable", "offcpu", NULL, 0, cs,
+		    (double)(t1 - t0));
+	stack_event(p, t1, UUID_OFFCPU(sl->t->tid), PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_SLICE_END,
+		    NULL, NULL, NULL, 0, 0, -1);
+	if (sl->kind != XK_SLEEP || (!k->wk && !k->wu))
+		return;
+	if (k->waker)
+		snprintf(name, sizeof(name), "woken by %s %u", k->waker->comm, k->waker->tid);
+	else
+		snprintf(name, sizeof(name), "woken by irq/idle");
+	cs = pfs_callstack(p->stacks, k->wtgid, k->wk, k->wu);
+	stack_event(p, t1, UUID_OFFCPU(sl->t->tid), PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_INSTANT,
+		    name, "waker", NULL, 0, cs, -1);
+}
+
 static void pf_slice(struct xsink *s, const struct xslice *sl)
 {
 	struct pf_sink *p = (struct pf_sink *)s;
@@ -862,7 +943,12 @@ static void pf_slice(struct xsink *s, const struct xslice *sl)
 	struct pf_task *k;
 	char name[40];
 
-	/* Kernel slices are Perfetto's to derive from the ftrace events. */
+	/* Kernel slices are Perfetto's to derive from the ftrace events;
+	 * off-CPU ones with stacks get their stacks' track. */
+	if (sl->kind == XK_SLEEP || sl->kind == XK_WAIT) {
+		offcpu_slice(p, sl, t0, t1);
+		return;
+	}
 	if (sl->kind != XK_CORO)
 		return;
 	coro_track(p, sl->t);
@@ -918,6 +1004,12 @@ static void pf_mark(struct xsink *s, const struct xmark *mk)
 	else
 		snprintf(name, sizeof(name), "%s %llu", xs_mark_name(mk->kind) + 5,
 			 (unsigned long long)mk->a);
+	if (p->stacks && mk->ustack) {
+		stack_event(p, ts, UUID_CORO(mk->t->tid),
+			    PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_INSTANT, name, "coroutine",
+			    ap, 2, pfs_callstack(p->stacks, mk->t->tgid, 0, mk->ustack), -1);
+		return;
+	}
 	track_event(p, ts, UUID_CORO(mk->t->tid),
 		    PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_INSTANT, name, ap,
 		    mk->kind == XM_CORO_EXIT ? 1 : 2);
@@ -987,6 +1079,8 @@ static int pf_begin(struct xsink *s, struct xmodel *m)
 	p->cpu = calloc(m->ncpu, sizeof(*p->cpu));
 	if (!p->cpu)
 		return -1;
+	if (m->stacks && !(p->stacks = pfs_new(m->stacks)))
+		return -1;
 	header_packets(p, m);
 	return process_tree(p, m);
 }
@@ -1003,6 +1097,9 @@ static int pf_end(struct xsink *s, struct xmodel *m)
 	free(p->cpu);
 	free(p->task);
 	free(p->buf);
+	if (p->stacks && pfs_nomem(p->stacks))
+		p->nomem = 1;
+	pfs_free(p->stacks);
 	if (p->nomem)
 		return SS_EXIT_INTERNAL;
 	return ferror(s->out) ? SS_EXIT_IO : SS_OK;

@@ -19,6 +19,7 @@ struct ss_backend_cfg {
 	int stop_new_exe;	/* SIGSTOP a traced process at its first exec of
 				 * each file (SS_EXEC_STOPPED); the recorder
 				 * continues it */
+	int stacks;		/* record --stacks (BPF only) */
 };
 
 /* Called for each record, in the order the backend produces them. */
@@ -29,6 +30,9 @@ struct ss_bpf_maps {
 	int events;		/* ring buffer */
 	int tgids;		/* traced processes */
 	int lost;		/* per-CPU loss counters */
+	int stack_seen;		/* --stacks: ids written (bpf/stacks.bpf.h) */
+	int stack_lost;		/* --stacks: ss_stack records lost, per CPU */
+	int stacks;		/* --stacks is on: the coro object takes stacks too */
 };
 
 /* Cumulative losses of one CPU since open. */

@@ -24,6 +24,7 @@ struct ss_backend {
 	void *cb_ctx;
 	unsigned int ncpu;
 	struct ss_lost_cnt *lostbuf;
+	int stacks;
 };
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -65,6 +66,8 @@ static int bpf_open(struct ss_backend **out, const struct ss_backend_cfg *cfg,
 	b->skel->rodata->wake_bytes = rb_bytes / 4;
 	b->skel->rodata->want_retuser = cfg->switch_in;
 	b->skel->rodata->stop_new_exe = cfg->stop_new_exe;
+	b->skel->rodata->want_stacks = cfg->stacks;
+	b->stacks = cfg->stacks;
 
 	vmlinux = btf__load_vmlinux_btf();
 	tlb = ss_btf_has_tracepoint(vmlinux, "tlb_flush");
@@ -162,6 +165,9 @@ static int bpf_maps(struct ss_backend *b, struct ss_bpf_maps *out)
 	out->events = bpf_map__fd(b->skel->maps.events);
 	out->tgids = bpf_map__fd(b->skel->maps.tgids);
 	out->lost = bpf_map__fd(b->skel->maps.lost);
+	out->stack_seen = bpf_map__fd(b->skel->maps.stack_seen);
+	out->stack_lost = bpf_map__fd(b->skel->maps.stack_lost);
+	out->stacks = b->stacks;
 	return 0;
 }
 

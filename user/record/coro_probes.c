@@ -91,9 +91,12 @@ static int load_skel(struct ss_coro *c, const struct ss_bpf_maps *shared, int sy
 	bpf_program__set_autoattach(c->skel->progs.on_exec_dl, false);
 	bpf_program__set_autoattach(c->skel->progs.on_dl_debug_state, false);
 	if (shared) {
+		c->skel->rodata->want_stacks = shared->stacks;
 		if (bpf_map__reuse_fd(c->skel->maps.events, shared->events) ||
 		    bpf_map__reuse_fd(c->skel->maps.tgids, shared->tgids) ||
-		    bpf_map__reuse_fd(c->skel->maps.lost, shared->lost)) {
+		    bpf_map__reuse_fd(c->skel->maps.lost, shared->lost) ||
+		    bpf_map__reuse_fd(c->skel->maps.stack_seen, shared->stack_seen) ||
+		    bpf_map__reuse_fd(c->skel->maps.stack_lost, shared->stack_lost)) {
 			snprintf(err, errlen, "cannot share maps with the coroutine programs: %s",
 				 strerror(errno));
 			return SS_EXIT_INTERNAL;

@@ -13,6 +13,7 @@
 
 #include "backend.h"
 #include "rec_coro.h"
+#include "rec_stacks.h"
 #include "recorder.h"
 #include "ring_read.h"
 #include "sink.h"
@@ -45,6 +46,8 @@ struct rec {
 	unsigned int ncpu;
 	struct ss_cpu_lost *lost_seen, *lost_now, *coro_seen;
 	struct rec_coro *coro;
+	struct rec_stacks *stacks;	/* --stacks (NULL: off) */
+	int ring_said;			/* the rings' parks have no stacks: said */
 	struct ss_rings *rings;		/* coroutine trace rings (NULL: off) */
 	struct dead *dead;
 	size_t ndead, cap_dead;
@@ -88,10 +91,17 @@ static void on_record(void *ctx, const struct ss_hdr *h)
 	struct rec *r = ctx;
 
 	if (h->type == SS_EV_CORO_RING) {
-		if (r->rings && h->size >= sizeof(struct ss_coro_ring))
+		if (r->rings && h->size >= sizeof(struct ss_coro_ring)) {
 			ss_rings_announce(r->rings, (const struct ss_coro_ring *)h);
+			if (r->stacks && !r->ring_said && !r->o->quiet)
+				ss_warn("coroutine parks written to trace rings carry no "
+					"stacks: record with --coro-ring=off to get them");
+			r->ring_said = 1;
+		}
 		return;
 	}
+	if (r->stacks)
+		h = rec_stacks_record(r->stacks, h);
 	ss_sink_add(r->sink, h);
 	rec_coro_record(r->coro, h);
 	if (h->type == SS_EV_EXEC && (((const struct ss_exec *)h)->flags & SS_EXEC_STOPPED))
@@ -198,7 +208,8 @@ static void fill_meta(struct ss_meta *m, const struct ss_record_opts *o,
 		   (o->syscalls ? SS_META_SYSCALLS : 0) |
 		   (o->switch_in ? SS_META_SWITCH_IN : 0) |
 		   (o->wakeup ? SS_META_WAKEUP : 0) |
-		   (coro ? SS_META_CORO : 0);
+		   (coro ? SS_META_CORO : 0) |
+		   (o->stacks ? SS_META_STACKS : 0);
 	m->recorder_pid = getpid();
 	if (uname(&u) == 0) {
 		snprintf(m->sysname, sizeof(m->sysname), "%s", u.sysname);
@@ -313,6 +324,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		/* -a would stop every new program of the system once: there,
 		 * probes of later programs are attached as soon as seen. */
 		.stop_new_exe = !o->no_coro && !o->system_wide,
+		.stacks = o->stacks,
 	};
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct rec r = { .o = o, .go_fd = -1, .err_fd = -1 };
@@ -326,6 +338,10 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 	r.ops = ss_backend_find(o->backend ? o->backend : "bpf");
 	if (!r.ops) {
 		ss_err("unknown backend '%s' (bpf or kmod)", o->backend);
+		return SS_EXIT_USAGE;
+	}
+	if (o->stacks && r.ops->id != SS_BACKEND_BPF) {
+		ss_err("--stacks needs the BPF backend (the module records no stacks)");
 		return SS_EXIT_USAGE;
 	}
 	r.ncpu = ss_ncpu();
@@ -375,6 +391,18 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 	if (!o->no_coro && o->coro_ring != SS_RING_OFF) {
 		r.rings = ss_rings_new(o->coro_ring, ss_now_ns(), ring_lost, ring_cpu, &r);
 		if (!r.rings) {
+			ss_err("out of memory");
+			code = SS_EXIT_INTERNAL;
+			goto out_backend;
+		}
+	}
+	if (o->stacks) {
+		struct ss_bpf_maps maps;
+
+		r.stacks = rec_stacks_new(r.sink, r.ops->bpf_maps &&
+					  r.ops->bpf_maps(r.be, &maps) == 0 ?
+					  maps.stack_lost : -1);
+		if (!r.stacks) {
 			ss_err("out of memory");
 			code = SS_EXIT_INTERNAL;
 			goto out_backend;
@@ -519,6 +547,28 @@ out_backend:
 		/* what is still in the rings is after the end: not recorded */
 		ss_rings_free(r.rings);
 	}
+	if (r.stacks) {
+		struct rec_stacks_stats st;
+
+		/* symbols now: the last stacks are in */
+		rec_stacks_finish(r.stacks, end, &st);
+		res->stacks = st.stacks;
+		res->stacks_lost = st.lost;
+		res->stack_syms = st.syms;
+		res->stack_addrs = st.addrs;
+		res->stack_maps = st.maps;
+		res->stack_procs_gone = st.procs_gone;
+		res->stacks_cut = st.cut;
+		rec_stacks_free(r.stacks);
+		if (st.lost)
+			ss_warn("%llu stack records were lost (ring buffer full): records "
+				"naming them have no stack unless it came again; a larger "
+				"-m helps", (unsigned long long)st.lost);
+		if (st.procs_gone && !o->quiet)
+			ss_warn("%llu processes exited before their mappings were read: "
+				"their user stacks stay unnamed",
+				(unsigned long long)st.procs_gone);
+	}
 	if (r.sink) {
 		int werr = ss_writer_error(w);
 
@@ -565,6 +615,14 @@ void ss_record_summary(const struct ss_record_result *res, const char *output)
 	}
 	fprintf(stderr, "), %llu lost, %.2f MB written to %s", (unsigned long long)res->lost,
 		res->bytes / 1e6, output);
+	if (res->stacks)
+		fprintf(stderr, "; %llu stacks, %llu of %llu addresses named",
+			(unsigned long long)res->stacks, (unsigned long long)res->stack_syms,
+			(unsigned long long)res->stack_addrs);
+	if (res->stacks_cut)
+		fprintf(stderr, "; %llu user stacks cut where the walk broke off (code "
+			"without frame pointers: rebuild with -fno-omit-frame-pointer)",
+			(unsigned long long)res->stacks_cut);
 	if (res->rings)
 		fprintf(stderr, "; %llu coroutine records from %llu trace rings "
 			"(%llu of theirs lost; clock: %s)",

@@ -24,6 +24,7 @@ struct ss_record_opts {
 	int no_coro;			/* do not attach the coro:* probes */
 	int coro_ring;			/* enum ss_ring_mode (0: auto) */
 	int zstd_level;			/* event chunks: 0 default, -1 uncompressed */
+	int stacks;			/* --stacks: kernel and user stacks (BPF) */
 	const char *const *usdt;	/* binaries to attach coro probes to */
 	size_t nusdt;
 };
@@ -42,6 +43,13 @@ struct ss_record_result {
 	uint64_t ring_lost;		/* of theirs lost (lapped or invalid) */
 	int ring_counter;		/* their clock was the CPU counter */
 	uint64_t ring_clock_err_ns;	/* widest error of a clock point */
+	uint64_t stacks;		/* --stacks: distinct stacks written */
+	uint64_t stacks_lost;		/* of theirs lost (ring buffer full) */
+	uint64_t stack_syms;		/* ss_sym records */
+	uint64_t stack_addrs;		/* distinct addresses (named or not) */
+	uint64_t stack_maps;		/* ss_map records */
+	uint64_t stack_procs_gone;	/* processes gone before their maps were read */
+	uint64_t stacks_cut;		/* user stacks cut where the walk broke off */
 };
 
 /* Record until the command ends, the -p processes are gone, the duration

@@ -44,15 +44,36 @@ void ss_stacks_free(struct ss_stacks *s);
 /* Stacks in the table (0: the trace has none). */
 size_t ss_stacks_count(const struct ss_stacks *s);
 
+/* What was dropped while the table was built: a view says so rather than
+ * show a stack it cannot trust. */
+struct ss_stacks_damage {
+	uint64_t bad;		/* records whose counts do not fit their size */
+	uint64_t conflicts;	/* a second stack record of an id, other addresses
+				 * (the first one is kept) */
+	uint64_t dup_syms;	/* a second symbol of an address (first kept) */
+};
+const struct ss_stacks_damage *ss_stacks_damage(const struct ss_stacks *s);
+
 /* The stack of id (kernel stacks: tgid 0). Returns 0, or -ENOENT when the
  * trace lacks it. */
 int ss_stacks_info(const struct ss_stacks *s, uint32_t tgid, uint64_t id,
 		   struct ss_stack_info *info);
 /* Frames of that stack, innermost first: fills up to max, returns how many
- * the stack has (may exceed max), or -ENOENT. Strings live as long as s. */
+ * the stack has (may exceed max), or -ENOENT. Strings live as long as s.
+ * The innermost frames of a kernel stack that are the tracer's own (the
+ * BPF program, the tracepoint's calls into it) are left out, here and in
+ * ss_stacks_info's nr. */
 int ss_stacks_frames(struct ss_stacks *s, uint32_t tgid, uint64_t id,
 		     struct ss_frame *out, int max);
+/* Is it a user stack of one frame, other than a program's first (its
+ * entry point, _start, has no caller)? What a walk gives for code built
+ * without frame pointers: the views say so. */
+int ss_stacks_one_frame(struct ss_stacks *s, uint32_t tgid, uint64_t id);
+
 /* "func+0x1c", "obj+0x1234" or "0x7f12..." for one frame, into buf. */
 const char *ss_frame_name(const struct ss_frame *f, char *buf, size_t len);
+/* The same without the offset when the function is known ("func"): what
+ * folded stacks aggregate by. */
+const char *ss_frame_func(const struct ss_frame *f, char *buf, size_t len);
 
 #endif

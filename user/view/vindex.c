@@ -326,6 +326,7 @@ static int v_end(struct xsink *s, struct xmodel *m)
 		x->nomem = 1;
 	} else {
 		xs_meta_json(f, m, v->threads, v->nthreads, s->items);
+		fputs("}", f);
 		if (fclose(f))
 			x->nomem = 1;
 	}

@@ -1,0 +1,214 @@
+/* switchscope viewer: stacks (a trace recorded with --stacks). The stacks
+ * that blocked a sleeping or runnable interval and the waker's, in the
+ * hover panel; the parking coroutine's at a park; and an off-CPU flame
+ * graph of the selected range (or the whole trace) in the side panel. A
+ * click on such an interval selects it.
+ *
+ * Data (user/export/out_html.c): meta.stacks[i] = { k: kernel, one: one
+ * frame only (no frame pointers), failed, cut, missing, f: frames
+ * innermost first as "func+0x1c", g: the same without offsets };
+ * meta.stack_refs: six integers per record with stacks (record index,
+ * kernel stack, user stack, the waker's kernel and user stack, the
+ * waker's thread index + 1). */
+(function (SS) {
+  "use strict";
+
+  const MAX_TIP_FRAMES = 14;
+
+  function esc(s) {
+    return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;" })[c]);
+  }
+
+  /* record index -> its row of stack_refs, built once per model */
+  function refs(m) {
+    if (m.stackRefs !== undefined) return m.stackRefs;
+    const list = m.meta.stacks, flat = m.meta.stack_refs;
+    m.stackRefs = null;
+    if (!list || !flat) return null;
+    const map = new Map();
+    for (let i = 0; i + 5 < flat.length; i += 6) {
+      map.set(flat[i], { k: flat[i + 1], u: flat[i + 2], wk: flat[i + 3], wu: flat[i + 4], waker: flat[i + 5] });
+    }
+    m.stackRefs = map;
+    return map;
+  }
+
+  SS.hasStacks = function (m) {
+    return !!refs(m);
+  };
+
+  function stackOf(m, i) {
+    return i >= 0 && i < m.meta.stacks.length ? m.meta.stacks[i] : null;
+  }
+
+  /* Tooltip lines of one stack, innermost first. */
+  function stackLines(m, i, indent, out) {
+    const s = stackOf(m, i);
+    if (!s) return;
+    const what = s.k ? "kernel" : "user";
+    if (s.missing) {
+      out.push(indent + "<i>[" + what + " stack not in the trace]</i>");
+      return;
+    }
+    if (s.failed) {
+      out.push(indent + "<i>[" + what + " stack: walk failed]</i>");
+      return;
+    }
+    const n = Math.min(s.f.length, MAX_TIP_FRAMES);
+    for (let j = 0; j < n; j++) {
+      out.push(indent + "<span class=\"frame" + (s.k ? " kframe" : "") + "\">" + esc(s.f[j]) + "</span>");
+    }
+    if (s.f.length > n) out.push(indent + "<i>… " + (s.f.length - n) + " more frames</i>");
+    if (s.one) out.push(indent + "<i>[one frame: built without frame pointers? -fno-omit-frame-pointer]</i>");
+    if (s.cut) out.push(indent + "<i>[deeper: cut]</i>");
+  }
+
+  const IND = "&nbsp;&nbsp;";
+
+  /* Called by the hover panel (web/ui.js) for a slice or mark record r:
+   * adds the stacks, if the record has any. */
+  SS.stackHover = function (m, r, lines) {
+    const map = refs(m);
+    const e = map && map.get(r);
+    if (!e) return;
+    const k = m.kind(r);
+    if (e.k >= 0 || e.u >= 0) {
+      lines.push("<b>" + (k === SS.K.MARK ? "parked at" : k === SS.K.WAIT && (m.flags(r) & 7) === SS.CAUSE.PREEMPT ?
+        "preempted at" : "blocked at") + "</b>");
+      stackLines(m, e.k, IND, lines);
+      stackLines(m, e.u, IND, lines);
+    }
+    if (e.wk >= 0 || e.wu >= 0) {
+      const w = e.waker ? m.threads[e.waker - 1] : null;
+      lines.push("<b>woken by " + (w ? esc(w.comm) + " " + w.tid : "irq/idle") + "</b> at");
+      stackLines(m, e.wk, IND, lines);
+      stackLines(m, e.wu, IND, lines);
+    }
+  };
+
+  /* A coroutine park mark near t on thread th's coroutine lane: its
+   * tooltip, or null. */
+  SS.stackParkHover = function (m, th, t, tol) {
+    const mk = m.marks[th.idx];
+    let k = SS.lower(mk.ts, t - tol, 0, mk.n);
+    for (; k < mk.n && mk.ts[k] <= t + tol; k++) {
+      const r = mk.r[k];
+      if (m.flags(r) !== SS.M.CORO_PARK) continue;
+      const lines = ["<b>coroutine " + m.t1(r) + " parked</b> (" + (SS.parkReason[m.a(r)] || "?") + ")",
+        "on " + esc(th.comm) + " " + th.tid + " at " + SS.fmtDur(mk.ts[k])];
+      SS.stackHover(m, r, lines);
+      return lines;
+    }
+    return null;
+  };
+
+  /* A click at (x, y) on a sleeping or runnable interval that has stacks:
+   * that interval as the selection ({a, b}), else null. */
+  SS.stackPick = function (R, x, y) {
+    const m = R.m, map = refs(m), ri = R.rowAt(y);
+    if (!map || ri < 0 || x < SS.LABEL_W || R.rows[ri].kind !== "thread") return null;
+    const l = R.rows[ri].lane, t = R.tOf(x);
+    const i = SS.lower(l.e, t, 0, l.n);
+    if (i >= l.n || l.s[i] > t) return null;
+    const r = l.r[i], k = m.kind(r);
+    if ((k !== SS.K.SLEEP && k !== SS.K.WAIT) || !map.has(r)) return null;
+    return { a: l.s[i], b: l.e[i] };
+  };
+
+  /* ---- off-CPU flame graph of [a, b] ---- */
+
+  function node(name) {
+    return { name: name, v: 0, kids: new Map() };
+  }
+
+  function addPath(root, path, v) {
+    let n = root;
+    n.v += v;
+    for (const p of path) {
+      let c = n.kids.get(p);
+      if (!c) n.kids.set(p, c = node(p));
+      c.v += v;
+      n = c;
+    }
+  }
+
+  function framesRootFirst(m, i, out) {
+    const s = stackOf(m, i);
+    if (!s) return;
+    if (s.missing) {
+      out.push(s.k ? "[kernel stack not in trace]" : "[user stack not in trace]");
+      return;
+    }
+    if (!s.k && s.one) out.push("[one frame]");
+    for (let j = s.g.length - 1; j >= 0; j--) out.push(s.k ? s.g[j] + " [k]" : s.g[j]);
+  }
+
+  /* The off-CPU time of [a, b] by stack: root, then "sleeping" or
+   * "runnable", the thread, user frames, kernel frames. Summed by (kind,
+   * thread, stacks) first: the paths are built once per distinct key. */
+  SS.offcpuTree = function (m, a, b) {
+    const map = refs(m);
+    const root = node("all");
+    if (!map) return root;
+    const byKey = new Map();
+    for (const [r, e] of map) {
+      const k = m.kind(r);
+      if (k !== SS.K.SLEEP && k !== SS.K.WAIT) continue;
+      const t0 = Math.max(a, m.t0(r)), t1 = Math.min(b, m.t1(r));
+      if (t1 <= t0) continue;
+      const key = k + ":" + m.thread(r) + ":" + e.k + ":" + e.u;
+      const v = byKey.get(key);
+      if (v) v.ns += t1 - t0;
+      else byKey.set(key, { ns: t1 - t0, kind: k, th: m.thread(r), e: e });
+    }
+    for (const v of byKey.values()) {
+      const th = m.threads[v.th];
+      if (!th || !th.traced) continue;
+      const path = [v.kind === SS.K.SLEEP ? "sleeping" : "runnable", th.comm + " " + th.tid];
+      if (v.e.k < 0 && v.e.u < 0) path.push("[no stack]");
+      framesRootFirst(m, v.e.u, path);
+      framesRootFirst(m, v.e.k, path);
+      addPath(root, path, v.ns);
+    }
+    return root;
+  };
+
+  /* An icicle: the root on top, a box per frame as wide as its time. */
+  SS.stackFlame = function (m, a, b, parent) {
+    if (!SS.hasStacks(m)) return;
+    const root = SS.offcpuTree(m, a, b);
+    const sec = document.createElement("section");
+    sec.id = "flame";
+    const h = document.createElement("h4");
+    h.textContent = "Off-CPU by stack (" + SS.fmtDur(root.v) + ")";
+    sec.appendChild(h);
+    const box = document.createElement("div");
+    box.className = "flame";
+    sec.appendChild(box);
+    let depth = 0;
+    const ROW = 15;
+    function put(n, x, w, d) {
+      if (w < 0.002) return;
+      depth = Math.max(depth, d + 1);
+      const div = document.createElement("div");
+      div.className = "fnode" + (/ \[k\]$/.test(n.name) ? " kframe" : "");
+      div.style.left = (x * 100) + "%";
+      div.style.width = (w * 100) + "%";
+      div.style.top = (d * ROW) + "px";
+      div.textContent = n.name;
+      div.title = n.name + ": " + SS.fmtDur(n.v) + " (" + (root.v ? (100 * n.v / root.v).toFixed(1) : 0) + "%)";
+      box.appendChild(div);
+      let cx = x;
+      const kids = Array.from(n.kids.values()).sort((p, q) => p.name < q.name ? -1 : p.name > q.name ? 1 : 0);
+      for (const c of kids) {
+        const cw = n.v ? w * c.v / n.v : 0;
+        put(c, cx, cw, d + 1);
+        cx += cw;
+      }
+    }
+    if (root.v > 0) put(root, 0, 1, 0);
+    else box.textContent = "no off-CPU time with stacks in this range";
+    box.style.height = Math.max(1, depth) * ROW + "px";
+    parent.appendChild(sec);
+  };
+})(window.SS = window.SS || {});
