@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "bpf_common.h"
+#include "cgroup.h"
 #include "ss.h"
 #include "sched.skel.h"
 
@@ -65,6 +66,7 @@ static int bpf_open(struct ss_backend **out, const struct ss_backend_cfg *cfg,
 	b->skel->rodata->wake_bytes = rb_bytes / 4;
 	b->skel->rodata->want_retuser = cfg->switch_in;
 	b->skel->rodata->stop_new_exe = cfg->stop_new_exe;
+	SS_CG_RODATA(b->skel->rodata);
 
 	vmlinux = btf__load_vmlinux_btf();
 	tlb = ss_btf_has_tracepoint(vmlinux, "tlb_flush");
@@ -75,6 +77,7 @@ static int bpf_open(struct ss_backend **out, const struct ss_backend_cfg *cfg,
 		ss_btf_has_tracepoint(vmlinux, "page_fault_user"));
 	bpf_program__set_autoload(b->skel->progs.on_tlb_flush, tlb);
 	bpf_program__set_autoload(b->skel->progs.on_wakeup, cfg->wakeup);
+	bpf_program__set_autoload(b->skel->progs.on_cgroup_attach, ss_cg_active() != NULL);
 	btf__free(vmlinux);
 
 	rc = sched_bpf__load(b->skel);

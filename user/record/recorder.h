@@ -26,6 +26,8 @@ struct ss_record_opts {
 	int zstd_level;			/* event chunks: 0 default, -1 uncompressed */
 	const char *const *usdt;	/* binaries to attach coro probes to */
 	size_t nusdt;
+	const char *const *cgroups;	/* --cgroup paths (user/record/cgroup.c) */
+	size_t ncgroups;
 };
 
 struct ss_record_result {
