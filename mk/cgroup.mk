@@ -10,3 +10,6 @@ check-prereqs: $(B)/tests/cg-dump
 TEST_SUITES += tests/integration/cli_cgroup.sh
 BENCHES += tests/bench/bench_cgroup.sh
 DEPS_PKGS += jq
+
+# The 6.1 guest of `make vm-test`: the filter through that kernel's BTF.
+VM_TESTS += tests/vm/cgroup_guest.sh

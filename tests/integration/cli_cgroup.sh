@@ -16,7 +16,16 @@ mounted=
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	[ -n "$base" ] && rmdir "$base/a/sub" "$base/a" "$base/b" "$base/c" "$base" 2>/dev/null
+	# what the workloads left (a sleep of a/sub's loop) goes too
+	for i in $(seq 30); do
+		[ -n "$base" ] && [ -d "$base" ] || break
+		for c in "$base/a/sub" "$base/a" "$base/b" "$base/c"; do
+			[ -d "$c" ] && xargs -r kill -9 < "$c/cgroup.procs" 2>/dev/null
+		done
+		rmdir "$base/a/sub" "$base/a" "$base/b" "$base/c" "$base" 2>/dev/null
+		sleep 0.1
+	done
+	[ -n "$base" ] && [ -d "$base" ] && echo "cannot remove $base" >&2
 	[ -n "$mounted" ] && umount "$mounted"
 	rm -rf "$d"
 }
