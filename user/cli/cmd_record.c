@@ -51,7 +51,8 @@ static const char help[] =
 "\n"
 "Exit status: CMD's, or 2 usage (also: a --cgroup PATH that is no cgroup v2\n"
 "directory, or --cgroup with -b kmod), 3 missing privilege, 4 kernel lacks a\n"
-"feature, 5 output not writable or disk full, 127 CMD could not run.\n";
+"feature (also: no cgroup2 hierarchy mounted), 5 output not writable or disk\n"
+"full, 127 CMD could not run.\n";
 
 static int parse_pids(const char *arg, uint32_t **pids, size_t *n)
 {
