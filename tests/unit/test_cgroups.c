@@ -9,22 +9,9 @@
 static void cg_rec(struct ss_analysis *a, uint64_t ts, uint64_t id, uint32_t tid,
 		   uint32_t tgid, uint16_t flags, const char *path)
 {
-	struct {
-		struct ss_cgroup c;
-		char path[64];
-	} r;
-	size_t len = path ? strlen(path) : 0;
+	struct ss_cgroup_buf r;
 
-	memset(&r, 0, sizeof(r));
-	r.c.hdr.type = SS_EV_CGROUP;
-	r.c.hdr.size = sizeof(r.c) + ((len + 7) & ~7ul);
-	r.c.hdr.ts = ts;
-	r.c.id = id;
-	r.c.tid = tid;
-	r.c.tgid = tgid;
-	r.c.flags = flags;
-	r.c.path_len = len;
-	memcpy(r.path, path ? path : "", len);
+	ss_cgroup_fill(&r, ts, 0, id, tid, tgid, flags, 1, path);
 	ss_analysis_add(a, &r.c.hdr, NULL);
 }
 

@@ -213,6 +213,28 @@ struct ss_cgstat **ss_cgroups_list(const struct ss_cgroups *c, size_t *n)
 	return v;
 }
 
+void ss_cgroup_fill(struct ss_cgroup_buf *b, uint64_t ts, uint32_t cpu, uint64_t id,
+		    uint32_t tid, uint32_t tgid, uint16_t flags, uint32_t level,
+		    const char *path)
+{
+	size_t len = path ? strlen(path) : 0;
+
+	if (len > SS_CGROUP_PATH_MAX - 1)
+		len = SS_CGROUP_PATH_MAX - 1;
+	memset(b, 0, sizeof(*b));
+	b->c.hdr.type = SS_EV_CGROUP;
+	b->c.hdr.size = sizeof(b->c) + ((len + 7) & ~7ul);
+	b->c.hdr.cpu = cpu;
+	b->c.hdr.ts = ts;
+	b->c.id = id;
+	b->c.tid = tid;
+	b->c.tgid = tgid;
+	b->c.path_len = len;
+	b->c.flags = flags;
+	b->c.level = level;
+	memcpy(b->path, path ? path : "", len);
+}
+
 const char *ss_cgroup_name(const struct ss_cgstat *s, char *buf, size_t len)
 {
 	if (s->path)

@@ -27,6 +27,17 @@ struct ss_cgstat {
 
 struct ss_cgroups;
 
+/* An ss_cgroup record with room for its path. */
+struct ss_cgroup_buf {
+	struct ss_cgroup c;
+	char path[SS_CGROUP_PATH_MAX];
+};
+
+/* Fill b as a whole record (path NULL: none; cut at 255 bytes). */
+void ss_cgroup_fill(struct ss_cgroup_buf *b, uint64_t ts, uint32_t cpu, uint64_t id,
+		    uint32_t tid, uint32_t tgid, uint16_t flags, uint32_t level,
+		    const char *path);
+
 struct ss_cgroups *ss_cgroups_new(void);
 void ss_cgroups_free(struct ss_cgroups *c);
 /* Feed an SS_EV_CGROUP record (hdr.size checked). 0, or -1 out of memory. */

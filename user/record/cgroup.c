@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 
 #include "cgroup.h"
+#include "cgroups.h"
 #include "ss.h"
 
 static const struct ss_cg_sel *active;
@@ -204,26 +205,9 @@ struct snap {
 static void emit_rec(struct snap *sn, uint64_t id, uint32_t tid, uint32_t tgid,
 		     uint16_t flags, uint32_t level, const char *path)
 {
-	struct {
-		struct ss_cgroup c;
-		char path[SS_CGROUP_PATH_MAX];
-	} r;
-	size_t len = path ? strlen(path) : 0;
+	struct ss_cgroup_buf r;
 
-	if (len > SS_CGROUP_PATH_MAX - 1)
-		len = SS_CGROUP_PATH_MAX - 1;
-	memset(&r, 0, sizeof(r));
-	r.c.hdr.type = SS_EV_CGROUP;
-	r.c.hdr.size = sizeof(r.c) + ((len + 7) & ~7ul);
-	r.c.hdr.cpu = sn->cpu;
-	r.c.hdr.ts = sn->ts;
-	r.c.id = id;
-	r.c.tid = tid;
-	r.c.tgid = tgid;
-	r.c.path_len = len;
-	r.c.flags = flags;
-	r.c.level = level;
-	memcpy(r.path, path ? path : "", len);
+	ss_cgroup_fill(&r, sn->ts, sn->cpu, id, tid, tgid, flags, level, path);
 	sn->emit(sn->ctx, &r.c.hdr);
 }
 
