@@ -100,11 +100,13 @@ static int cg_resolve_one(struct ss_cg_sel *s, unsigned int i, const char *arg,
 	struct stat st;
 	size_t len = 0;
 
-	/* absolute and there, or else from the (first) cgroup2 mount */
-	if (arg[0] == '/' && stat(arg, &st) == 0)
+	/* a cgroup2 directory as given, or else a path from the (first)
+	 * cgroup2 mount: "/" is the root cgroup, "/tmp" is /tmp */
+	snprintf(cand, sizeof(cand), "%s/%s", m[0].dir, arg);
+	if (arg[0] == '/' && stat(arg, &st) == 0 &&
+	    ((statfs(arg, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) ||
+	     stat(cand, &st)))
 		snprintf(cand, sizeof(cand), "%s", arg);
-	else
-		snprintf(cand, sizeof(cand), "%s/%s", m[0].dir, arg);
 	if (!realpath(cand, real) || stat(real, &st)) {
 		ss_err("no such cgroup '%s' (neither a directory nor one under %s)",
 		       arg, m[0].dir);
