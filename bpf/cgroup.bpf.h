@@ -6,9 +6,8 @@
  * it (cgroup.procs, cgroup.threads, clone3 CLONE_INTO_CGROUP).
  *
  * A cgroup C at depth L is in the subtree of a chosen cgroup S at depth
- * Ls when L >= Ls and C's ancestor at depth Ls is S; struct cgroup keeps
- * its ancestors in an array indexed by depth, so that is two reads per
- * chosen cgroup, no walk up the tree. */
+ * Ls when L >= Ls and C's ancestor at depth Ls is S: L - Ls steps up the
+ * parents, then the id. */
 #ifndef SS_CGROUP_BPF_H
 #define SS_CGROUP_BPF_H
 
@@ -19,33 +18,38 @@ const volatile __u32 cg_count = 0;
 const volatile __u64 cg_ids[SS_CG_MAX];
 const volatile __u32 cg_levels[SS_CG_MAX];
 
-/* Before 6.0 (7f203bc89eb6) struct cgroup kept the ids of its ancestors;
- * since then pointers to them. Whichever this kernel has is read. */
-struct cgroup___ids {
-	__u64 ancestor_ids[0];
-} __attribute__((preserve_access_index));
+#define SS_CG_MAX_UP	64	/* levels walked up at most */
 
+/* The id of cg's ancestor at depth level (level <= cg->level), walking up
+ * the parents: plain loads through BTF pointers (cg comes from a tp_btf
+ * argument or the current task), no helper calls, and nothing that
+ * changed between kernels. struct cgroup's array of ancestors would save
+ * the walk, but the verifier refuses a load past the struct (a flexible
+ * array), it changed in 6.0 (ancestor_ids[] to ancestors[]), and read
+ * with bpf_probe_read_kernel() it costs three helper calls per task:
+ * more than the one or two steps up of a usual cgroup tree. Past
+ * SS_CG_MAX_UP steps the cgroup reached is at another depth than the
+ * chosen one, so its id cannot match: no false positive. */
 static __always_inline __u64 cg_ancestor_id(struct cgroup *cg, __u32 level)
 {
-	__u64 base = (__u64)cg, id = 0;
-	struct cgroup *anc = NULL;
+	__u32 up = cg->level - level;
 
-	if (bpf_core_field_exists(cg->ancestors)) {
-		base += bpf_core_field_offset(struct cgroup, ancestors);
-		if (bpf_probe_read_kernel(&anc, sizeof(anc), (void *)(base + level * 8)) ||
-		    !anc)
+	for (__u32 k = 0; k < SS_CG_MAX_UP && k < up; k++) {
+		struct cgroup_subsys_state *parent = cg->self.parent;
+
+		if (!parent)
 			return 0;
-		return BPF_CORE_READ(anc, kn, id);
+		cg = parent->cgroup;
+		if (!cg)
+			return 0;
 	}
-	base += bpf_core_field_offset(struct cgroup___ids, ancestor_ids);
-	bpf_probe_read_kernel(&id, sizeof(id), (void *)(base + level * 8));
-	return id;
+	return cg->kn->id;
 }
 
 /* The task's cgroup on the unified (v2) hierarchy. */
 static __always_inline struct cgroup *cg_of(struct task_struct *t)
 {
-	return BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	return t->cgroups->dfl_cgrp;
 }
 
 static __always_inline bool cg_chosen(struct cgroup *cg)
@@ -54,7 +58,7 @@ static __always_inline bool cg_chosen(struct cgroup *cg)
 
 	if (!cg)
 		return false;
-	level = BPF_CORE_READ(cg, level);
+	level = cg->level;
 	for (__u32 i = 0; i < SS_CG_MAX; i++) {
 		if (i >= cg_count)
 			break;
@@ -78,11 +82,11 @@ static __always_inline void cg_emit(struct task_struct *t, struct cgroup *cg,
 	e = ss_reserve(SS_EV_CGROUP, sizeof(*e) + SS_CGROUP_PATH_MAX);
 	if (!e)
 		return;
-	e->id = BPF_CORE_READ(cg, kn, id);
-	e->tid = BPF_CORE_READ(t, pid);
-	e->tgid = BPF_CORE_READ(t, tgid);
+	e->id = cg->kn->id;
+	e->tid = t->pid;
+	e->tgid = t->tgid;
 	e->flags = flags;
-	e->level = BPF_CORE_READ(cg, level);
+	e->level = cg->level;
 	p = (char *)(e + 1);
 	if (path) {
 		n = bpf_probe_read_kernel_str(p, SS_CGROUP_PATH_MAX, path);

@@ -392,7 +392,7 @@ int BPF_PROG(on_cgroup_attach, struct cgroup *dst, const char *path,
 	     struct task_struct *task, bool threadgroup)
 {
 	/* a v1 hierarchy's move says nothing of the v2 cgroup */
-	if (BPF_CORE_READ(dst, root) != BPF_CORE_READ(task, cgroups, dfl_cgrp, root))
+	if (dst->root != task->cgroups->dfl_cgrp->root)
 		return 0;
 	if (!traced(task->tgid))
 		return 0;

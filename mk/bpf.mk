@@ -19,7 +19,7 @@ $(B)/gen/vmlinux.h: bpf/vmlinux/$(ARCH).h
 		echo "  GEN     $@ (no kernel BTF: committed fallback)"; rm -f $@.tmp; cp $< $@; \
 	fi
 
-$(B)/bpf/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h include/switchscope.h $(B)/gen/vmlinux.h
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/cgroup.bpf.h include/switchscope.h $(B)/gen/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
