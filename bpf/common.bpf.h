@@ -80,4 +80,12 @@ static __always_inline void ss_submit(void *rec)
 						       BPF_RB_NO_WAKEUP);
 }
 
+#include "cgroup.bpf.h"
+
+/* The process filter, then --cgroup's on the task itself. */
+static __always_inline bool traced_task(struct task_struct *t, __u32 tgid)
+{
+	return traced(tgid) && cg_match(t);
+}
+
 #endif

@@ -110,7 +110,7 @@ static __always_inline void *start(struct pt_regs *ctx, __u32 type, __u32 size,
 	__u64 id = bpf_get_current_pid_tgid();
 	struct coro_head *e;
 
-	if (!traced(id >> 32))
+	if (!traced(id >> 32) || !cg_match(bpf_get_current_task_btf()))
 		return NULL;
 	e = ss_reserve(type, size);
 	if (!e)

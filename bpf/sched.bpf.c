@@ -118,7 +118,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 {
 	__u32 prev_tgid = prev->tgid;
 	__u32 next_tgid = next->tgid;
-	bool next_traced = traced(next_tgid);
+	bool next_traced = traced_task(next, next_tgid);
 	struct ss_stack_ids ids = {};
 	__u32 zero = 0, *cst = NULL;
 	bool prev_traced;
@@ -129,7 +129,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev,
 		if (cst)
 			*cst = 0;
 	}
-	prev_traced = traced(prev_tgid);
+	prev_traced = traced_task(prev, prev_tgid);
 	if (!next_traced && !prev_traced)
 		return 0;
 	/* current is prev here: its stacks at switch-out, written first */
@@ -169,7 +169,7 @@ static __always_inline int on_wake(void *ctx, struct task_struct *p, __u32 type)
 	__u32 tgid = p->tgid;
 	struct ss_wakeup *e;
 
-	if (!traced(tgid))
+	if (!traced_task(p, tgid))
 		return 0;
 	/* the waker's stacks: current's (in an interrupt, the kernel's only) */
 	if (stacks)
@@ -225,6 +225,16 @@ int BPF_PROG(on_newtask, struct task_struct *task, __u64 clone_flags)
 
 		bpf_map_update_elem(&tgids, &child, &one, BPF_ANY);
 	}
+	/* --cgroup: the child's cgroup is set by now (cgroup_post_fork) and
+	 * may differ from the parent's (clone3 CLONE_INTO_CGROUP). */
+	if (cg_count) {
+		struct cgroup *cg = cg_of(task);
+
+		if (cg_chosen(cg))
+			cg_emit(task, cg, SS_CGROUP_FORK | SS_CGROUP_IN, NULL);
+		if (!cg_match(cur))
+			return 0;
+	}
 	e = ss_reserve(SS_EV_NEWTASK, sizeof(*e));
 	if (!e)
 		return 0;
@@ -245,7 +255,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 	__u32 tgid = p->tgid;
 	struct ss_exec *e;
 
-	if (!traced(tgid))
+	if (!traced_task(p, tgid))
 		return 0;
 	e = ss_reserve(SS_EV_EXEC, sizeof(*e));
 	if (!e)
@@ -279,7 +289,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	__u32 tgid = p->tgid;
 	struct ss_exit *e;
 
-	if (!traced(tgid))
+	if (!traced_task(p, tgid))
 		return 0;
 	e = ss_reserve(SS_EV_EXIT, sizeof(*e));
 	if (!e)
@@ -299,7 +309,7 @@ int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 	__u32 tgid = task->tgid;
 	struct ss_comm *e;
 
-	if (!traced(tgid))
+	if (!traced_task(task, tgid))
 		return 0;
 	e = ss_reserve(SS_EV_COMM, sizeof(*e));
 	if (!e)
@@ -317,7 +327,7 @@ int BPF_PROG(on_migrate, struct task_struct *p, int dest_cpu)
 	__u32 tgid = p->tgid;
 	struct ss_migrate *e;
 
-	if (!traced(tgid))
+	if (!traced_task(p, tgid))
 		return 0;
 	e = ss_reserve(SS_EV_MIGRATE, sizeof(*e));
 	if (!e)
@@ -374,7 +384,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	__u32 tgid = cur->tgid;
 	struct ss_syscall *e;
 
-	if (!traced(tgid))
+	if (!traced_task(cur, tgid))
 		return 0;
 	e = ss_reserve(SS_EV_SYSCALL, sizeof(*e));
 	if (!e)
@@ -388,6 +398,25 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
+/* --cgroup only: a task moved on the unified hierarchy (a write to
+ * cgroup.procs or cgroup.threads; the tracepoint fires once the move is
+ * done). Moves out of the chosen cgroups are recorded as well as moves in:
+ * report must stop counting the task in its old cgroup, and the task may
+ * still show up as the other side of a traced switch. */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(on_cgroup_attach, struct cgroup *dst, const char *path,
+	     struct task_struct *task, bool threadgroup)
+{
+	/* a v1 hierarchy's move says nothing of the v2 cgroup */
+	if (dst->root != task->cgroups->dfl_cgrp->root)
+		return 0;
+	if (!traced(task->tgid))
+		return 0;
+	cg_emit(task, dst, SS_CGROUP_MOVE | (threadgroup ? SS_CGROUP_PROCESS : 0) |
+		(cg_chosen(dst) ? SS_CGROUP_IN : 0), path);
+	return 0;
+}
+
 /* x86 only (exceptions:page_fault_user); left unloaded where absent. */
 SEC("tp_btf/page_fault_user")
 int BPF_PROG(on_fault, unsigned long address, struct pt_regs *regs,
@@ -397,7 +426,7 @@ int BPF_PROG(on_fault, unsigned long address, struct pt_regs *regs,
 	__u32 tgid = cur->tgid;
 	struct ss_fault *e;
 
-	if (!traced(tgid))
+	if (!traced_task(cur, tgid))
 		return 0;
 	e = ss_reserve(SS_EV_FAULT, sizeof(*e));
 	if (!e)

@@ -50,6 +50,7 @@ enum ss_type {
 	SS_EV_STACK = 23,	/* a kernel or user stack, once per id (2.3) */
 	SS_EV_MAP = 24,		/* a file mapped by a process with stacks (2.3) */
 	SS_EV_SYM = 25,		/* the symbol of one stack address (2.3) */
+	SS_EV_CGROUP = 27,	/* a task's cgroup v2, or a cgroup's path (2.3) */
 	SS_EV_MAX = 32,		/* size of per-type count arrays */
 };
 
@@ -358,13 +359,43 @@ struct ss_sym {
 };
 
 /* -------------------------------------------------------------------
+ * Cgroups (record --cgroup, SS_META_CGROUP; format 2.3).
+ *
+ * tid == 0: a name record, "cgroup id is at path" (the recorder writes one
+ * for every cgroup under the chosen ones when recording starts).
+ * tid != 0: a membership record, "from hdr.ts on, task tid is in cgroup
+ * id" (with SS_CGROUP_PROCESS: every thread of tgid); path may be empty
+ * when a name record gave it.
+ */
+#define SS_CGROUP_CHOSEN	0x1	/* name record of a --cgroup PATH itself */
+#define SS_CGROUP_START		0x2	/* membership when recording started */
+#define SS_CGROUP_FORK		0x4	/* the task was created in this cgroup */
+#define SS_CGROUP_MOVE		0x8	/* moved here (cgroup.procs/threads write) */
+#define SS_CGROUP_PROCESS	0x10	/* the move took the whole thread group */
+#define SS_CGROUP_IN		0x20	/* the cgroup is in a chosen subtree */
+#define SS_CGROUP_PATH_MAX	256	/* longest path a record carries */
+
+struct ss_cgroup {
+	struct ss_hdr hdr;
+	__u64 id;		/* cgroup id (kernfs node id: the inode number
+				 * and file handle of its directory) */
+	__u32 tid;		/* task it applies to (0: name record) */
+	__u32 tgid;		/* its process (0: name record, or unknown) */
+	__u16 path_len;		/* bytes of the path that follows (no NUL) */
+	__u16 flags;		/* SS_CGROUP_* */
+	__u32 level;		/* depth below the root cgroup (root: 0) */
+	/* followed by the path from the cgroup2 root ("/a/b"), then zeros up
+	 * to hdr.size (8-aligned) */
+};
+
+/* -------------------------------------------------------------------
  * Trace file (docs/FORMAT.md): file header, then chunks until EOF.
  */
 #define SS_FILE_MAGIC		"SWSCOPE\0"
 #define SS_FILE_MAJOR		2	/* 2.0: chunk headers CRC-checked and numbered */
 #define SS_FILE_MINOR		3	/* 2.1: event chunks zstd-compressed (SS_CHUNK_ZEVENTS);
 					 * 2.2: ss_coro_stats.shared_saved;
-					 * 2.3: stacks (ss_stack, ss_map, ss_sym) */
+					 * 2.3: stacks (ss_stack, ss_map, ss_sym), triggers, cgroups */
 #define SS_CHUNK_MAGIC		0x4b484353u	/* "SCHK" little-endian */
 #define SS_CHUNK_MAX		(64u << 20)	/* largest payload a reader accepts */
 #define SS_FILE_MAX_CPUS	8192	/* largest CONFIG_NR_CPUS of any architecture */
@@ -429,6 +460,8 @@ enum ss_backend_id {
 #define SS_META_SWITCH_IN	0x8	/* the switch-in path (sys_exit) was recorded */
 #define SS_META_WAKEUP		0x10	/* sched_wakeup was recorded (not only waking) */
 #define SS_META_STACKS		0x20	/* record --stacks: ss_stack_ids in records (2.3) */
+#define SS_META_CGROUP		0x80	/* record --cgroup: only tasks of the chosen
+					 * cgroups, ss_cgroup records (2.3) */
 
 struct ss_meta {
 	__u32 clock_id;		/* SS_CLOCK_MONOTONIC */
@@ -493,6 +526,7 @@ SS_ASSERT_SIZE(struct ss_stack_ids, 16);
 SS_ASSERT_SIZE(struct ss_stack, 32);
 SS_ASSERT_SIZE(struct ss_map, 72);
 SS_ASSERT_SIZE(struct ss_sym, 40);
+SS_ASSERT_SIZE(struct ss_cgroup, 40);
 SS_ASSERT_SIZE(struct ss_file_header, 16);
 SS_ASSERT_SIZE(struct ss_chunk, 32);
 SS_ASSERT_SIZE(struct ss_chunk_v1, 16);

@@ -6,11 +6,12 @@ TEST_CFLAGS = $(CFLAGS) $(SS_CFLAGS) -Iuser/lib -Itests
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_SRCS := tests/unit/test_trace.c tests/unit/test_damage.c tests/unit/tracefix.c \
 	tests/unit/test_lib.c tests/unit/test_sink.c tests/unit/test_ring.c tests/unit/test_zstd.c \
+	tests/unit/test_cgroups.c \
 	tests/testutil.c
 # Library sources that need no libbpf: what the reader and analysis use.
 LIBSS_PURE := user/trace/trace_read.c user/trace/trace_index.c user/trace/trace_write.c \
 	user/trace/trace_zstd.c user/lib/util.c user/lib/idmap.c user/analysis/hist.c \
-	user/analysis/analysis.c user/record/clockmap.c user/record/ring_read.c
+	user/analysis/analysis.c user/analysis/cgroups.c user/record/clockmap.c user/record/ring_read.c
 
 $(B)/tests/test_unit: $(UNIT_SRCS) $(LIBSS)
 	$(call msg,CC,$@)

@@ -7,6 +7,7 @@ LIBSS := $(B)/lib/libswitchscope.a
 CLI_CMDS += record report timehist verify
 CLI_SRCS += user/cli/main.c user/cli/cmd_record.c user/cli/cmd_report.c \
 	user/cli/report_text.c user/cli/report_json.c user/cli/report_offcpu.c \
+	user/cli/report_cgroup.c \
 	user/cli/cmd_timehist.c \
 	user/cli/cmd_verify.c
 CLI_OBJS = $(CLI_SRCS:%.c=$(B)/obj/%.o)

@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 
 #include "analysis.h"
+#include "cgroups.h"
 #include "idmap.h"
 #include "ss.h"
 #include "trace.h"
@@ -41,6 +42,10 @@ static int push(struct ss_analysis *a, void ***v, size_t *n, size_t *cap, void *
 
 int ss_analysis_traced(const struct ss_analysis *a, uint32_t tgid)
 {
+	/* --cgroup: only processes that were in a chosen cgroup, besides */
+	if (a->meta && (a->meta->flags & SS_META_CGROUP) &&
+	    !ss_cgroups_tgid_in(a->cgroups, tgid))
+		return 0;
 	if (a->meta && (a->meta->flags & SS_META_SYSTEM_WIDE))
 		return tgid != 0;
 	return ss_idmap_get(a->tgid_map, tgid) >= 0;
@@ -147,6 +152,8 @@ int ss_analysis_init(struct ss_analysis *a, const struct ss_meta *m,
 	a->coro_map = ss_idmap_new();
 	a->tgid_map = ss_idmap_new();
 	if (!a->lost_cpu || !a->tid_map || !a->coro_map || !a->tgid_map)
+		return -ENOMEM;
+	if (m && (m->flags & SS_META_CGROUP) && !(a->cgroups = ss_cgroups_new()))
 		return -ENOMEM;
 	for (size_t i = 0; i < ntasks; i++) {
 		struct ss_thread *t = ss_thread_get(a, tasks[i].tid, tasks[i].tgid);
@@ -392,8 +399,11 @@ static void on_coro_ready(struct ss_analysis *a, const struct ss_coro_ready *e)
 void ss_analysis_add(struct ss_analysis *a, const struct ss_hdr *h,
 		     struct ss_switch_info *info)
 {
-	if (info)
-		memset(info, 0, sizeof(*info));
+	struct ss_switch_info local;
+
+	if (!info)
+		info = &local;
+	memset(info, 0, sizeof(*info));
 	a->records++;
 	if (h->type < SS_EV_MAX)
 		a->count[h->type]++;
@@ -402,6 +412,14 @@ void ss_analysis_add(struct ss_analysis *a, const struct ss_hdr *h,
 	switch (h->type) {
 	case SS_EV_SWITCH:
 		on_switch(a, (const void *)h, info);
+		if (a->cgroups)
+			ss_cgroups_switch(a->cgroups, (const void *)h, info);
+		break;
+	case SS_EV_CGROUP:
+		if (!a->cgroups)
+			a->cgroups = ss_cgroups_new();
+		if (!a->cgroups || ss_cgroups_record(a->cgroups, h))
+			a->oom = 1;
 		break;
 	case SS_EV_WAKING:
 	case SS_EV_WAKEUP:
@@ -542,6 +560,7 @@ void ss_analysis_free(struct ss_analysis *a)
 	ss_idmap_free(a->tid_map);
 	ss_idmap_free(a->coro_map);
 	ss_idmap_free(a->tgid_map);
+	ss_cgroups_free(a->cgroups);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -105,6 +105,7 @@ struct ss_analysis {
 	struct ss_coro **coros;
 	size_t ncoros, cap_coros;
 	struct ss_idmap *tid_map, *coro_map, *tgid_map;
+	struct ss_cgroups *cgroups;	/* --cgroup traces (cgroups.h), else NULL */
 	int oom;
 };
 

@@ -11,6 +11,7 @@ static const char help[] =
 "usage: switchscope record [options] [--] CMD [ARGS...]\n"
 "       switchscope record [options] -p PID[,PID...]\n"
 "       switchscope record [options] -a\n"
+"       switchscope record [options] --cgroup PATH [--cgroup PATH...]\n"
 "\n"
 "Trace context switches, wakeups and task creation into a trace file.\n"
 "With CMD, the probes are attached before CMD is exec'd (its first switch\n"
@@ -19,6 +20,11 @@ static const char help[] =
 "\n"
 "  -a, --all-cpus         every task on the system (with CMD: while it runs)\n"
 "  -p, --pid PID[,PID]    running processes (and their future children)\n"
+"      --cgroup PATH      only tasks in this cgroup v2 or below it (PATH: a\n"
+"                         directory, or relative to the cgroup2 mount; up to\n"
+"                         16, their union), filtered in the kernel; alone it\n"
+"                         means -a within them, with -p or CMD the tasks that\n"
+"                         are both (bpf backend only)\n"
 "  -o, --output FILE      trace file (default: switchscope.trace)\n"
 "  -d, --duration SEC     stop after SEC seconds (CMD gets SIGTERM)\n"
 "  -b, --backend NAME     bpf (default) or kmod (/dev/switchscope)\n"
@@ -48,8 +54,10 @@ static const char help[] =
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this text\n"
 "\n"
-"Exit status: CMD's, or 2 usage, 3 missing privilege, 4 kernel lacks a\n"
-"feature, 5 output not writable or disk full, 127 CMD could not run.\n";
+"Exit status: CMD's, or 2 usage (also: a --cgroup PATH that is no cgroup v2\n"
+"directory, or --cgroup with -b kmod), 3 missing privilege, 4 kernel lacks a\n"
+"feature (also: no cgroup2 hierarchy mounted), 5 output not writable or disk\n"
+"full, 127 CMD could not run.\n";
 
 static int parse_pids(const char *arg, uint32_t **pids, size_t *n)
 {
@@ -109,13 +117,14 @@ int cmd_record(int argc, char **argv)
 		{ "no-coro", no_argument, NULL, 'N' },
 		{ "coro-ring", required_argument, NULL, 'R' },
 		{ "compress", required_argument, NULL, 'Z' },
+		{ "cgroup", required_argument, NULL, 'G' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct ss_record_opts o = { .output = "switchscope.trace", .backend = "bpf" };
 	struct ss_record_result res;
-	static const char *usdt[64];
+	static const char *usdt[64], *cgroups[16];
 	uint32_t *pids = NULL;
 	int c, code;
 
@@ -173,6 +182,11 @@ int cmd_record(int argc, char **argv)
 						 "zstd:LEVEL with LEVEL 1 to 19, or none)",
 						 optarg);
 			break;
+		case 'G':
+			if (o.ncgroups == sizeof(cgroups) / sizeof(cgroups[0]))
+				return cli_usage("record", "at most %zu --cgroup", o.ncgroups);
+			cgroups[o.ncgroups++] = optarg;
+			break;
 		case 'q':
 			o.quiet = 1;
 			break;
@@ -186,13 +200,14 @@ int cmd_record(int argc, char **argv)
 		o.cmd = argv + optind;
 	o.pids = pids;
 	o.usdt = usdt;
+	o.cgroups = cgroups;
 	if (o.npids && (o.cmd || o.system_wide))
 		return cli_usage("record", "-p cannot be combined with -a or a command");
 	if (o.stacks && strcmp(o.backend, "bpf"))
 		return cli_usage("record", "--stacks needs the BPF backend (-b bpf): "
 				 "the kernel module records no stacks");
-	if (!o.cmd && !o.npids && !o.system_wide)
-		return cli_usage("record", "give -a, -p PID or a command");
+	if (!o.cmd && !o.npids && !o.system_wide && !o.ncgroups)
+		return cli_usage("record", "give -a, -p PID, --cgroup PATH or a command");
 	code = ss_record_run(&o, &res);
 	if (!o.quiet && (res.records || res.bytes))
 		ss_record_summary(&res, o.output);

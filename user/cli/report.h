@@ -21,6 +21,10 @@ struct ss_thread **report_threads(struct ss_analysis *a, size_t *n);
 
 void report_text(FILE *f, struct ss_analysis *a, const struct report_opts *o);
 void report_json(FILE *f, struct ss_analysis *a, const struct report_opts *o);
+/* --cgroup traces: a table when the trace spans several cgroups; the JSON
+ * "cgroups" member and its comma (an empty list without). */
+void report_cgroups_text(FILE *f, struct ss_analysis *a, const struct report_opts *o);
+void report_cgroups_json(FILE *f, struct ss_analysis *a);
 
 /* --offcpu: a second pass over r; returns an ss_exit code. */
 struct ss_reader;

@@ -150,7 +150,9 @@ void report_json(FILE *f, struct ss_analysis *a, const struct report_opts *o)
 			U(t->made_threads));
 		first = 0;
 	}
-	fprintf(f, "]},\"threads\":[");
+	fprintf(f, "]},");
+	report_cgroups_json(f, a);
+	fprintf(f, "\"threads\":[");
 	v = report_threads(a, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (i)

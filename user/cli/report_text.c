@@ -315,6 +315,7 @@ void report_text(FILE *f, struct ss_analysis *a, const struct report_opts *o)
 	print_classes(f, a);
 	print_switch_in(f, a);
 	print_wait(f, a);
+	report_cgroups_text(f, a, o);
 	if (v) {
 		print_processes(f, a, v, n, o);
 		print_threads(f, a, v, n, o);

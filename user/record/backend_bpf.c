@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "bpf_common.h"
+#include "cgroup.h"
 #include "ss.h"
 #include "sched.skel.h"
 
@@ -68,6 +69,7 @@ static int bpf_open(struct ss_backend **out, const struct ss_backend_cfg *cfg,
 	b->skel->rodata->stop_new_exe = cfg->stop_new_exe;
 	b->skel->rodata->want_stacks = cfg->stacks;
 	b->stacks = cfg->stacks;
+	SS_CG_RODATA(b->skel->rodata);
 
 	vmlinux = btf__load_vmlinux_btf();
 	tlb = ss_btf_has_tracepoint(vmlinux, "tlb_flush");
@@ -78,6 +80,7 @@ static int bpf_open(struct ss_backend **out, const struct ss_backend_cfg *cfg,
 		ss_btf_has_tracepoint(vmlinux, "page_fault_user"));
 	bpf_program__set_autoload(b->skel->progs.on_tlb_flush, tlb);
 	bpf_program__set_autoload(b->skel->progs.on_wakeup, cfg->wakeup);
+	bpf_program__set_autoload(b->skel->progs.on_cgroup_attach, ss_cg_active() != NULL);
 	btf__free(vmlinux);
 
 	rc = sched_bpf__load(b->skel);

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_common.h"
+#include "cgroup.h"
 #include "coro.skel.h"
 #include "ss.h"
 #include "usdt.h"
@@ -84,6 +85,7 @@ static int load_skel(struct ss_coro *c, const struct ss_bpf_maps *shared, int sy
 		return SS_EXIT_INTERNAL;
 	}
 	c->skel->rodata->trace_all = system_wide;
+	SS_CG_RODATA(c->skel->rodata);
 	/* -a does not stop processes (as at exec): it tells only */
 	c->skel->rodata->stop_on_dlopen = !system_wide;
 	bpf_program__set_autoload(c->skel->progs.on_exec_dl, dl);

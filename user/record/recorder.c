@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "cgroup.h"
 #include "rec_coro.h"
 #include "rec_stacks.h"
 #include "recorder.h"
@@ -209,7 +210,8 @@ static void fill_meta(struct ss_meta *m, const struct ss_record_opts *o,
 		   (o->switch_in ? SS_META_SWITCH_IN : 0) |
 		   (o->wakeup ? SS_META_WAKEUP : 0) |
 		   (coro ? SS_META_CORO : 0) |
-		   (o->stacks ? SS_META_STACKS : 0);
+		   (o->stacks ? SS_META_STACKS : 0) |
+		   (o->ncgroups ? SS_META_CGROUP : 0);
 	m->recorder_pid = getpid();
 	if (uname(&u) == 0) {
 		snprintf(m->sysname, sizeof(m->sysname), "%s", u.sysname);
@@ -229,6 +231,10 @@ static void fill_meta(struct ss_meta *m, const struct ss_record_opts *o,
 			off += snprintf(m->cmdline + off, sizeof(m->cmdline) - off,
 					"%s%u", i ? "," : "", o->pids[i]);
 	}
+	off = strlen(m->cmdline);
+	for (size_t i = 0; i < o->ncgroups && off < sizeof(m->cmdline) - 1; i++)
+		off += snprintf(m->cmdline + off, sizeof(m->cmdline) - off,
+				" --cgroup %s", o->cgroups[i]);
 }
 
 static int write_header(struct rec *r, struct ss_writer *w, uint64_t *start)
@@ -300,6 +306,11 @@ static void ring_cpu(void *ctx, uint32_t tid, uint32_t cpu)
 	ss_sink_cpu_hint(((struct rec *)ctx)->sink, tid, cpu);
 }
 
+static void cg_record(void *ctx, const struct ss_hdr *h)
+{
+	ss_sink_add(((struct rec *)ctx)->sink, h);
+}
+
 static int drain(struct rec *r)
 {
 	int n, total = 0;
@@ -313,7 +324,8 @@ static int drain(struct rec *r)
 	return total;
 }
 
-int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
+static int record_run(const struct ss_record_opts *o, struct ss_record_result *res,
+		      const struct ss_cg_sel *cg)
 {
 	struct ss_backend_cfg cfg = {
 		.system_wide = o->system_wide,
@@ -328,7 +340,7 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 	};
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct rec r = { .o = o, .go_fd = -1, .err_fd = -1 };
-	uint64_t start = 0, deadline = 0, end;
+	uint64_t start = 0, deadline = 0, end, cg_ts;
 	struct ss_writer *w;
 	struct ss_meta m;
 	char err[512] = "";
@@ -448,10 +460,18 @@ int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
 		code = SS_EXIT_IO;
 		goto out_child;
 	}
+	cg_ts = ss_now_ns();
 	code = r.ops->start(r.be, err, sizeof(err));
 	if (code) {
 		ss_err("%s", err);
 		goto out_child;
+	}
+	/* Read once the filter is on, stamped before: a move in between is
+	 * also in the trace (cgroup_attach_task), after this. */
+	if (cg && ss_cg_snapshot(cg, cg_ts, cg_record, &r) < 0) {
+		ss_err("out of memory");
+		code = SS_EXIT_INTERNAL;
+		goto out_stop;
 	}
 	if (o->duration_ns)
 		deadline = ss_now_ns() + o->duration_ns;
@@ -595,6 +615,34 @@ out_backend:
 	free(r.lost_now);
 	free(r.coro_seen);
 	free(r.dead);
+	return code;
+}
+
+/* --cgroup: the filter is resolved before anything loads. Alone it is
+ * -a narrowed to the cgroups; with -p or a command, the intersection. */
+int ss_record_run(const struct ss_record_opts *o, struct ss_record_result *res)
+{
+	struct ss_record_opts eff = *o;
+	struct ss_cg_sel cg;
+	int code;
+
+	if (!o->ncgroups)
+		return record_run(o, res, NULL);
+	memset(res, 0, sizeof(*res));
+	if (o->backend && !strcmp(o->backend, "kmod")) {
+		ss_err("--cgroup needs the bpf backend: the module filters by process "
+		       "only (docs: README, record)");
+		return SS_EXIT_USAGE;
+	}
+	code = ss_cg_resolve(&cg, o->cgroups, o->ncgroups);
+	if (code)
+		return code;
+	if (!o->npids && !o->cmd)
+		eff.system_wide = 1;
+	ss_cg_set_active(&cg);
+	code = record_run(&eff, res, &cg);
+	ss_cg_set_active(NULL);
+	ss_cg_free(&cg);
 	return code;
 }
 

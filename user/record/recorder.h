@@ -27,6 +27,8 @@ struct ss_record_opts {
 	int stacks;			/* --stacks: kernel and user stacks (BPF) */
 	const char *const *usdt;	/* binaries to attach coro probes to */
 	size_t nusdt;
+	const char *const *cgroups;	/* --cgroup paths (user/record/cgroup.c) */
+	size_t ncgroups;
 };
 
 struct ss_record_result {
