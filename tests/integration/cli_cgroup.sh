@@ -120,12 +120,14 @@ sleep 0.2
 tc=$(threads "$base/c")
 $SS record -q --cgroup "$rel/a" -d 2 -o "$d/mv.trace" &
 rec=$!
-# once its programs are in (bpftool shows names cut to 15 characters)
-for i in $(seq 50); do
-	bpftool prog show 2>/dev/null | grep -q on_cgroup_attac && break
-	sleep 0.1
+# once the move tracepoint's program is attached, not only loaded (a
+# loaded program's link comes later; bpftool cuts names to 15 characters)
+for i in $(seq 200); do
+	id=$(bpftool prog show 2>/dev/null | awk '/ name on_cgroup_attac/ { sub(":", "", $1); print $1; exit }')
+	[ -n "$id" ] && bpftool link show 2>/dev/null | grep -q " prog $id\b" && break
+	sleep 0.05
 done
-sleep 0.5
+sleep 0.2
 echo "$pc" > "$base/a/cgroup.procs"
 wait $rec
 expect_eq record_with_move_exits_0 "$?" 0
