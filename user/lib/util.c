@@ -128,6 +128,7 @@ static const char *const type_names[SS_EV_MAX] = {
 	[SS_EV_STACK] = "stack",
 	[SS_EV_MAP] = "map",
 	[SS_EV_SYM] = "sym",
+	[SS_EV_TRIGGER] = "trigger",
 };
 
 static const unsigned short type_sizes[SS_EV_MAX] = {
@@ -154,6 +155,7 @@ static const unsigned short type_sizes[SS_EV_MAX] = {
 	[SS_EV_STACK] = sizeof(struct ss_stack),
 	[SS_EV_MAP] = sizeof(struct ss_map),
 	[SS_EV_SYM] = sizeof(struct ss_sym),
+	[SS_EV_TRIGGER] = sizeof(struct ss_trigger),
 };
 
 const char *ss_type_name(unsigned int type)
