@@ -8,6 +8,8 @@
 
 #include "switchscope.h"
 
+struct ss_flight_opts;
+
 struct ss_record_opts {
 	const char *output;		/* trace file path */
 	const char *backend;		/* "bpf" (default) or "kmod" */
@@ -26,6 +28,7 @@ struct ss_record_opts {
 	int zstd_level;			/* event chunks: 0 default, -1 uncompressed */
 	const char *const *usdt;	/* binaries to attach coro probes to */
 	size_t nusdt;
+	const struct ss_flight_opts *flight; /* --flight: dumps, not -o (flight.h) */
 };
 
 struct ss_record_result {
@@ -42,6 +45,9 @@ struct ss_record_result {
 	uint64_t ring_lost;		/* of theirs lost (lapped or invalid) */
 	int ring_counter;		/* their clock was the CPU counter */
 	uint64_t ring_clock_err_ns;	/* widest error of a clock point */
+	unsigned int dumps;		/* --flight: dumps written */
+	uint64_t flight_peak;		/* --flight: most bytes the window held */
+	uint64_t flight_carried;	/* --flight: most carried-over bytes */
 };
 
 /* Record until the command ends, the -p processes are gone, the duration
