@@ -13,6 +13,7 @@
 #include "sink.h"
 #include "ss.h"
 #include "trace.h"
+#include "trigger_desc.h"
 #include "verify.h"
 
 /* Blocks of records: large enough that the list stays short, small
@@ -66,18 +67,6 @@ struct ss_flight {
 	size_t ngroup_seen;
 	unsigned int pause_ms;		/* test hook: before a dump's trailer */
 };
-
-const char *ss_trigger_name(uint32_t kind)
-{
-	switch (kind) {
-	case SS_TRIG_SIGNAL: return "signal";
-	case SS_TRIG_REQUEST: return "dump";
-	case SS_TRIG_RUNQLAT: return "runqlat";
-	case SS_TRIG_OFFCPU: return "offcpu";
-	case SS_TRIG_CORO_KERNEL: return "coro-kernel";
-	}
-	return "trigger";
-}
 
 int ss_flight_parse_window(const char *arg, struct ss_flight_opts *fo)
 {
@@ -427,17 +416,11 @@ out:
 		return d.err;
 	}
 	if (!f->quiet) {
-		char a[SS_DUR_BUF], b[SS_DUR_BUF], c[SS_DUR_BUF];
+		char desc[256], c[SS_DUR_BUF];
 
-		fprintf(stderr, "%s: dump %u (%s", ss_prog, f->trig.dump,
-			ss_trigger_name(f->trig.kind));
-		if (f->trig.threshold_ns)
-			fprintf(stderr, ">%s: tid %u, %s", ss_fmt_dur(a, sizeof(a), f->trig.threshold_ns),
-				f->trig.tid, ss_fmt_dur(b, sizeof(b), f->trig.value_ns));
-		else if (f->trig.tid)
-			fprintf(stderr, ": tid %u", f->trig.tid);
-		fprintf(stderr, "): %s, %llu records, %s of window\n", path,
-			(unsigned long long)d.t.records, ss_fmt_dur(c, sizeof(c), hi - lo));
+		fprintf(stderr, "%s: dump %u (%s): %s, %llu records, %s of window\n", ss_prog,
+			f->trig.dump, ss_trigger_desc(desc, sizeof(desc), &f->trig, f->meta.machine),
+			path, (unsigned long long)d.t.records, ss_fmt_dur(c, sizeof(c), hi - lo));
 	}
 	return 0;
 }

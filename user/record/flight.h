@@ -53,8 +53,6 @@ int ss_flight_parse_window(const char *arg, struct ss_flight_opts *fo);
 /* --trigger SPEC. Returns 0, or -1 with a message in err. */
 int ss_flight_parse_trigger(const char *arg, struct ss_flight_opts *fo,
 			    char *err, size_t errlen);
-/* Name of a trigger kind as in dump file names ("offcpu"). */
-const char *ss_trigger_name(uint32_t kind);
 
 struct ss_flight;
 struct ss_sink;
