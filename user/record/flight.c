@@ -333,9 +333,55 @@ static void dw_add(struct dumpw *d, const struct ss_hdr *h, uint64_t ts)
 	}
 }
 
-static void carry_out(void *ctx, const struct ss_hdr *h, uint64_t ts)
+/* The carried records and those still in blocks but older than the
+ * window go first, stamped with its start, unless the task or coroutine
+ * they describe ended before it. */
+struct before {
+	struct dumpw *d;
+	struct carry_ends ends;
+	uint64_t lo;
+};
+
+static void carry_out(void *ctx, const struct ss_hdr *h, uint32_t i)
 {
-	dw_add(ctx, h, ts);
+	struct before *b = ctx;
+
+	if (!carry_ends_dead(&b->ends, h, i))
+		dw_add(b->d, h, b->lo);
+}
+
+static void write_before(struct ss_flight *f, struct dumpw *d, uint64_t lo)
+{
+	struct before b = { .d = d, .lo = lo };
+	uint32_t ncarry = 0, i;
+
+	if (carry_ends_init(&b.ends)) {
+		carry_ends_free(&b.ends);
+		return;
+	}
+	for (size_t off = 0; off < f->carry.len;
+	     off += ((const struct ss_hdr *)(f->carry.buf + off))->size)
+		ncarry++;
+	i = ncarry;
+	for (struct block *k = f->head; k && k->first_ts < lo; k = k->next)
+		for (size_t off = 0; off < k->len; i++) {
+			const struct ss_hdr *h = (const void *)(k->data + off);
+
+			if (h->ts < lo)
+				carry_ends_note(&b.ends, h, i);
+			off += h->size;
+		}
+	carry_each(&f->carry, carry_out, &b);
+	i = ncarry;
+	for (struct block *k = f->head; k && k->first_ts < lo; k = k->next)
+		for (size_t off = 0; off < k->len; i++) {
+			const struct ss_hdr *h = (const void *)(k->data + off);
+
+			if (h->ts < lo && carry_wanted(h) && !carry_ends_dead(&b.ends, h, i))
+				dw_add(d, h, lo);
+			off += h->size;
+		}
+	carry_ends_free(&b.ends);
 }
 
 static int write_dump(struct ss_flight *f, const char *path)
@@ -379,7 +425,7 @@ static int write_dump(struct ss_flight *f, const char *path)
 	if (!d.err && f->ntargets)
 		d.err = ss_writer_chunk(d.w, SS_CHUNK_TARGETS, f->targets,
 					f->ntargets * sizeof(*f->targets));
-	carry_each(&f->carry, lo, carry_out, &d);
+	write_before(f, &d, lo);
 	for (struct block *b = f->head; b && !d.err; b = b->next) {
 		if (b->last_ts < lo)
 			continue;
@@ -418,9 +464,14 @@ out:
 	if (!f->quiet) {
 		char desc[256], c[SS_DUR_BUF];
 
-		fprintf(stderr, "%s: dump %u (%s): %s, %llu records, %s of window\n", ss_prog,
-			f->trig.dump, ss_trigger_desc(desc, sizeof(desc), &f->trig, f->meta.machine),
-			path, (unsigned long long)d.t.records, ss_fmt_dur(c, sizeof(c), hi - lo));
+		char late[SS_DUR_BUF];
+		uint64_t now = ss_now_ns();
+
+		fprintf(stderr, "%s: dump %u (%s): %s, %llu records, %s of window, "
+			"written %s after the trigger\n", ss_prog, f->trig.dump,
+			ss_trigger_desc(desc, sizeof(desc), &f->trig, f->meta.machine), path,
+			(unsigned long long)d.t.records, ss_fmt_dur(c, sizeof(c), hi - lo),
+			ss_fmt_dur(late, sizeof(late), now > f->trig.hdr.ts ? now - f->trig.hdr.ts : 0));
 	}
 	return 0;
 }

@@ -173,14 +173,57 @@ out:
 	free(nb);
 }
 
-void carry_each(const struct carry *c, uint64_t ts,
-		void (*fn)(void *ctx, const struct ss_hdr *h, uint64_t ts), void *ctx)
+void carry_each(const struct carry *c,
+		void (*fn)(void *ctx, const struct ss_hdr *h, uint32_t i), void *ctx)
 {
 	struct ss_hdr *h;
+	uint32_t i = 0;
 
 	for (size_t off = 0; off < c->len; off += h->size) {
 		h = (struct ss_hdr *)(c->buf + off);
 		if (!dead(c, h, off))
-			fn(ctx, h, ts);
+			fn(ctx, h, i);
+		i++;
 	}
+}
+
+int carry_wanted(const struct ss_hdr *h)
+{
+	return carried(h->type);
+}
+
+int carry_ends_init(struct carry_ends *e)
+{
+	e->tid = ss_idmap_new();
+	e->coro = ss_idmap_new();
+	return e->tid && e->coro ? 0 : -1;
+}
+
+void carry_ends_free(struct carry_ends *e)
+{
+	ss_idmap_free(e->tid);
+	ss_idmap_free(e->coro);
+}
+
+void carry_ends_note(struct carry_ends *e, const struct ss_hdr *h, uint32_t i)
+{
+	if (h->type == SS_EV_EXIT)
+		ss_idmap_put(e->tid, ((const struct ss_exit *)h)->tid, i);
+	else if (h->type == SS_EV_CORO_EXIT)
+		ss_idmap_put(e->coro, coro_key(((const struct ss_coro_exit *)h)->tgid,
+					       ((const struct ss_coro_exit *)h)->id), i);
+}
+
+int carry_ends_dead(const struct carry_ends *e, const struct ss_hdr *h, uint32_t i)
+{
+	int64_t at;
+
+	if (h->type == SS_EV_CORO_CREATE)
+		at = ss_idmap_get(e->coro, coro_key(((const struct ss_coro_create *)h)->tgid,
+						    ((const struct ss_coro_create *)h)->id));
+	else if (h->type == SS_EV_NEWTASK || h->type == SS_EV_EXEC || h->type == SS_EV_COMM)
+		at = ss_idmap_get(e->tid, rec_tid(h));
+	else
+		return 0;
+	return at >= 0 && i < (uint64_t)at;
 }

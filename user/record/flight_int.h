@@ -29,8 +29,25 @@ void carry_keep(struct carry *c, const struct ss_hdr *h);
 /* Drop what died and what a later record replaced, once the store has
  * doubled since the last time. */
 void carry_compact(struct carry *c);
-/* Each record kept, in order, with ts as its timestamp. */
-void carry_each(const struct carry *c, uint64_t ts,
-		void (*fn)(void *ctx, const struct ss_hdr *h, uint64_t ts), void *ctx);
+/* Each record kept, in order, with its index among them. */
+void carry_each(const struct carry *c,
+		void (*fn)(void *ctx, const struct ss_hdr *h, uint32_t i), void *ctx);
+/* Is this a record that is carried over? */
+int carry_wanted(const struct ss_hdr *h);
+
+/* A dump's own view of the ends of lives before its window that are still
+ * in the blocks (their records are not carried yet): records are numbered
+ * in one sequence, the carried ones first; an end kills what came before
+ * it. */
+struct carry_ends {
+	struct ss_idmap *tid, *coro;
+};
+
+int carry_ends_init(struct carry_ends *e);
+void carry_ends_free(struct carry_ends *e);
+/* Note h (at index i) if it ends a task or a coroutine. */
+void carry_ends_note(struct carry_ends *e, const struct ss_hdr *h, uint32_t i);
+/* Did a noted end after index i kill h? */
+int carry_ends_dead(const struct carry_ends *e, const struct ss_hdr *h, uint32_t i);
 
 #endif
