@@ -19,7 +19,6 @@ trap 'rm -rf "$d"' EXIT
 fail=0
 
 nsps() { grep -oE 'ns_per_switch=[0-9.]+' | cut -d= -f2; }
-best() { sort -n | head -n 1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 run_untraced() { $PP | nsps; }
@@ -31,16 +30,11 @@ run_flight_trig() {
 }
 
 configs="untraced normal flight flight_trig"
-for i in $(seq "$ROUNDS"); do
-	for c in $configs; do
-		v=$("run_$c")
-		[ -n "$v" ] && echo "$v" >> "$d/$c.vals"
-	done
-done
+. tests/bench/rounds.sh
+# shellcheck disable=SC2086 # configs: one word each
+bench_rounds "$d" "$ROUNDS" $configs
 for c in $configs; do
-	m=$(best < "$d/$c.vals")
-	eval "m_$c=$m"
-	echo "bench: flight_pingpong_${c}_ns_per_switch $m ns"
+	echo "bench: flight_pingpong_${c}_ns_per_switch $(eval echo \$m_$c) ns"
 done
 for c in normal flight flight_trig; do
 	echo "bench: flight_slowdown_${c} $(ratio "$(eval echo \$m_$c)" "$m_untraced") ratio"

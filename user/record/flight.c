@@ -363,10 +363,8 @@ static void write_before(struct ss_flight *f, struct dumpw *d, uint64_t lo)
 	struct before b = { .d = d, .lo = lo };
 	uint32_t ncarry = 0, i;
 
-	if (carry_ends_init(&b.ends)) {
-		carry_ends_free(&b.ends);
+	if (carry_ends_init(&b.ends))
 		return;
-	}
 	for (size_t off = 0; off < f->carry.len;
 	     off += ((const struct ss_hdr *)(f->carry.buf + off))->size)
 		ncarry++;

@@ -11,16 +11,13 @@
 int carry_init(struct carry *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->gone_tid = ss_idmap_new();
-	c->gone_coro = ss_idmap_new();
-	return c->gone_tid && c->gone_coro ? 0 : -1;
+	return carry_ends_init(&c->gone);
 }
 
 void carry_free(struct carry *c)
 {
 	free(c->buf);
-	ss_idmap_free(c->gone_tid);
-	ss_idmap_free(c->gone_coro);
+	carry_ends_free(&c->gone);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -58,18 +55,7 @@ static uint32_t rec_tid(const struct ss_hdr *h)
 
 void carry_keep(struct carry *c, const struct ss_hdr *h)
 {
-	if (h->type == SS_EV_EXIT) {
-		if (ss_idmap_put(c->gone_tid, ((const struct ss_exit *)h)->tid, c->len / 8) == 0)
-			c->gone = 1;
-		return;
-	}
-	if (h->type == SS_EV_CORO_EXIT) {
-		const struct ss_coro_exit *e = (const void *)h;
-
-		if (ss_idmap_put(c->gone_coro, coro_key(e->tgid, e->id), c->len / 8) == 0)
-			c->gone = 1;
-		return;
-	}
+	carry_ends_note(&c->gone, h, c->len / 8);
 	if (!carried(h->type))
 		return;
 	if (c->len + h->size > c->cap) {
@@ -92,37 +78,24 @@ void carry_keep(struct carry *c, const struct ss_hdr *h)
 
 static int dead(const struct carry *c, const struct ss_hdr *h, size_t off)
 {
-	int64_t at;
-
-	if (h->type == SS_EV_CORO_CREATE) {
-		const struct ss_coro_create *e = (const void *)h;
-
-		at = ss_idmap_get(c->gone_coro, coro_key(e->tgid, e->id));
-	} else if (h->type == SS_EV_NEWTASK || h->type == SS_EV_EXEC ||
-		   h->type == SS_EV_COMM) {
-		at = ss_idmap_get(c->gone_tid, rec_tid(h));
-	} else {
-		return 0;
-	}
-	return at >= 0 && off / 8 < (uint64_t)at;
+	return carry_ends_dead(&c->gone, h, off / 8);
 }
 
 void carry_compact(struct carry *c)
 {
-	struct ss_idmap *named, *gt, *gc;
+	struct carry_ends fresh = { 0 };
+	struct ss_idmap *named;
 	size_t n = 0, *offs, out = 0;
 	char *nb;
 
 	if (c->len < COMPACT_MIN || c->len < c->compacted * 2)
 		return;
 	named = ss_idmap_new();
-	gt = ss_idmap_new();
-	gc = ss_idmap_new();
 	for (size_t off = 0; off < c->len; off += ((const struct ss_hdr *)(c->buf + off))->size)
 		n++;
 	offs = malloc(n * sizeof(*offs));
 	nb = malloc(c->len);
-	if (!named || !gt || !gc || !offs || !nb)
+	if (!named || carry_ends_init(&fresh) || !offs || !nb)
 		goto out;
 	n = 0;
 	for (size_t off = 0; off < c->len; off += ((const struct ss_hdr *)(c->buf + off))->size)
@@ -159,16 +132,12 @@ void carry_compact(struct carry *c)
 	c->compacted = out;
 	nb = NULL;
 	/* everything that died is gone now */
-	ss_idmap_free(c->gone_tid);
-	ss_idmap_free(c->gone_coro);
-	c->gone_tid = gt;
-	c->gone_coro = gc;
-	gt = gc = NULL;
-	c->gone = 0;
+	carry_ends_free(&c->gone);
+	c->gone = fresh;
+	fresh = (struct carry_ends){ 0 };
 out:
 	ss_idmap_free(named);
-	ss_idmap_free(gt);
-	ss_idmap_free(gc);
+	carry_ends_free(&fresh);
 	free(offs);
 	free(nb);
 }
@@ -196,13 +165,17 @@ int carry_ends_init(struct carry_ends *e)
 {
 	e->tid = ss_idmap_new();
 	e->coro = ss_idmap_new();
-	return e->tid && e->coro ? 0 : -1;
+	if (e->tid && e->coro)
+		return 0;
+	carry_ends_free(e);
+	return -1;
 }
 
 void carry_ends_free(struct carry_ends *e)
 {
 	ss_idmap_free(e->tid);
 	ss_idmap_free(e->coro);
+	e->tid = e->coro = NULL;
 }
 
 void carry_ends_note(struct carry_ends *e, const struct ss_hdr *h, uint32_t i)

@@ -10,14 +10,19 @@
 
 struct ss_idmap;
 
+/* Ends of lives: records are numbered in one sequence; an end (exit,
+ * coroutine exit) kills the task's or coroutine's records before it. The
+ * store keeps one (numbered by offset / 8); a dump its own for the ends
+ * still in the blocks before its window (numbered after the store's). */
+struct carry_ends {
+	struct ss_idmap *tid, *coro;
+};
+
 struct carry {
 	char *buf;
 	size_t len, cap;
 	size_t compacted;		/* len after the last compaction */
-	/* tid -> carry offset / 8 at its exit: its records before it are
-	 * dead; the same for (tgid, coroutine id) */
-	struct ss_idmap *gone_tid, *gone_coro;
-	int gone;			/* something died since compaction */
+	struct carry_ends gone;		/* ends seen since the last compaction */
 	uint64_t peak;			/* most bytes held */
 };
 
@@ -34,14 +39,6 @@ void carry_each(const struct carry *c,
 		void (*fn)(void *ctx, const struct ss_hdr *h, uint32_t i), void *ctx);
 /* Is this a record that is carried over? */
 int carry_wanted(const struct ss_hdr *h);
-
-/* A dump's own view of the ends of lives before its window that are still
- * in the blocks (their records are not carried yet): records are numbered
- * in one sequence, the carried ones first; an end kills what came before
- * it. */
-struct carry_ends {
-	struct ss_idmap *tid, *coro;
-};
 
 int carry_ends_init(struct carry_ends *e);
 void carry_ends_free(struct carry_ends *e);
