@@ -102,6 +102,24 @@ case $out in
 *"VERDICT: PASS"*) pass verify_of_module_trace_says_pass ;;
 *) fail verify_of_module_trace_says_pass "got: $out $(cat "$tmp/err")" ;;
 esac
+# The flight recorder through the module: the window, SIGUSR1 and the dump
+# are the recorder's own; the kernel triggers are BPF programs: refused.
+$ss record -b kmod --flight 1s -o "$tmp/f.trace" -- sleep 3 2>"$tmp/ferr" &
+fp=$!
+sleep 1
+kill -USR1 $fp
+wait $fp
+expect_eq flight_with_module_exits_0 $? 0
+check flight_with_module_writes_a_signal_dump test -s "$tmp/f.1.signal.trace"
+$ss report "$tmp/f.1.signal.trace" >"$tmp/freport" 2>&1
+expect_eq report_of_module_dump_exits_0 $? 0
+if grep -q "signal: signal 10" "$tmp/freport"; then
+	pass report_of_module_dump_shows_its_trigger
+else
+	fail report_of_module_dump_shows_its_trigger "got: $(head -12 "$tmp/freport") $(cat "$tmp/ferr")"
+fi
+$ss record -b kmod --flight 1s --trigger 'offcpu>1ms' -o "$tmp/g.trace" -- true 2>"$tmp/err"
+expect_eq flight_kernel_trigger_with_module_exits_4 $? 4
 $ss kmod floor -n 5000000 >/dev/null 2>&1
 expect_eq floor_rejects_too_many_round_trips $? 2
 check rmmod rmmod switchscope
