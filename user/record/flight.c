@@ -72,6 +72,8 @@ struct ss_flight {
 	uint64_t *group_seen;
 	size_t ngroup_seen;
 	unsigned int pause_ms;		/* test hook: before a dump's trailer */
+	uint64_t hold_until;		/* triggers start no dump before this */
+	int kernel_armed;		/* the BPF triggers may fire */
 	pid_t writers[MAX_WRITERS];	/* children writing dumps */
 	unsigned int nwriters;
 };
@@ -163,6 +165,7 @@ struct ss_flight *ss_flight_new(const struct ss_flight_opts *fo, const char *out
 	f->ncpu = ncpu;
 	f->rearm = rearm;
 	f->rearm_ctx = rearm_ctx;
+	f->kernel_armed = 1;	/* ss_trig_start() arms them */
 	f->cap = fo->window_bytes;
 	/* a dump forced by the clock comes up to FORCE_NS late */
 	f->keep_ns = fo->window_ns ? fo->window_ns + fo->post_ns + FORCE_NS : 0;
@@ -520,8 +523,11 @@ static void dump_now(struct ss_flight *f)
 			f->written++;
 		}
 	}
-	if (f->rearm && (!f->fo.max_dumps || f->started < f->fo.max_dumps))
-		f->rearm(f->rearm_ctx);
+	/* the triggers rest until this dump's window has gone by: dumps do
+	 * not repeat each other (a storm of long waits makes one dump) */
+	f->hold_until = f->trig.hdr.ts + (f->fo.window_ns ? f->fo.window_ns :
+			f->head && f->trig.hdr.ts > f->head->first_ts ?
+			f->trig.hdr.ts - f->head->first_ts : 0);
 }
 
 /* Count the dump writers that finished (all of them: wait). */
@@ -546,11 +552,17 @@ static void reap(struct ss_flight *f, int all)
 	}
 }
 
-/* A trigger record passing by: it starts a dump unless one is under way
- * or the last one was taken. */
+/* A trigger record passing by: it starts a dump unless one is under way,
+ * the last one was taken, or (a trigger condition, not a request) the
+ * previous dump's window has not gone by yet. */
 static void on_trigger(struct ss_flight *f, struct ss_trigger *t)
 {
-	if (f->pending || (f->fo.max_dumps && f->started >= f->fo.max_dumps)) {
+	int asked = t->kind == SS_TRIG_SIGNAL || t->kind == SS_TRIG_REQUEST;
+
+	if (t->kind == SS_TRIG_RUNQLAT || t->kind == SS_TRIG_OFFCPU)
+		f->kernel_armed = 0;	/* they disarmed themselves */
+	if (f->pending || (f->fo.max_dumps && f->started >= f->fo.max_dumps) ||
+	    (!asked && t->hdr.ts < f->hold_until)) {
 		t->dump = 0;
 		return;
 	}
@@ -607,7 +619,8 @@ static void check_coro(struct ss_flight *f, const struct ss_hdr *h, int armed)
 void ss_flight_record(void *ctx, const struct ss_hdr *h)
 {
 	struct ss_flight *f = ctx;
-	int armed = !f->pending && (!f->fo.max_dumps || f->started < f->fo.max_dumps);
+	int armed = !f->pending && (!f->fo.max_dumps || f->started < f->fo.max_dumps) &&
+		    h->ts >= f->hold_until;
 
 	if (f->pending && h->ts > f->due)
 		dump_now(f);
@@ -660,6 +673,11 @@ int ss_flight_step(struct ss_flight *f, struct ss_sink *s, uint64_t now)
 			dump_now(f);
 	}
 	reap(f, 0);
+	if (!f->kernel_armed && f->rearm && !f->pending && now >= f->hold_until &&
+	    (!f->fo.max_dumps || f->started < f->fo.max_dumps)) {
+		f->rearm(f->rearm_ctx);
+		f->kernel_armed = 1;
+	}
 	return f->fo.max_dumps && !f->pending && !f->nwriters &&
 	       f->written + f->failed >= f->fo.max_dumps;
 }

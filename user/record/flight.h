@@ -57,8 +57,11 @@ int ss_flight_parse_trigger(const char *arg, struct ss_flight_opts *fo,
 struct ss_flight;
 struct ss_sink;
 
-/* rearm: called once a dump is written and more may follow (the kernel
- * triggers disarm themselves when they fire). */
+/* rearm: called when the kernel triggers (which disarm themselves when
+ * they fire) may fire again: no dump pending, more allowed, and the last
+ * dump's window gone by. A trigger condition within WINDOW of the
+ * previous dump's trigger starts no dump (it is in the next one as a
+ * mark, dump 0); SIGUSR1 and --dump always do. */
 struct ss_flight *ss_flight_new(const struct ss_flight_opts *fo, const char *output,
 				int zstd_level, int quiet, unsigned int ncpu,
 				void (*rearm)(void *ctx), void *rearm_ctx);
