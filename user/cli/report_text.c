@@ -41,7 +41,7 @@ static void print_triggers(FILE *f, struct ss_analysis *a)
 		fprintf(f, "  at %s, cpu %u: %s%s\n",
 			ss_fmt_dur(at, sizeof(at), t->hdr.ts > a->start_ns ? t->hdr.ts - a->start_ns : 0),
 			t->hdr.cpu, ss_trigger_desc(desc, sizeof(desc), t, a->meta->machine),
-			t->dump ? "" : " (no dump of its own: one was under way)");
+			t->dump ? "" : " (started no dump: one was pending or too recent)");
 	}
 	if (a->ntriggers > SS_ANALYSIS_TRIGGERS)
 		fprintf(f, "  and %llu more\n",
