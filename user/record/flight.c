@@ -695,6 +695,8 @@ int ss_flight_close(struct ss_flight *f, struct ss_flight_stats *st)
 	st->failed = f->failed;
 	st->peak_bytes = f->peak;
 	st->peak_carried = f->carry.peak;
+	carry_compact(&f->carry);
+	st->carried = f->carry.len;
 	st->lost = f->lost_total;
 	while (f->head) {
 		struct block *b = f->head;

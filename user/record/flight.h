@@ -86,6 +86,7 @@ struct ss_flight_stats {
 	unsigned int failed;		/* that could not be written */
 	uint64_t peak_bytes;		/* most memory the window held */
 	uint64_t peak_carried;		/* most bytes of carried-over records */
+	uint64_t carried;		/* of them at the end */
 	uint64_t lost;			/* records the window could not keep */
 };
 
