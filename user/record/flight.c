@@ -66,6 +66,9 @@ struct ss_flight {
 	uint64_t due;
 	unsigned int started, written, failed;
 	uint64_t peak;
+	/* runqlat/offcpu evaluated here (a backend without BPF) */
+	int want_sched, sched_all;
+	struct sched_eval *sched;
 	/* coro-kernel */
 	struct ss_verify *verify;
 	uint64_t violations;
@@ -187,6 +190,12 @@ void ss_flight_rearm_ctx(struct ss_flight *f, void *ctx)
 	f->rearm_ctx = ctx;
 }
 
+void ss_flight_eval_sched(struct ss_flight *f, int system_wide)
+{
+	f->want_sched = 1;
+	f->sched_all = system_wide;
+}
+
 void ss_flight_header(struct ss_flight *f, const struct ss_meta *m,
 		      const uint32_t *targets, size_t ntargets)
 {
@@ -196,6 +205,18 @@ void ss_flight_header(struct ss_flight *f, const struct ss_meta *m,
 	f->ntargets = f->targets ? ntargets : 0;
 	if (f->targets)
 		memcpy(f->targets, targets, ntargets * sizeof(*targets));
+	if (f->want_sched && !f->sched) {
+		f->sched = malloc(sizeof(*f->sched));
+		if (f->sched && sched_eval_init(f->sched, &f->fo, f->sched_all,
+						!(m->flags & SS_META_WAKEUP))) {
+			free(f->sched);
+			f->sched = NULL;
+		}
+		if (!f->sched)
+			ss_warn("out of memory: --trigger runqlat/offcpu are off");
+	}
+	for (size_t i = 0; f->sched && i < ntargets; i++)
+		sched_eval_traced(f->sched, targets[i]);
 	if (f->fo.coro_kernel && !f->verify) {
 		f->verify = calloc(1, sizeof(*f->verify));
 		if (f->verify && ss_verify_init(f->verify, m->machine)) {
@@ -641,9 +662,15 @@ void ss_flight_record(void *ctx, const struct ss_hdr *h)
 		on_trigger(f, &t);
 		append(f, &t.hdr);
 	} else {
+		struct ss_trigger t;
+
 		append(f, h);
 		if (f->verify)
 			check_coro(f, h, armed);
+		if (f->sched && sched_eval_add(f->sched, h, &t) && armed) {
+			on_trigger(f, &t);
+			append(f, &t.hdr);
+		}
 	}
 	if (f->bytes > f->peak)
 		f->peak = f->bytes;
@@ -709,6 +736,10 @@ int ss_flight_close(struct ss_flight *f, struct ss_flight_stats *st)
 	if (f->verify) {
 		ss_verify_free(f->verify);
 		free(f->verify);
+	}
+	if (f->sched) {
+		sched_eval_free(f->sched);
+		free(f->sched);
 	}
 	free(f->group_seen);
 	free(f->targets);

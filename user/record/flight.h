@@ -67,6 +67,9 @@ struct ss_flight *ss_flight_new(const struct ss_flight_opts *fo, const char *out
 				void (*rearm)(void *ctx), void *rearm_ctx);
 /* Change the rearm callback's context (set once the triggers exist). */
 void ss_flight_rearm_ctx(struct ss_flight *f, void *ctx);
+/* Evaluate --trigger runqlat>/offcpu> here, on the records, for a backend
+ * without BPF programs (the module). Before ss_flight_header(). */
+void ss_flight_eval_sched(struct ss_flight *f, int system_wide);
 /* The meta and traced processes of every dump. */
 void ss_flight_header(struct ss_flight *f, const struct ss_meta *m,
 		      const uint32_t *targets, size_t ntargets);

@@ -47,4 +47,27 @@ void carry_ends_note(struct carry_ends *e, const struct ss_hdr *h, uint32_t i);
 /* Did a noted end after index i kill h? */
 int carry_ends_dead(const struct carry_ends *e, const struct ss_hdr *h, uint32_t i);
 
+/* --trigger runqlat>/offcpu> evaluated by the recorder (flight_eval.c),
+ * for a backend without BPF programs. */
+struct ss_flight_opts;
+
+struct sched_eval {
+	const struct ss_flight_opts *fo;
+	int all;			/* -a: every task counts */
+	int use_waking;			/* no sched_wakeup records: waking ends a block */
+	struct ss_idmap *tids;		/* tid -> index into v */
+	struct ss_idmap *tgids;		/* traced processes */
+	struct tsince *v;
+	size_t n, cap;
+};
+
+int sched_eval_init(struct sched_eval *e, const struct ss_flight_opts *fo, int all,
+		    int use_waking);
+void sched_eval_free(struct sched_eval *e);
+/* A process traced from the start (the kernel side's filter follows fork;
+ * newtask, exec and wakeup records add theirs). */
+void sched_eval_traced(struct sched_eval *e, uint32_t tgid);
+/* One record in time order; 1 with *t filled when it meets a trigger. */
+int sched_eval_add(struct sched_eval *e, const struct ss_hdr *h, struct ss_trigger *t);
+
 #endif
