@@ -210,41 +210,54 @@ static int wait_exit(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* flight-work stall SECS AT 300 under --flight 2s --trigger offcpu>150ms:
+ * the dump it made (exactly one), read into d with the staller's stall. */
+static void record_stall(const char *name, char *secs, char *at, struct dump *d,
+			 unsigned long long *s0)
+{
+	const char *trace = fresh(name);
+	char names[8][256], *out = NULL, *err = NULL, want[64];
+	unsigned long staller = 0;
+	unsigned long long s1 = 0;
+	int rc, n;
+
+	rc = TU_RUN(&out, &err, "switchscope", "record", "-o", (char *)trace, "--flight", "2s",
+		    "--trigger", "offcpu>150ms", "--", tbin("flight-work"), "stall", secs, at,
+		    "300");
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	n = out ? sscanf(out, "staller=%lu start=%llu end=%llu", &staller, s0, &s1) : 0;
+	REQUIRE(n == 3, "out: %s", out);
+	CHECK(access(trace, F_OK) != 0, "-o itself is not written in flight mode");
+	n = list(dir_of(trace), ".trace", names, 8);
+	REQUIRE(n == 1, "%d dumps in %s, want 1 (err: %s)", n, dir_of(trace), err);
+	snprintf(want, sizeof(want), "/%.*s.1.offcpu.trace", (int)strlen(name) - 6, name);
+	CHECK(strstr(names[0], want), "named %s", names[0]);
+	d->tid = staller;
+	REQUIRE(read_dump(names[0], d) == 0, "dump %s unreadable or without trailer", names[0]);
+	REQUIRE(d->ntrig >= 1);
+	CHECK_EQ(d->trig.kind, SS_TRIG_OFFCPU);
+	CHECK_EQ(d->trig.tid, staller);
+	/* blocked from the switch-out to the timeout's wakeup */
+	CHECK(d->trig.value_ns >= 295000000ull && d->trig.value_ns < 400000000ull,
+	      "blocked %llu ns", (unsigned long long)d->trig.value_ns);
+	CHECK(d->out_blocked_near, "the stall's switch-out is in the dump");
+	free(out);
+	free(err);
+}
+
 /* The issue's test: a 60 s run, one thread stalls once for 300 ms at 30 s,
  * --flight 2s --trigger offcpu>150ms: one dump, named after the trigger,
  * with the stall and the 2 s before it. */
 TEST(one_stall_in_60s_gives_exactly_one_offcpu_dump)
 {
-	const char *trace = fresh("s.trace");
-	char names[8][256], *out = NULL, *err = NULL;
-	unsigned long staller = 0;
-	unsigned long long s0 = 0, s1 = 0;
+	unsigned long long s0 = 0;
 	struct dump d = { 0 };
-	int rc, n;
 
-	rc = TU_RUN(&out, &err, "switchscope", "record", "-o", (char *)trace, "--flight", "2s",
-		    "--trigger", "offcpu>150ms", "--", tbin("flight-work"), "stall", "60", "30",
-		    "300");
-	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
-	n = out ? sscanf(out, "staller=%lu start=%llu end=%llu", &staller, &s0, &s1) : 0;
-	REQUIRE(n == 3, "out: %s", out);
-	CHECK(access(trace, F_OK) != 0, "-o itself is not written in flight mode");
-	n = list(dir_of(trace), ".trace", names, 8);
-	REQUIRE(n == 1, "%d dumps in %s, want 1 (err: %s)", n, dir_of(trace), err);
-	CHECK(strstr(names[0], "s.1.offcpu.trace"), "named %s", names[0]);
-	d.tid = staller;
-	REQUIRE(read_dump(names[0], &d) == 0, "dump %s unreadable or without trailer", names[0]);
-	REQUIRE(d.ntrig >= 1);
-	CHECK_EQ(d.trig.kind, SS_TRIG_OFFCPU);
+	record_stall("s.trace", "60", "30", &d, &s0);
 	CHECK_EQ(d.trig.dump, 1);
-	CHECK_EQ(d.trig.tid, staller);
 	CHECK_EQ(d.trig.threshold_ns, 150000000ull);
-	/* blocked from the switch-out to the timeout's wakeup */
-	CHECK(d.trig.value_ns >= 295000000ull && d.trig.value_ns < 400000000ull,
-	      "blocked %llu ns", (unsigned long long)d.trig.value_ns);
 	CHECK(d.trig.since_ns + 2000000 >= s0 && d.trig.since_ns <= s0 + 2000000,
 	      "stall began at %llu, trigger says %llu", s0, (unsigned long long)d.trig.since_ns);
-	CHECK(d.out_blocked_near, "the stall's switch-out is in the dump");
 	/* the window: the 2 s before the trigger (recording ran 30 s) */
 	CHECK(d.first_ts <= d.trig.hdr.ts - 1900000000ull && d.first_ts >= d.trig.hdr.ts - 2300000000ull,
 	      "window starts %.3f s before the trigger",
@@ -252,8 +265,6 @@ TEST(one_stall_in_60s_gives_exactly_one_offcpu_dump)
 	CHECK(d.start_ns <= d.first_ts);
 	/* the workload's exec, 30 s before, carried over for its name */
 	CHECK_GE(d.execs_at_start, 1);
-	free(out);
-	free(err);
 }
 
 TEST(no_stall_no_dump)
@@ -318,36 +329,15 @@ TEST(runqlat_trigger_on_a_pinned_hog)
  * on the records (a test hook asks for it with BPF). */
 TEST(recorder_evaluated_runqlat_and_offcpu_fire_like_the_kernel_ones)
 {
-	const char *trace = fresh("e.trace");
-	char names[8][256], *out = NULL, *err = NULL;
-	unsigned long staller = 0;
-	unsigned long long s0 = 0, s1 = 0;
+	unsigned long long s0 = 0;
 	struct dump d = { 0 };
-	int rc, n;
 
 	setenv("SWITCHSCOPE_TEST_RECORDER_TRIGGERS", "1", 1);
 	runqlat_on_a_pinned_hog();
-	rc = TU_RUN(&out, &err, "switchscope", "record", "-o", (char *)trace, "--flight", "2s",
-		    "--trigger", "offcpu>150ms", "--", tbin("flight-work"), "stall", "5", "3", "300");
+	record_stall("e.trace", "5", "3", &d, &s0);
 	unsetenv("SWITCHSCOPE_TEST_RECORDER_TRIGGERS");
-	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
-	n = out ? sscanf(out, "staller=%lu start=%llu end=%llu", &staller, &s0, &s1) : 0;
-	REQUIRE(n == 3, "out: %s", out);
-	n = list(dir_of(trace), ".trace", names, 8);
-	REQUIRE(n == 1, "%d dumps (err: %s)", n, err);
-	d.tid = staller;
-	REQUIRE(read_dump(names[0], &d) == 0);
-	CHECK_EQ(d.trig.kind, SS_TRIG_OFFCPU);
-	CHECK_EQ(d.trig.tid, staller);
-	CHECK(d.trig.value_ns >= 295000000ull && d.trig.value_ns < 400000000ull,
-	      "blocked %llu ns", (unsigned long long)d.trig.value_ns);
-	CHECK(d.out_blocked_near, "the stall's switch-out is in the dump");
-	free(out);
-	free(err);
 }
 
-/* The runtime's test hook puts a getppid() into every switch: the live
- * check fires on the first, and verify on the dump names the syscall. */
 TEST(coro_kernel_dump_holds_the_switch_and_fails_verify)
 {
 	const char *trace = fresh("c.trace");

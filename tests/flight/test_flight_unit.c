@@ -84,12 +84,16 @@ static void count(const struct ss_hdr *h, void *ctx)
 	}
 }
 
-static int read_dump(const char *path, struct seen *s)
+/* Read the first dump of the series out names (an offcpu one). */
+static int read_dump(const char *out, struct seen *s)
 {
+	char path[256];
 	char err[256];
+	struct ss_reader *r;
 	int code;
-	struct ss_reader *r = ss_reader_open(path, err, sizeof(err), &code);
 
+	snprintf(path, sizeof(path), "%.*s.1.offcpu.trace", (int)(strlen(out) - 6), out);
+	r = ss_reader_open(path, err, sizeof(err), &code);
 	if (!r)
 		return -1;
 	s->start = ss_reader_meta(r)->start_ns;
@@ -120,7 +124,6 @@ TEST(size_window_stays_within_its_size_and_one_block)
 TEST(time_window_holds_window_plus_margin_and_dumps_the_window)
 {
 	const char *out = tu_tmp("t.trace");
-	char dump[256];
 	struct ss_flight *f = open_flight("100ms", out);
 	struct ss_flight_stats st;
 	struct seen s = { 0 };
@@ -140,8 +143,7 @@ TEST(time_window_holds_window_plus_margin_and_dumps_the_window)
 	bound = (100 + 250) * 100 * 40 + (1u << 20) + 2 * 40;
 	CHECK(st.peak_bytes <= bound, "peak %llu bytes, bound %llu",
 	      (unsigned long long)st.peak_bytes, (unsigned long long)bound);
-	snprintf(dump, sizeof(dump), "%.*s.1.offcpu.trace", (int)(strlen(out) - 6), out);
-	REQUIRE(read_dump(dump, &s) == 0, "%s", dump);
+	REQUIRE(read_dump(out, &s) == 0, "%s", out);
 	CHECK_EQ(s.start, T0 + 900 * MS);
 	CHECK(s.first_sw >= T0 + 900 * MS && s.first_sw < T0 + 900 * MS + 10000,
 	      "first switch %llu ns after the window's start",
@@ -180,7 +182,6 @@ static void task(struct ss_flight *f, uint16_t type, uint64_t ts, uint32_t tid)
 TEST(records_from_before_the_window_come_along_while_their_task_lives)
 {
 	const char *out = tu_tmp("c.trace");
-	char dump[256];
 	struct ss_flight *f = open_flight("100ms", out);
 	struct ss_flight_stats st;
 	struct seen s = { 0 };
@@ -209,8 +210,7 @@ TEST(records_from_before_the_window_come_along_while_their_task_lives)
 	      (unsigned long long)st.carried);
 	CHECK(st.peak_carried < (2u << 20), "carried peak %llu bytes",
 	      (unsigned long long)st.peak_carried);
-	snprintf(dump, sizeof(dump), "%.*s.1.offcpu.trace", (int)(strlen(out) - 6), out);
-	REQUIRE(read_dump(dump, &s) == 0, "%s", dump);
+	REQUIRE(read_dump(out, &s) == 0, "%s", out);
 	CHECK_EQ(s.execs[101 % 4], 1);
 	CHECK_EQ(s.execs[102 % 4], 0);
 	CHECK_EQ(s.comms, 1);
