@@ -42,6 +42,18 @@ struct {
 	__type(value, struct ss_lost_cnt);
 } lost SEC(".maps");
 
+/* Linux 5.14 renamed task_struct::state to __state (2f064a59a11f). */
+struct task_struct___o {
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return ((struct task_struct___o *)t)->state;
+}
+
 static __always_inline bool traced(__u32 tgid)
 {
 	if (trace_all)

@@ -48,18 +48,6 @@ struct {
 	__type(value, __u32);
 } cpu_switch_traced SEC(".maps");
 
-/* Linux 5.14 renamed task_struct::state to __state (2f064a59a11f). */
-struct task_struct___o {
-	volatile long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline __u32 task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return t->__state;
-	return ((struct task_struct___o *)t)->state;
-}
-
 /* Where the task's CPU lives moved between task_struct::cpu and
  * thread_info::cpu over the years (THREAD_INFO_IN_TASK, bcc5a0a8b4b0, and
  * back); whichever this kernel has is used. */

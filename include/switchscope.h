@@ -50,6 +50,7 @@ enum ss_type {
 	SS_EV_STACK = 23,	/* a kernel or user stack, once per id (2.3) */
 	SS_EV_MAP = 24,		/* a file mapped by a process with stacks (2.3) */
 	SS_EV_SYM = 25,		/* the symbol of one stack address (2.3) */
+	SS_EV_TRIGGER = 26,	/* a flight recorder's trigger fired (2.3) */
 	SS_EV_CGROUP = 27,	/* a task's cgroup v2, or a cgroup's path (2.3) */
 	SS_EV_MAX = 32,		/* size of per-type count arrays */
 };
@@ -389,6 +390,47 @@ struct ss_cgroup {
 };
 
 /* -------------------------------------------------------------------
+ * Flight recorder (record --flight; format 2.3).
+ *
+ * A trigger: the condition that made the recorder write the window it
+ * keeps to a dump file. The BPF trigger programs (bpf/trigger.bpf.c) emit
+ * the kernel-evaluated kinds; the recorder the others. hdr.ts: when the
+ * condition was met (the switch-in, wakeup or coroutine switch, or when a
+ * dump was asked for); hdr.cpu: the CPU it was seen on.
+ */
+enum ss_trigger_kind {
+	SS_TRIG_SIGNAL = 1,	/* SIGUSR1 to the recorder */
+	SS_TRIG_REQUEST = 2,	/* switchscope record --dump PID */
+	SS_TRIG_RUNQLAT = 3,	/* a task waited longer than threshold for a CPU */
+	SS_TRIG_OFFCPU = 4,	/* a task was blocked longer than threshold */
+	SS_TRIG_CORO_KERNEL = 5, /* a coroutine switch entered the kernel */
+};
+
+/* ss_trigger.entry of SS_TRIG_CORO_KERNEL: what entered (as verify). */
+enum ss_trigger_entry {
+	SS_TRIG_ENTRY_SYSCALL = 1,	/* nr: the syscall number */
+	SS_TRIG_ENTRY_FAULT = 2,	/* a user page fault */
+	SS_TRIG_ENTRY_BLOCK = 3,	/* the thread blocked */
+};
+
+struct ss_trigger {
+	struct ss_hdr hdr;
+	__u32 kind;		/* enum ss_trigger_kind */
+	__u32 tid;		/* the task it is about (0: none, e.g. a signal) */
+	__u32 tgid;		/* its process id */
+	__u32 dump;		/* number of the dump it started (0: none, e.g.
+				 * one was being taken already) */
+	__u64 threshold_ns;	/* runqlat/offcpu: the DURATION given; else 0 */
+	__u64 value_ns;		/* measured: wait for a CPU (runqlat), time
+				 * blocked (offcpu), the switch (coro-kernel) */
+	__u64 since_ns;		/* ns, start of what was measured (wakeup or
+				 * preemption; switch-out; switch start) */
+	__u32 entry;		/* coro-kernel: enum ss_trigger_entry; else 0 */
+	__u32 nr;		/* coro-kernel: syscall nr; signal: signo;
+				 * request: the requesting pid; else 0 */
+};
+
+/* -------------------------------------------------------------------
  * Trace file (docs/FORMAT.md): file header, then chunks until EOF.
  */
 #define SS_FILE_MAGIC		"SWSCOPE\0"
@@ -527,6 +569,7 @@ SS_ASSERT_SIZE(struct ss_stack, 32);
 SS_ASSERT_SIZE(struct ss_map, 72);
 SS_ASSERT_SIZE(struct ss_sym, 40);
 SS_ASSERT_SIZE(struct ss_cgroup, 40);
+SS_ASSERT_SIZE(struct ss_trigger, 64);
 SS_ASSERT_SIZE(struct ss_file_header, 16);
 SS_ASSERT_SIZE(struct ss_chunk, 32);
 SS_ASSERT_SIZE(struct ss_chunk_v1, 16);

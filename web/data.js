@@ -16,8 +16,10 @@
   SS.CAUSE = { UNKNOWN: 0, WOKEN: 1, PREEMPT: 2, YIELD: 3, NEW: 4 };
   SS.M = {
     NEWTASK: 1, EXEC: 2, EXIT: 3, LOST: 4, CORO_CREATE: 5, CORO_PARK: 6,
-    CORO_READY: 7, CORO_EXIT: 8, CORO_STATS: 9, WAKE: 10,
+    CORO_READY: 7, CORO_EXIT: 8, CORO_STATS: 9, WAKE: 10, TRIGGER: 11,
   };
+  /* enum ss_trigger_kind, as in --trigger and dump file names */
+  SS.triggerName = ["", "signal", "dump", "runqlat", "offcpu", "coro-kernel"];
   SS.NOTHREAD = 0xffffffff;
 
   SS.endName = ["still running", "preempted", "yielded", "sleep (S)", "blocked (D)",
@@ -25,7 +27,7 @@
   SS.causeName = ["unknown", "woken", "preempted", "yielded", "new task"];
   SS.markName = ["", "new task", "exec", "exit", "lost records", "coroutine created",
     "coroutine parked", "coroutine ready", "coroutine exited", "coroutine stats",
-    "wakeup (already runnable)"];
+    "wakeup (already runnable)", "trigger"];
   SS.parkReason = ["", "channel", "fd", "sleep", "join", "yield", "other"];
 
   SS.decodeBase64 = function (text) {
@@ -147,7 +149,7 @@
     const nt = this.threads.length, ncpu = this.meta.ncpu;
     const cntThread = new Uint32Array(nt), cntCoro = new Uint32Array(nt);
     const cntCpu = new Uint32Array(ncpu), cntMark = new Uint32Array(nt);
-    let nlost = 0, nwake = 0;
+    let nlost = 0, nwake = 0, ntrig = 0;
     const u8 = this.u8, u16 = this.u16, u32 = this.u32;
     for (let i = 0; i < this.n; i++) {
       const k = u8[i * 32], t = u32[i * 8 + 1];
@@ -162,6 +164,7 @@
         const mk = u8[i * 32 + 1];
         if (mk === SS.M.LOST) nlost++;
         else if (mk === SS.M.WAKE) nwake++;
+        else if (mk === SS.M.TRIGGER) ntrig++;
         else if (t < nt) cntMark[t]++;
       }
     }
@@ -182,6 +185,8 @@
     }
     this.lost = { n: 0, ts: new Float64Array(nlost), r: new Uint32Array(nlost) };
     this.wakes = { n: 0, ts: new Float64Array(nwake), r: new Uint32Array(nwake) };
+    /* flight recorder triggers: marks of the whole trace, like lost records */
+    this.triggers = { n: 0, ts: new Float64Array(ntrig), r: new Uint32Array(ntrig) };
     const f64 = this.f64;
     for (let i = 0; i < this.n; i++) {
       const k = u8[i * 32], t = u32[i * 8 + 1];
@@ -196,7 +201,7 @@
       } else if (k === SS.K.MARK) {
         const mk = u8[i * 32 + 1];
         const list = mk === SS.M.LOST ? this.lost : mk === SS.M.WAKE ? this.wakes :
-          t < nt ? this.marks[t] : null;
+          mk === SS.M.TRIGGER ? this.triggers : t < nt ? this.marks[t] : null;
         if (list) {
           list.ts[list.n] = t0;
           list.r[list.n++] = i;

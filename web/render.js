@@ -23,6 +23,7 @@
     arrow: "rgba(40,40,40,0.75)",
     lost: "rgba(220,0,0,0.18)",
     lostLine: "#e00000",
+    trigger: "#e07000",
     newtask: "#138a36",
     exit: "#222222",
     select: "rgba(60,120,220,0.15)",
@@ -396,13 +397,24 @@
       ctx.fillRect(x - 1, 0, 3, SS.RULER_H);
       ctx.fillText("lost " + n, x + 3, 16);
     });
+    /* flight recorder triggers: an orange mark in the ruler and a line */
+    const trig = this.m.triggers;
+    this.eachMarkColumn(trig.ts, trig.n, (x, i) => {
+      ctx.fillStyle = SS.color.trigger;
+      ctx.fillRect(x - 1, 0, 3, SS.RULER_H);
+      ctx.fillText("trigger " + (SS.triggerName[this.m.a(trig.r[i])] || "?"), x + 3, 16);
+    });
   };
 
   Renderer.prototype.drawLost = function () {
-    const ctx = this.ctx, lost = this.m.lost;
+    const ctx = this.ctx, lost = this.m.lost, trig = this.m.triggers;
     ctx.fillStyle = SS.color.lost;
     this.eachMarkColumn(lost.ts, lost.n, (x) => {
       ctx.fillRect(x - 2, SS.RULER_H, 5, this.cssH - SS.RULER_H);
+    });
+    ctx.fillStyle = SS.color.trigger;
+    this.eachMarkColumn(trig.ts, trig.n, (x) => {
+      ctx.fillRect(x, SS.RULER_H, 1, this.cssH - SS.RULER_H);
     });
   };
 

@@ -14,8 +14,6 @@ d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 
 nsps() { grep -oE 'ns_per_switch=[0-9.]+' | cut -d= -f2; }
-# The fastest run: on a shared machine noise only ever adds time.
-best() { sort -n | head -n 1; }
 
 run_untraced() { $PP | nsps; }
 run_ss() { $T $SS record -q -o "$d/ss.trace" -- $PP 2>"$d/ss.err" | nsps; }
@@ -26,16 +24,11 @@ run_bpftrace() { $T bpftrace -q -e 'tracepoint:sched:sched_switch { @n = count()
 
 configs="untraced ss ss_all perf_switch perf_sched"
 command -v bpftrace >/dev/null && configs="$configs bpftrace"
-for i in $(seq "$ROUNDS"); do
-	for c in $configs; do
-		v=$("run_$c")
-		[ -n "$v" ] && echo "$v" >> "$d/$c.vals"
-	done
-done
+. tests/bench/rounds.sh
+# shellcheck disable=SC2086 # configs: one word each
+bench_rounds "$d" "$ROUNDS" $configs
 for c in $configs; do
-	m=$(best < "$d/$c.vals")
-	eval "m_$c=$m"
-	echo "bench: pingpong_futex_1cpu_${c}_ns_per_switch $m ns"
+	echo "bench: pingpong_futex_1cpu_${c}_ns_per_switch $(eval echo \$m_$c) ns"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 over_ss=$(awk -v a="$m_ss" -v b="$m_untraced" 'BEGIN { print a - b }')

@@ -102,6 +102,32 @@ case $out in
 *"VERDICT: PASS"*) pass verify_of_module_trace_says_pass ;;
 *) fail verify_of_module_trace_says_pass "got: $out $(cat "$tmp/err")" ;;
 esac
+# The flight recorder through the module: the window, SIGUSR1 and the dump
+# are the recorder's own; runqlat/offcpu, BPF programs elsewhere, are
+# evaluated by the recorder on the module's records.
+$ss record -b kmod --flight 1s -o "$tmp/f.trace" -- sleep 3 2>"$tmp/ferr" &
+fp=$!
+sleep 1
+kill -USR1 $fp
+wait $fp
+expect_eq flight_with_module_exits_0 $? 0
+check flight_with_module_writes_a_signal_dump test -s "$tmp/f.1.signal.trace"
+$ss report "$tmp/f.1.signal.trace" >"$tmp/freport" 2>&1
+expect_eq report_of_module_dump_exits_0 $? 0
+if grep -q "signal: signal 10" "$tmp/freport"; then
+	pass report_of_module_dump_shows_its_trigger
+else
+	fail report_of_module_dump_shows_its_trigger "got: $(head -12 "$tmp/freport") $(cat "$tmp/ferr")"
+fi
+$ss record -b kmod --flight 1s --trigger 'offcpu>200ms' -o "$tmp/g.trace" -- sleep 1 \
+	2>"$tmp/err"
+expect_eq flight_offcpu_with_module_exits_0 $? 0
+check flight_offcpu_with_module_writes_its_dump test -s "$tmp/g.1.offcpu.trace"
+if $ss report "$tmp/g.1.offcpu.trace" 2>&1 | grep -q "offcpu>200 ms: tid [0-9]* (pid [0-9]*) blocked"; then
+	pass report_of_module_offcpu_dump_names_the_task
+else
+	fail report_of_module_offcpu_dump_names_the_task "got: $(cat "$tmp/err")"
+fi
 $ss kmod floor -n 5000000 >/dev/null 2>&1
 expect_eq floor_rejects_too_many_round_trips $? 2
 check rmmod rmmod switchscope

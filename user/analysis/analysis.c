@@ -449,6 +449,11 @@ void ss_analysis_add(struct ss_analysis *a, const struct ss_hdr *h,
 			a->lost_cpu[h->cpu] += e->count;
 		break;
 	}
+	case SS_EV_TRIGGER:
+		if (a->ntriggers < SS_ANALYSIS_TRIGGERS)
+			memcpy(&a->triggers[a->ntriggers], h, sizeof(struct ss_trigger));
+		a->ntriggers++;
+		break;
 	case SS_EV_MIGRATE: {
 		const struct ss_migrate *e = (const void *)h;
 		struct ss_thread *t = ss_thread_get(a, e->tid, e->tgid);

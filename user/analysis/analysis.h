@@ -99,6 +99,10 @@ struct ss_analysis {
 	uint64_t procs_created, threads_created;
 	uint64_t coro_switches;
 	struct ss_hist coro_cost;
+	/* flight recorder triggers (record --flight), the first ones */
+#define SS_ANALYSIS_TRIGGERS 16
+	struct ss_trigger triggers[SS_ANALYSIS_TRIGGERS];
+	uint64_t ntriggers;		/* all of them */
 	/* tables: pointers stay valid while the tables grow */
 	struct ss_thread **threads;
 	size_t nthreads, cap_threads;

@@ -1,9 +1,12 @@
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "flight.h"
 #include "recorder.h"
 #include "ss.h"
 
@@ -12,6 +15,7 @@ static const char help[] =
 "       switchscope record [options] -p PID[,PID...]\n"
 "       switchscope record [options] -a\n"
 "       switchscope record [options] --cgroup PATH [--cgroup PATH...]\n"
+"       switchscope record --dump PID\n"
 "\n"
 "Trace context switches, wakeups and task creation into a trace file.\n"
 "With CMD, the probes are attached before CMD is exec'd (its first switch\n"
@@ -51,6 +55,27 @@ static const char help[] =
 "                         event through its USDT probe: a kernel entry each)\n"
 "      --compress=ALG     event chunks: zstd (default, level 3), zstd:LEVEL\n"
 "                         (1 fastest to 19 smallest) or none\n"
+"\n"
+"Flight recorder (record --flight; dumps named after -o: trace.trace gives\n"
+"trace.1.offcpu.trace, trace.2.signal.trace, ...):\n"
+"      --flight WINDOW    keep only the last WINDOW of records in memory (a\n"
+"                         time: 10s, 500ms; or a size: 256M) and write it to a\n"
+"                         new dump file each time a trigger fires; SIGUSR1\n"
+"                         always is one\n"
+"      --trigger SPEC     runqlat>DURATION[,tid=N]: a traced task waited longer\n"
+"                         for a CPU (wakeup or preemption to switch-in);\n"
+"                         offcpu>DURATION[,tid=N]: one was blocked longer\n"
+"                         (switch-out to wakeup); both evaluated in the kernel\n"
+"                         (-b kmod: by the recorder); coro-kernel: a coroutine\n"
+"                         switch entered the kernel (verify's check, live;\n"
+"                         records syscalls). Repeatable. One that fires\n"
+"                         within WINDOW of the last dump's trigger starts no\n"
+"                         dump\n"
+"      --post SEC         keep recording SEC after a trigger before the dump\n"
+"                         (default 0)\n"
+"      --max-dumps N      stop recording after N dumps (default: no limit)\n"
+"      --dump PID         ask the flight recorder PID for a dump now\n"
+"\n"
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this text\n"
 "\n"
@@ -100,6 +125,39 @@ static int parse_compress(const char *arg)
 	return v;
 }
 
+/* --dump PID: only to a flight recorder (a stray SIGUSR1 kills most
+ * programs), as a queued signal that says it is a request. */
+static int ask_dump(uint32_t pid)
+{
+	char path[64], buf[4096];
+	int flight = 0, record = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	f = fopen(path, "r");
+	if (!f) {
+		ss_err("no process with PID %u", pid);
+		return SS_EXIT_USAGE;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+		record |= !strcmp(buf + i, "record");
+		flight |= !strcmp(buf + i, "--flight") || !strncmp(buf + i, "--flight=", 9);
+	}
+	if (!record || !flight) {
+		ss_err("PID %u is not a switchscope flight recorder (record --flight)", pid);
+		return SS_EXIT_USAGE;
+	}
+	if (sigqueue(pid, SIGUSR1, (union sigval){ .sival_int = SS_FLIGHT_REQUEST })) {
+		ss_err("cannot signal PID %u: %s", pid, strerror(errno));
+		return errno == EPERM ? SS_EXIT_PERM : SS_EXIT_USAGE;
+	}
+	return SS_OK;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -118,6 +176,11 @@ int cmd_record(int argc, char **argv)
 		{ "coro-ring", required_argument, NULL, 'R' },
 		{ "compress", required_argument, NULL, 'Z' },
 		{ "cgroup", required_argument, NULL, 'G' },
+		{ "flight", required_argument, NULL, 'F' },
+		{ "trigger", required_argument, NULL, 'T' },
+		{ "post", required_argument, NULL, 'P' },
+		{ "max-dumps", required_argument, NULL, 'X' },
+		{ "dump", required_argument, NULL, 'D' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -126,7 +189,10 @@ int cmd_record(int argc, char **argv)
 	struct ss_record_result res;
 	static const char *usdt[64], *cgroups[16];
 	uint32_t *pids = NULL;
-	int c, code;
+	struct ss_flight_opts fo = { 0 };
+	int c, code, flight = 0, triggers = 0;
+	char msg[256];
+	uint64_t v;
 
 	while ((c = getopt_long(argc, argv, "+ap:o:d:b:m:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -187,6 +253,30 @@ int cmd_record(int argc, char **argv)
 				return cli_usage("record", "at most %zu --cgroup", o.ncgroups);
 			cgroups[o.ncgroups++] = optarg;
 			break;
+		case 'F':
+			if (ss_flight_parse_window(optarg, &fo))
+				return cli_usage("record", "bad --flight '%s' (a time like 10s "
+						 "or 500ms, or a size like 256M, at least 128K)", optarg);
+			flight = 1;
+			break;
+		case 'T':
+			if (ss_flight_parse_trigger(optarg, &fo, msg, sizeof(msg)))
+				return cli_usage("record", "%s", msg);
+			triggers = 1;
+			break;
+		case 'P':
+			if (ss_parse_dur(optarg, &fo.post_ns))
+				return cli_usage("record", "bad --post '%s'", optarg);
+			break;
+		case 'X':
+			if (ss_parse_u64(optarg, &v) || !v || v > 1000000)
+				return cli_usage("record", "bad --max-dumps '%s'", optarg);
+			fo.max_dumps = v;
+			break;
+		case 'D':
+			if (ss_parse_u64(optarg, &v) || !v || v > 0x3fffffff)
+				return cli_usage("record", "bad --dump PID '%s'", optarg);
+			return ask_dump(v);
 		case 'q':
 			o.quiet = 1;
 			break;
@@ -208,8 +298,24 @@ int cmd_record(int argc, char **argv)
 				 "the kernel module records no stacks");
 	if (!o.cmd && !o.npids && !o.system_wide && !o.ncgroups)
 		return cli_usage("record", "give -a, -p PID, --cgroup PATH or a command");
+	if (!flight && (triggers || fo.post_ns || fo.max_dumps))
+		return cli_usage("record", "--trigger, --post and --max-dumps need --flight");
+	if (flight) {
+		o.flight = &fo;
+		/* verify's check needs the kernel entries */
+		if (fo.coro_kernel)
+			o.syscalls = 1;
+		if (fo.coro_kernel && o.no_coro)
+			return cli_usage("record", "--trigger coro-kernel needs the coroutine probes");
+	}
 	code = ss_record_run(&o, &res);
-	if (!o.quiet && (res.records || res.bytes))
+	if (!o.quiet && flight)
+		fprintf(stderr, "[ %s: flight recorder: %u dumps, %llu records seen, %llu lost; "
+			"window held at most %.1f MB, carried-over records %.1f MB ]\n",
+			ss_prog, res.dumps, (unsigned long long)res.records,
+			(unsigned long long)res.lost, res.flight_peak / 1e6,
+			res.flight_carried / 1e6);
+	else if (!o.quiet && (res.records || res.bytes))
 		ss_record_summary(&res, o.output);
 	free(pids);
 	if (code != SS_OK)

@@ -9,6 +9,7 @@
 #include "report.h"
 #include "ss.h"
 #include "stacks.h"
+#include "trigger_desc.h"
 #include "trace.h"
 
 static const char help[] =
@@ -134,6 +135,15 @@ static void show(struct ss_analysis *a, const struct th_opts *o,
 
 		line_start(h->ts, t0, h->cpu);
 		printf("*** %llu events LOST on this CPU ***\n", (unsigned long long)e->count);
+		break;
+	}
+	case SS_EV_TRIGGER: {
+		char desc[256];
+
+		/* a mark that the filters never hide: it says why the dump exists */
+		line_start(h->ts, t0, h->cpu);
+		printf("*** TRIGGER %s ***\n", ss_trigger_desc(desc, sizeof(desc),
+			(const struct ss_trigger *)h, a->meta->machine));
 		break;
 	}
 	case SS_EV_WAKEUP:

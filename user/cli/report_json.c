@@ -3,6 +3,7 @@
 
 #include "report.h"
 #include "ss.h"
+#include "trigger_desc.h"
 
 #define U(x) ((unsigned long long)(x))
 
@@ -65,6 +66,26 @@ static void coro_json(FILE *f, const struct ss_coro *c)
 	fprintf(f, "}}");
 }
 
+/* Flight recorder triggers: "triggers":[{kind, ts_ns, ...}], always. */
+static void triggers_json(FILE *f, struct ss_analysis *a)
+{
+	char desc[256];
+
+	fprintf(f, "\"triggers\":[");
+	for (uint64_t i = 0; i < a->ntriggers && i < SS_ANALYSIS_TRIGGERS; i++) {
+		const struct ss_trigger *t = &a->triggers[i];
+
+		fprintf(f, "%s{\"kind\":\"%s\",\"ts_ns\":%llu,\"cpu\":%u,\"tid\":%u,"
+			"\"tgid\":%u,\"dump\":%u,\"threshold_ns\":%llu,\"value_ns\":%llu,"
+			"\"since_ns\":%llu,\"entry\":%u,\"nr\":%u,\"text\":", i ? "," : "",
+			ss_trigger_name(t->kind), U(t->hdr.ts), t->hdr.cpu, t->tid, t->tgid,
+			t->dump, U(t->threshold_ns), U(t->value_ns), U(t->since_ns), t->entry, t->nr);
+		ss_json_str(f, ss_trigger_desc(desc, sizeof(desc), t, a->meta->machine));
+		fputc('}', f);
+	}
+	fprintf(f, "],");
+}
+
 void report_json(FILE *f, struct ss_analysis *a, const struct report_opts *o)
 {
 	const struct ss_meta *m = a->meta;
@@ -102,6 +123,7 @@ void report_json(FILE *f, struct ss_analysis *a, const struct report_opts *o)
 	for (unsigned int i = 0; i < a->ncpu; i++)
 		fprintf(f, "%s%llu", i ? "," : "", U(a->lost_cpu[i]));
 	fprintf(f, "]},");
+	triggers_json(f, a);
 
 	fprintf(f, "\"switches\":{\"total\":%llu,\"preempt_flag\":%llu,\"by_class\":",
 		U(total), U(a->sw_preempt_flag));

@@ -4,6 +4,7 @@
 
 #include "report.h"
 #include "ss.h"
+#include "trigger_desc.h"
 
 #define RULE "--------------------------------------------------------------------------------"
 
@@ -26,6 +27,25 @@ static void print_lost(FILE *f, struct ss_analysis *a)
 		if (a->lost_cpu[i])
 			fprintf(f, "  cpu %-4u %llu lost\n", i,
 				(unsigned long long)a->lost_cpu[i]);
+}
+
+/* A flight recorder dump: what made it, at the top. */
+static void print_triggers(FILE *f, struct ss_analysis *a)
+{
+	char desc[256], at[SS_DUR_BUF];
+
+	section(f, "TRIGGERS (record --flight)");
+	for (uint64_t i = 0; i < a->ntriggers && i < SS_ANALYSIS_TRIGGERS; i++) {
+		const struct ss_trigger *t = &a->triggers[i];
+
+		fprintf(f, "  at %s, cpu %u: %s%s\n",
+			ss_fmt_dur(at, sizeof(at), t->hdr.ts > a->start_ns ? t->hdr.ts - a->start_ns : 0),
+			t->hdr.cpu, ss_trigger_desc(desc, sizeof(desc), t, a->meta->machine),
+			t->dump ? "" : " (started no dump: one was pending or too recent)");
+	}
+	if (a->ntriggers > SS_ANALYSIS_TRIGGERS)
+		fprintf(f, "  and %llu more\n",
+			(unsigned long long)(a->ntriggers - SS_ANALYSIS_TRIGGERS));
 }
 
 static void print_header(FILE *f, struct ss_analysis *a, const struct report_opts *o)
@@ -310,6 +330,8 @@ void report_text(FILE *f, struct ss_analysis *a, const struct report_opts *o)
 	struct ss_thread **v = report_threads(a, &n);
 
 	print_header(f, a, o);
+	if (a->ntriggers)
+		print_triggers(f, a);
 	if (a->lost)
 		print_lost(f, a);
 	print_classes(f, a);

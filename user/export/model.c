@@ -536,6 +536,13 @@ static void step(struct xmodel *m, struct xsink *s, const struct ss_hdr *h,
 		emit_mark(m, s, XM_LOST, NULL, h->cpu, ts, l->count, l->source);
 		break;
 	}
+	case SS_EV_TRIGGER: {
+		const struct ss_trigger *g = (const void *)h;
+
+		emit_mark(m, s, XM_TRIGGER, g->tid ? xmodel_thread(m, g->tid, g->tgid) : NULL,
+			  h->cpu, ts, g->value_ns, g->kind);
+		break;
+	}
 	case SS_EV_MIGRATE:
 		mark_traced(m, ((const struct ss_migrate *)h)->tgid);
 		break;
@@ -776,7 +783,7 @@ const char *xs_mark_name(unsigned int kind)
 		[XM_LOST] = "lost records", [XM_CORO_CREATE] = "coro create",
 		[XM_CORO_PARK] = "coro park", [XM_CORO_READY] = "coro ready",
 		[XM_CORO_EXIT] = "coro exit", [XM_CORO_STATS] = "coro stats",
-		[XM_WAKE] = "wakeup (already runnable)",
+		[XM_WAKE] = "wakeup (already runnable)", [XM_TRIGGER] = "trigger",
 	};
 
 	return kind < sizeof(n) / sizeof(n[0]) && n[kind] ? n[kind] : "?";

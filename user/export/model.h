@@ -78,6 +78,8 @@ enum xmark_kind {
 	XM_CORO_EXIT = 8,   /* a = id */
 	XM_CORO_STATS = 9,  /* a = switches, b = summed switch ns */
 	XM_WAKE = 10,	    /* a wakeup that did not change state (running) */
+	XM_TRIGGER = 11,    /* a flight recorder trigger (ss_trigger): t = its task
+			     * (NULL: none), a = measured ns, b = enum ss_trigger_kind */
 };
 
 struct xthread {

@@ -12,6 +12,7 @@
 
 #include "model.h"
 #include "ss.h"
+#include "trigger_desc.h"
 
 /* Pseudo ids above pid_max (at most 2^22) so that they collide with no
  * real task. */
@@ -151,6 +152,14 @@ static void json_mark(struct xsink *s, const struct xmark *mk)
 		fprintf(f, ",\"s\":\"g\",\"name\":\"lost %" PRIu64
 			" records\",\"args\":{\"cpu\":%u,\"count\":%" PRIu64 "}}",
 			mk->a, mk->cpu, mk->a);
+		return;
+	}
+	if (mk->kind == XM_TRIGGER) {
+		/* global: it marks the whole dump */
+		head(j, "i", "trigger", CPU_PID, CPU_TID(mk->cpu), mk->ts);
+		fprintf(f, ",\"s\":\"g\",\"name\":\"trigger %s\",\"args\":{\"tid\":%u,"
+			"\"value_ns\":%" PRIu64 "}}", ss_trigger_name(mk->b),
+			mk->t ? mk->t->tid : 0, mk->a);
 		return;
 	}
 	if (mk->kind == XM_WAKE || !xmodel_traced(j->m, mk->t))

@@ -42,6 +42,7 @@
 #include "out_perfetto_stacks.h"
 #include "perfetto_trace.pb-c.h"
 #include "ss.h"
+#include "trigger_desc.h"
 
 #define P(x) Perfetto__Protos__##x
 
@@ -66,6 +67,7 @@
 #define UUID_CORO(t)	(UUID_TAG | 1ull << 32 | (uint64_t)(t))
 #define UUID_LOST	(UUID_TAG | 2ull << 32)
 #define UUID_OFFCPU(t)	(UUID_TAG | 3ull << 32 | (uint64_t)(t))
+#define UUID_TRIGGER	(UUID_TAG | 4ull << 32)
 /* sched_switch prev_state bits of a dying task (TASK_REPORT). */
 #define KS_R_DEAD	0x10
 #define KS_R_ZOMBIE	0x20
@@ -146,6 +148,7 @@ struct pf_sink {
 	int full;		/* no compact_sched (SS_PERFETTO_FULL=1) */
 	int track_seq_started;
 	int lost_track;
+	int trigger_track;
 	int nomem;
 	struct pf_task *task;
 	size_t ntask, task_cap;
@@ -986,6 +989,19 @@ static void pf_mark(struct xsink *s, const struct xmark *mk)
 		annot(&a[0], "count", mk->a);
 		annot(&a[1], "cpu", mk->cpu);
 		track_event(p, ts, UUID_LOST,
+			    PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_INSTANT, name, ap, 2);
+		return;
+	}
+	if (mk->kind == XM_TRIGGER) {
+		if (!p->trigger_track) {
+			descriptor(p, UUID_TRIGGER, 0, "switchscope: triggers", NULL);
+			p->trigger_track = 1;
+		}
+		snprintf(name, sizeof(name), "trigger %s (tid %u)", ss_trigger_name(mk->b),
+			 mk->t ? mk->t->tid : 0);
+		annot(&a[0], "value_ns", mk->a);
+		annot(&a[1], "tid", mk->t ? mk->t->tid : 0);
+		track_event(p, ts, UUID_TRIGGER,
 			    PERFETTO__PROTOS__TRACK_EVENT__TYPE__TYPE_INSTANT, name, ap, 2);
 		return;
 	}

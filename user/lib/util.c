@@ -128,6 +128,7 @@ static const char *const type_names[SS_EV_MAX] = {
 	[SS_EV_STACK] = "stack",
 	[SS_EV_MAP] = "map",
 	[SS_EV_SYM] = "sym",
+	[SS_EV_TRIGGER] = "trigger",
 	[SS_EV_CGROUP] = "cgroup",
 };
 
@@ -155,6 +156,7 @@ static const unsigned short type_sizes[SS_EV_MAX] = {
 	[SS_EV_STACK] = sizeof(struct ss_stack),
 	[SS_EV_MAP] = sizeof(struct ss_map),
 	[SS_EV_SYM] = sizeof(struct ss_sym),
+	[SS_EV_TRIGGER] = sizeof(struct ss_trigger),
 	[SS_EV_CGROUP] = sizeof(struct ss_cgroup),
 };
 

@@ -13,12 +13,14 @@
 
 #include "backend.h"
 #include "cgroup.h"
+#include "flight.h"
 #include "rec_coro.h"
 #include "rec_stacks.h"
 #include "recorder.h"
 #include "ring_read.h"
 #include "sink.h"
 #include "ss.h"
+#include "trigger.h"
 
 #define POLL_MS		10
 /* While a coroutine trace ring fills fast: read again this soon. */
@@ -32,6 +34,19 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+/* --flight: SIGUSR1, or a request (switchscope record --dump) */
+static volatile sig_atomic_t dump_asked, dump_kind, dump_from;
+
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	dump_kind = si->si_code == SI_QUEUE && si->si_value.sival_int == SS_FLIGHT_REQUEST ?
+		    SS_TRIG_REQUEST : SS_TRIG_SIGNAL;
+	dump_from = dump_kind == SS_TRIG_REQUEST ? si->si_pid : SIGUSR1;
+	dump_asked = 1;
 }
 
 struct dead {
@@ -58,6 +73,8 @@ struct rec {
 	int go_fd, err_fd;
 	uint32_t stopped[64];		/* stopped at exec, to continue */
 	size_t nstopped;
+	struct ss_flight *flight;	/* --flight (NULL: off) */
+	struct ss_trig *trig;		/* its kernel triggers (NULL: none) */
 };
 
 /* A process the kernel side stopped at exec: attach the coroutine probes
@@ -268,6 +285,10 @@ static int write_header(struct rec *r, struct ss_writer *w, uint64_t *start)
 		if (r->child > 0)
 			t[k++] = r->child;
 		err = ss_writer_chunk(w, SS_CHUNK_TARGETS, t, k * sizeof(t[0]));
+		if (r->flight)
+			ss_flight_header(r->flight, &m, t, k);
+	} else if (r->flight) {
+		ss_flight_header(r->flight, &m, NULL, 0);
 	}
 	return err;
 }
@@ -324,6 +345,21 @@ static int drain(struct rec *r)
 	return total;
 }
 
+/* --flight writes its dumps next to -o: that directory must take files. */
+static int flight_dir_check(const char *output)
+{
+	char dir[4096];
+	const char *slash = strrchr(output, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - output + 1) : 1,
+		 slash ? output : ".");
+	if (access(dir, W_OK | X_OK)) {
+		ss_err("cannot write dumps in %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int record_run(const struct ss_record_opts *o, struct ss_record_result *res,
 		      const struct ss_cg_sel *cg)
 {
@@ -338,7 +374,9 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 		.stop_new_exe = !o->no_coro && !o->system_wide,
 		.stacks = o->stacks,
 	};
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term, old_usr1;
+	struct sigaction sa_usr1 = { .sa_sigaction = on_usr1, .sa_flags = SA_SIGINFO };
+	const struct ss_flight_opts *fo = o->flight;
 	struct rec r = { .o = o, .go_fd = -1, .err_fd = -1 };
 	uint64_t start = 0, deadline = 0, end, cg_ts;
 	struct ss_writer *w;
@@ -363,8 +401,11 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 			return SS_EXIT_USAGE;
 		}
 	}
-	/* The output must be writable before any probe is loaded. */
-	w = ss_writer_open(o->output);
+	if (fo && flight_dir_check(o->output))
+		return SS_EXIT_IO;
+	/* The output must be writable before any probe is loaded. With
+	 * --flight, records go to dumps: the sink writes nowhere. */
+	w = ss_writer_open(fo ? "/dev/null" : o->output);
 	if (!w) {
 		ss_err("cannot write %s: %s", o->output, strerror(errno));
 		return SS_EXIT_IO;
@@ -400,6 +441,34 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 		code = SS_EXIT_INTERNAL;
 		goto out_backend;
 	}
+	if (fo) {
+		r.flight = ss_flight_new(fo, o->output, o->zstd_level, o->quiet, r.ncpu,
+					 ss_trig_arm, NULL);
+		if (!r.flight) {
+			ss_err("out of memory");
+			code = SS_EXIT_INTERNAL;
+			goto out_backend;
+		}
+		ss_sink_tap(r.sink, ss_flight_record, r.flight);
+	}
+	if (fo && (fo->runqlat_ns || fo->offcpu_ns)) {
+		struct ss_bpf_maps maps;
+
+		/* the module has no BPF programs: its records are evaluated
+		 * (and, for the tests, BPF's when asked) */
+		if (!r.ops->bpf_maps || r.ops->bpf_maps(r.be, &maps) ||
+		    getenv("SWITCHSCOPE_TEST_RECORDER_TRIGGERS")) {
+			ss_flight_eval_sched(r.flight, o->system_wide);
+			goto triggers_done;
+		}
+		code = ss_trig_open(&r.trig, fo, &maps, o->system_wide, err, sizeof(err));
+		if (code) {
+			ss_err("%s", err);
+			goto out_backend;
+		}
+		ss_flight_rearm_ctx(r.flight, r.trig);
+	}
+triggers_done:
 	if (!o->no_coro && o->coro_ring != SS_RING_OFF) {
 		r.rings = ss_rings_new(o->coro_ring, ss_now_ns(), ring_lost, ring_cpu, &r);
 		if (!r.rings) {
@@ -437,7 +506,11 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigemptyset(&sa_usr1.sa_mask);
+	if (fo)
+		sigaction(SIGUSR1, &sa_usr1, &old_usr1);
 	stop_signal = 0;
+	dump_asked = 0;
 	if (o->cmd) {
 		rc = spawn(&r, o->cmd);
 		if (rc) {
@@ -472,6 +545,13 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 		ss_err("out of memory");
 		code = SS_EXIT_INTERNAL;
 		goto out_stop;
+	}
+	if (r.trig) {
+		code = ss_trig_start(r.trig, err, sizeof(err));
+		if (code) {
+			ss_err("%s", err);
+			goto out_stop;
+		}
 	}
 	if (o->duration_ns)
 		deadline = ss_now_ns() + o->duration_ns;
@@ -514,6 +594,16 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 			break;
 		}
 		forget_dead(&r, ss_now_ns());
+		if (r.flight && dump_asked) {
+			dump_asked = 0;
+			ss_flight_request(r.flight, r.sink, dump_kind, dump_from, ss_now_ns());
+		}
+		if (r.flight && ss_flight_step(r.flight, r.sink, ss_now_ns())) {
+			if (!o->quiet)
+				fprintf(stderr, "%s: %u dumps written (--max-dumps)\n", ss_prog,
+					fo->max_dumps);
+			break;
+		}
 		if (o->cmd && waitpid(r.child, &res->cmd_status, WNOHANG) == r.child) {
 			reaped = 1;
 			break;
@@ -553,6 +643,8 @@ out_child:
 out_signals:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	if (fo)
+		sigaction(SIGUSR1, &old_usr1, NULL);
 out_backend:
 	end = ss_now_ns();
 	if (r.rings) {
@@ -603,6 +695,18 @@ out_backend:
 	} else {
 		ss_writer_close(w, &(struct ss_trailer){ 0 }, NULL);
 	}
+	if (r.flight) {
+		struct ss_flight_stats fs;
+
+		rc = ss_flight_close(r.flight, &fs);
+		if (rc && code == SS_OK)
+			code = rc;
+		res->dumps = fs.dumps;
+		res->flight_peak = fs.peak_bytes;
+		res->flight_carried = fs.peak_carried;
+		res->lost += fs.lost;
+	}
+	ss_trig_close(r.trig);
 	res->duration_ns = start ? end - start : 0;
 	res->coro_binaries = rec_coro_binaries(r.coro);
 	rec_coro_close(r.coro);

@@ -8,6 +8,8 @@
 
 #include "switchscope.h"
 
+struct ss_flight_opts;
+
 struct ss_record_opts {
 	const char *output;		/* trace file path */
 	const char *backend;		/* "bpf" (default) or "kmod" */
@@ -29,6 +31,7 @@ struct ss_record_opts {
 	size_t nusdt;
 	const char *const *cgroups;	/* --cgroup paths (user/record/cgroup.c) */
 	size_t ncgroups;
+	const struct ss_flight_opts *flight; /* --flight: dumps, not -o (flight.h) */
 };
 
 struct ss_record_result {
@@ -52,6 +55,9 @@ struct ss_record_result {
 	uint64_t stack_maps;		/* ss_map records */
 	uint64_t stack_procs_gone;	/* processes gone before their maps were read */
 	uint64_t stacks_cut;		/* user stacks cut where the walk broke off */
+	unsigned int dumps;		/* --flight: dumps written */
+	uint64_t flight_peak;		/* --flight: most bytes the window held */
+	uint64_t flight_carried;	/* --flight: most carried-over bytes */
 };
 
 /* Record until the command ends, the -p processes are gone, the duration

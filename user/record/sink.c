@@ -59,6 +59,8 @@ struct ss_sink {
 	struct ss_idmap *cpu_of;	/* tid -> CPU it runs on, in emit order */
 	uint64_t floor;			/* ss_sink_floor() */
 	int oom;
+	void (*tap)(void *ctx, const struct ss_hdr *h);	/* ss_sink_tap() */
+	void *tap_ctx;
 };
 
 struct ss_sink *ss_sink_new(struct ss_writer *w, unsigned int ncpu)
@@ -215,6 +217,16 @@ static void write_chunk(struct ss_sink *s)
 
 static void emit(struct ss_sink *s, const struct ss_hdr *h)
 {
+	if (s->tap) {
+		/* the chunk buffer as scratch: the CPU is fixed in a copy */
+		memcpy(s->chunk, h, h->size);
+		fix_cpu(s, (struct ss_hdr *)s->chunk);
+		s->tap(s->tap_ctx, (const struct ss_hdr *)s->chunk);
+		s->records++;
+		if (h->type < SS_EV_MAX)
+			s->count[h->type]++;
+		return;
+	}
 	if (s->clen + h->size > CHUNK_BYTES)
 		write_chunk(s);
 	if (!s->clen)
@@ -292,6 +304,13 @@ static void merge_out(struct ss_sink *s, int all, uint64_t horizon)
 			s->runs[bi] = s->runs[--s->nruns];
 		}
 	}
+}
+
+void ss_sink_tap(struct ss_sink *s, void (*fn)(void *ctx, const struct ss_hdr *h),
+		 void *ctx)
+{
+	s->tap = fn;
+	s->tap_ctx = ctx;
 }
 
 void ss_sink_floor(struct ss_sink *s, uint64_t ts)

@@ -31,6 +31,10 @@ void ss_sink_cpu_hint(struct ss_sink *s, uint32_t tid, uint32_t cpu);
 /* Records from another source are complete only up to ts: hold back what
  * is newer, whatever the kernel records say (UINT64_MAX: no such source). */
 void ss_sink_floor(struct ss_sink *s, uint64_t ts);
+/* Hand each record, in time order, to fn instead of the file (the flight
+ * recorder): nothing but the trailer is written then. */
+void ss_sink_tap(struct ss_sink *s, void (*fn)(void *ctx, const struct ss_hdr *h),
+		 void *ctx);
 /* Write what is older than the reorder window (all: everything). */
 void ss_sink_flush(struct ss_sink *s, int all);
 /* Write the trailer, close the writer, free. Returns 0 or -errno of the
