@@ -104,6 +104,9 @@ struct dump {
 	int in_near;			/* tid switched in near the trigger */
 	int execs_at_start;		/* exec records carried over */
 	uint64_t syscalls, coro_switches;
+	uint64_t stacks, syms, kids, kids_missing; /* --stacks */
+	uint64_t kstack[512];		/* kernel stack ids in the dump */
+	int nkstack;
 };
 
 static void scan(const struct ss_hdr *h, void *ctx)
@@ -121,6 +124,15 @@ static void scan(const struct ss_hdr *h, void *ctx)
 		d->syscalls++;
 	if (h->type == SS_EV_CORO_SWITCH)
 		d->coro_switches++;
+	if (h->type == SS_EV_SYM)
+		d->syms++;
+	if (h->type == SS_EV_STACK) {
+		const struct ss_stack *st = (const void *)h;
+
+		d->stacks++;
+		if ((st->flags & SS_STACK_KERNEL) && d->nkstack < 512)
+			d->kstack[d->nkstack++] = st->id;
+	}
 	/* the dump's own trigger: the latest that started a dump (an
 	 * earlier dump's may be in the window too) */
 	if (h->type == SS_EV_TRIGGER) {
@@ -138,6 +150,14 @@ static void scan_switches(const struct ss_hdr *h, void *ctx)
 	const struct ss_switch *s = (const void *)h;
 	uint64_t near = 2000000;
 
+	if (h->type == SS_EV_SWITCH && ss_rec_stacks(h) && ss_rec_stacks(h)->kstack) {
+		int found = 0;
+
+		for (int i = 0; i < d->nkstack && !found; i++)
+			found = d->kstack[i] == ss_rec_stacks(h)->kstack;
+		d->kids++;
+		d->kids_missing += !found && d->nkstack < 512;
+	}
 	if (h->type != SS_EV_SWITCH || !d->ntrig)
 		return;
 	if (s->prev_tid == d->tid && s->prev_state != SS_TASK_RUNNING &&
@@ -414,6 +434,36 @@ TEST(sigusr1_and_dump_request_each_write_a_dump)
 	      d1.records, d2.records);
 	free(out);
 	free(err);
+}
+
+/* --stacks in flight mode: a dump holds the stacks its switches name,
+ * though they were first seen before its window, and their symbols
+ * (written as the stacks arrive, not at the end of the recording). */
+TEST(flight_dump_with_stacks_holds_its_stacks_and_names)
+{
+	const char *trace = fresh("k.trace");
+	const char *rout = tu_tmp("k.out"), *rerr = tu_tmp("k.err");
+	char name[256];
+	struct dump *d = calloc(1, sizeof(*d));
+	pid_t r;
+	int rc;
+
+	REQUIRE(d);
+	r = spawn((char *const[]){ bin("switchscope"), "record", "--stacks", "-o",
+				   (char *)trace, "--flight", "1s", "--", tbin("flight-work"),
+				   "stall", "4", "0", "0", NULL }, rout, rerr);
+	REQUIRE(r > 0);
+	usleep(3000000);
+	kill(r, SIGUSR1);
+	rc = wait_exit(r);
+	REQUIRE(rc == 0, "record exited %d: %s", rc, slurp(rerr));
+	snprintf(name, sizeof(name), "%s/k.1.signal.trace", dir_of(trace));
+	REQUIRE(read_dump(name, d) == 0, "%s: %s", name, slurp(rerr));
+	CHECK(d->stacks > 0 && d->syms > 0, "%lu stacks, %lu syms",
+	      (unsigned long)d->stacks, (unsigned long)d->syms);
+	CHECK(d->kids > 0 && d->kids_missing == 0, "%lu of %lu switch kernel stacks missing",
+	      (unsigned long)d->kids_missing, (unsigned long)d->kids);
+	free(d);
 }
 
 /* SIGKILL while a dump is being written (a test hook holds it before its

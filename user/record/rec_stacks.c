@@ -53,6 +53,7 @@ struct rec_stacks {
 	size_t nprocs, capprocs;
 	struct rec_stacks_stats st;
 	int oom_said;
+	int eager;		/* name addresses as their stacks arrive */
 	union {
 		struct ss_stack s;
 		char b[sizeof(struct ss_stack) + 8 * SS_STACK_MAX_DEPTH];
@@ -381,7 +382,14 @@ const struct ss_hdr *rec_stacks_record(struct rec_stacks *s, const struct ss_hdr
 	}
 	for (unsigned int i = 0; i < st->nr; i++)
 		addr_add(s, st->flags & SS_STACK_KERNEL ? 0 : st->tgid, ip[i], i > 0);
+	if (s->eager)
+		flush_syms(s, 0, st->flags & SS_STACK_KERNEL ? 0 : st->tgid, h->ts);
 	return h;
+}
+
+void rec_stacks_eager(struct rec_stacks *s)
+{
+	s->eager = 1;
 }
 
 void rec_stacks_finish(struct rec_stacks *s, uint64_t ts, struct rec_stacks_stats *st)

@@ -28,6 +28,10 @@ struct rec_stacks *rec_stacks_new(struct ss_sink *sink, int stack_lost_fd);
  * sink instead (h, or a user stack cut where its walk broke off, valid
  * until the next call). */
 const struct ss_hdr *rec_stacks_record(struct rec_stacks *s, const struct ss_hdr *h);
+/* Write each new address's ss_sym record as its stack arrives, not only at
+ * the end: the flight recorder's dumps, written before the end, carry them
+ * and so name their functions on any machine. */
+void rec_stacks_eager(struct rec_stacks *s);
 /* Write the ss_sym records (hdr.ts = ts) and fill st. */
 void rec_stacks_finish(struct rec_stacks *s, uint64_t ts, struct rec_stacks_stats *st);
 void rec_stacks_free(struct rec_stacks *s);

@@ -488,6 +488,8 @@ triggers_done:
 			code = SS_EXIT_INTERNAL;
 			goto out_backend;
 		}
+		if (o->flight)
+			rec_stacks_eager(r.stacks);
 	}
 	r.coro = rec_coro_open(o, r.ops, r.be, &code);
 	if (code)
