@@ -16,7 +16,8 @@ n=0
 for args in "/bin/true" "build/bin/ss-pingpong --switches 50" \
 	    "/bin/sh -c (true)" "build/bin/ss-pingpong --mode process --switches 20" \
 	    "--compress=none -- build/bin/ss-pingpong --switches 50" \
-	    "--compress=zstd:19 -- build/bin/ss-pingpong --switches 200"; do
+	    "--compress=zstd:19 -- build/bin/ss-pingpong --switches 200" \
+	    "--stacks --compress=none -- build/bin/ss-blocker 5 1"; do
 	case $args in --*) ;; *) args="-- $args" ;; esac
 	# shellcheck disable=SC2086
 	if build/bin/switchscope record -q -o "$dir/corpus/seed$n.trace" $args >/dev/null 2>&1; then

@@ -256,7 +256,8 @@ static void emit_sym(struct rec_stacks *s, const struct addr *a, const char *fun
 	y->name_len = nl;
 	y->obj_len = ol;
 	memcpy(y + 1, func, nl);
-	memcpy((char *)(y + 1) + nl, obj, ol);
+	if (ol)
+		memcpy((char *)(y + 1) + nl, obj, ol);
 	ss_sink_add(s->sink, &y->hdr);
 	s->st.syms++;
 }

@@ -182,9 +182,11 @@ static struct rfile *file_add(struct ss_resolver *r, int fd, const char *path,
 		return NULL;
 	}
 	f->fd = fd;
-	memcpy(f->bid, bid, bidlen);
+	if (bidlen)
+		memcpy(f->bid, bid, bidlen);
 	f->bidlen = bidlen;
-	memcpy(f->seg, seg, nseg * sizeof(*seg));
+	if (nseg)
+		memcpy(f->seg, seg, nseg * sizeof(*seg));
 	f->nseg = nseg;
 	r->files[r->nfiles++] = f;
 	return f;
@@ -351,10 +353,9 @@ static struct rmap *map_find(struct ss_resolver *r, uint32_t tgid, uint64_t ip)
 {
 	size_t lo = 0, hi;
 
-	if (!r->sorted) {
+	if (!r->sorted && r->nmaps)
 		qsort(r->maps, r->nmaps, sizeof(*r->maps), map_cmp);
-		r->sorted = 1;
-	}
+	r->sorted = 1;
 	hi = r->nmaps;
 	/* last mapping starting at or below (tgid, ip) */
 	while (lo < hi) {
