@@ -48,6 +48,9 @@
     };
     this.lost = marks(0);
     this.wakes = marks(1);
+    /* flight recorder triggers: the server puts them on their task's
+     * marks (the ruler shows those of the self-contained file only) */
+    this.triggers = { n: 0, ts: new Float64Array(0), r: new Uint32Array(0) };
     this.cpuLanes = [];
     for (let c = 0; c < ncpu; c++) {
       const l = tot(2 + c) || meta.cpus.indexOf(c) >= 0 ? lane("cpu", 2 + c) : null;
