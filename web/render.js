@@ -529,9 +529,49 @@
     }
   };
 
+  /* What a frame shows besides its time range: a frame that differs from
+   * the one on the canvas only in time range can be stretched from it. */
+  Renderer.prototype.frameKey = function () {
+    const v = this.view, s = this.sel, h = this.hover;
+    return [v.scrollY, v.w, this.cssH, this.dpr, s ? s.a : "", s ? s.b : "", h ? h.x : "", h ? h.y : "",
+      this.highlight.size, this.coroMatch, this.rows.length].join(" ");
+  };
+
+  /* While the window on screen is being fetched (web/remote.js), the frame
+   * on the canvas stretched and moved to the new time range, with a new
+   * ruler: a copy in a few ms, so that the page's thread is free when the
+   * answer comes, instead of drawing the lanes' old data at the new scale
+   * (as long as a frame with the data). False when that does not apply. */
+  Renderer.prototype.stretch = function () {
+    const s = this.shown, v = this.view, ctx = this.ctx;
+    if (!s || s.key !== this.frameKey()) return false;
+    const L = SS.LABEL_W, T = SS.RULER_H, H = this.cssH - T, d = this.dpr;
+    const dx = L + (s.t0 - v.t0) / v.scale, dw = v.w * s.scale / v.scale;
+    ctx.setTransform(d, 0, 0, d, 0, 0);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(L, T, v.w, H);
+    ctx.clip();
+    ctx.drawImage(this.canvas, L * d, T * d, v.w * d, H * d, dx, T, dw, H);
+    ctx.fillStyle = "#ffffff";
+    if (dx > L) ctx.fillRect(L, T, dx - L, H);
+    if (dx + dw < L + v.w) ctx.fillRect(dx + dw, T, L + v.w - dx - dw, H);
+    ctx.restore();
+    this.drawRuler();
+    s.t0 = v.t0;
+    s.scale = v.scale;
+    return true;
+  };
+
   Renderer.prototype.render = function () {
     const start = performance.now();
     if (this.m.want) this.m.want(this);   /* a remote model fetches what is on screen */
+    if (this.m.inflight && this.stretch()) {
+      this.interim = true;
+      this.frameMs = performance.now() - start;
+      return;
+    }
+    this.interim = false;
     const ctx = this.ctx, v = this.view;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.fillStyle = "#ffffff";
@@ -588,6 +628,7 @@
     this.drawLabels(vis);
     this.drawRuler();
     this.visible = vis;
+    this.shown = { t0: v.t0, scale: v.scale, key: this.frameKey() };
     this.frameMs = performance.now() - start;
   };
 
