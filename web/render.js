@@ -552,6 +552,7 @@
     ctx.beginPath();
     ctx.rect(L, T, v.w, H);
     ctx.clip();
+    ctx.imageSmoothingEnabled = false;   /* nearest pixel: cheaper, and sharp */
     ctx.drawImage(this.canvas, L * d, T * d, v.w * d, H * d, dx, T, dw, H);
     ctx.fillStyle = "#ffffff";
     if (dx > L) ctx.fillRect(L, T, dx - L, H);
