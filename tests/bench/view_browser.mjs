@@ -1,7 +1,8 @@
 // The viewer of `switchscope view` in headless chromium: time from
 // navigation to the first frame drawn with data, zoom and pan steps (each
-// until its window is loaded and drawn), the records the page holds, the
-// JavaScript heap and the browser's processes' memory.
+// until the frame with its window's data is painted; see step below), the
+// records the page holds, the JavaScript heap and the browser's processes'
+// memory.
 //   node tests/bench/view_browser.mjs URL
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
