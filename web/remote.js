@@ -17,9 +17,9 @@
 
   const token = new URLSearchParams(location.search).get("token") || "";
 
-  function api(path, args) {
+  function api(path, args, signal) {
     const q = new URLSearchParams(Object.assign({ token: token }, args || {}));
-    return fetch(path + "?" + q.toString(), { cache: "no-store" }).then((r) => {
+    return fetch(path + "?" + q.toString(), { cache: "no-store", signal: signal }).then((r) => {
       if (r.ok) return r;
       return r.text().then((t) => { throw new Error(path + ": HTTP " + r.status + ": " + t.trim()); });
     });
@@ -73,8 +73,11 @@
       this.marks.push(marks(id + 2));
     }
     this.have = null;      /* the window the lanes hold */
-    this.inflight = false;
-    this.fetches = 0;
+    this.inflight = null;  /* the request out: { have, abort } */
+    this.kept = [];        /* the last answers: { have, buf } */
+    this.keptBytes = 0;
+    this.fetches = 0;      /* answers from the server */
+    this.hits = 0;         /* views drawn from a kept answer */
     this.lastFetchMs = 0;
     this.error = null;
     this.waiters = [];     /* settled() callers waiting for an answer */
@@ -147,12 +150,14 @@
     return ids;
   };
 
-  /* The lanes hold R's view when they hold its time range and lanes, at
-   * its scale, in pixel columns where R's are: a column of aggregates cut
-   * in two would draw wrong. A zoom asks again, so does a pan by a
-   * fraction of a pixel; a drag (whole pixels) within the margin does not. */
-  RemoteModel.prototype.covered = function (R) {
-    const h = this.have, v = R.view;
+  /* Answer h (the lanes', or a kept one) holds R's view when it holds
+   * its time range and lanes, at its scale, in pixel columns where R's are:
+   * a column of aggregates cut in two would draw wrong. A zoom asks again,
+   * so does a pan by a fraction of a pixel; a drag (whole pixels) within
+   * the margin does not. */
+  RemoteModel.prototype.covered = function (R, h) {
+    const v = R.view;
+    if (h === undefined) h = this.have;
     if (!h) return false;
     if (v.scale !== h.scale) return false;
     const k = Math.abs((v.t0 - h.t0) / h.scale), off = Math.abs(k - Math.round(k));
@@ -166,15 +171,47 @@
     return true;
   };
 
-  /* Called by the renderer before each frame: ask for the window on screen
-   * when the lanes do not hold it. */
+  /* The last answers, kept (newest last) so that a zoom or a pan back to
+   * a view seen before is drawn at once, without asking: up to KEEP bytes
+   * of them (an answer is bounded by the screen: about 2 MB for 14 lanes
+   * of 1400 px). */
+  const KEEP = 64 << 20;
+
+  RemoteModel.prototype.keep = function (e) {
+    this.kept.push(e);
+    this.keptBytes += e.buf.byteLength;
+    while (this.kept.length > 1 && this.keptBytes > KEEP) this.keptBytes -= this.kept.shift().buf.byteLength;
+  };
+
+  /* The request out is not needed any more: its waiters check again. */
+  RemoteModel.prototype.drop = function () {
+    if (!this.inflight) return;
+    this.inflight.abort.abort();
+    this.inflight = null;
+    const w = this.waiters;
+    this.waiters = [];
+    Promise.resolve().then(() => { for (const f of w) f(); });   /* after this frame */
+  };
+
+  /* Called by the renderer before each frame: when the lanes do not hold
+   * the window on screen, take a kept answer that does or ask the server
+   * (a request still out for another view is dropped: its answer would not
+   * be drawn). */
   RemoteModel.prototype.want = function (R) {
     this.stale = false;   /* this frame draws what the lanes hold now */
     if (this.covered(R)) return;
-    if (this.inflight) {
-      this.again = true;
+    for (let k = this.kept.length - 1; k >= 0; k--) {
+      const e = this.kept[k];
+      if (!this.covered(R, e.have)) continue;
+      this.kept.splice(k, 1);
+      this.kept.push(e);
+      this.drop();
+      this.use(e);
+      this.hits++;
       return;
     }
+    if (this.inflight && this.covered(R, this.inflight.have)) return;
+    if (this.inflight) this.inflight.abort.abort();
     /* The server's columns are the view's: its scale, whole columns
      * before the view's start (not before 0). */
     const v = R.view, sc = v.scale;
@@ -185,29 +222,39 @@
     const ids = this.wanted(R);
     const args = { t0: t0.toFixed(3), t1: t1.toFixed(3), px: px };
     if (ids) args.lanes = Array.from(ids).sort((a, b) => a - b).join(",");
-    this.inflight = true;
-    this.again = false;
+    const req = { have: { t0: t0, t1: t1, scale: sc, end: this.meta.end,
+      ids: ids || new Set(this.byId.keys()) }, abort: new AbortController() };
+    this.inflight = req;
     const start = performance.now();
-    api("/api/window", args).then((r) => r.arrayBuffer()).then((buf) => {
-      const ta = performance.now();
-      this.apply(buf);
-      this.lastApplyMs = performance.now() - ta;
+    api("/api/window", args, req.abort.signal).then((r) => r.arrayBuffer()).then((buf) => {
+      if (this.inflight !== req) return;
+      const e = { have: req.have, buf: buf };
+      this.keep(e);
+      this.use(e);
       this.stale = true;
-      this.have = { t0: t0, t1: t1, scale: sc, end: this.meta.end,
-        ids: ids || new Set(this.byId.keys()) };
       this.fetches++;
       this.lastFetchMs = performance.now() - start;
     }).catch((e) => {
+      if (this.inflight !== req) return;   /* dropped */
       this.error = String(e);
       console.error("switchscope view: " + this.error);
     }).finally(() => {
-      this.inflight = false;
+      if (this.inflight !== req) return;
+      this.inflight = null;
       /* the frame with the data now, not at the next animation frame */
       R.render();
       const w = this.waiters;
       this.waiters = [];
       for (const f of w) f();
     });
+  };
+
+  /* The lanes get answer e. */
+  RemoteModel.prototype.use = function (e) {
+    const ta = performance.now();
+    this.apply(e.buf);
+    this.lastApplyMs = performance.now() - ta;
+    this.have = e.have;
   };
 
   RemoteModel.prototype.apply = function (buf) {

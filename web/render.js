@@ -66,26 +66,92 @@
     return (ns / 1e9).toPrecision(a < 1e10 ? 4 : 5) + " s";
   };
 
-  /* Rectangles grouped by fill style, drawn with one path per style. */
-  function Batch() {
-    this.map = new Map();
-  }
-  Batch.prototype.rect = function (style, x, y, w, h) {
-    let a = this.map.get(style);
-    if (!a) {
-      a = [];
-      this.map.set(style, a);
+  /* A style's colour as a little-endian RGBA word and its alpha (0-255),
+   * resolved once by the browser's own parser (any CSS colour). */
+  const rgba = new Map();
+  let probe = null;
+  function colorOf(style) {
+    let c = rgba.get(style);
+    if (c) return c;
+    if (!probe) {
+      const cv = document.createElement("canvas");
+      cv.width = cv.height = 1;
+      probe = cv.getContext("2d", { willReadFrequently: true });
     }
-    a.push(x, y, w, h);
+    probe.clearRect(0, 0, 1, 1);
+    probe.fillStyle = style;
+    probe.fillRect(0, 0, 1, 1);
+    const d = probe.getImageData(0, 0, 1, 1).data;
+    c = [(d[0] | d[1] << 8 | d[2] << 16 | 0xff000000) >>> 0, d[3], d[0], d[1], d[2]];
+    rgba.set(style, c);
+    return c;
+  }
+
+  /* The lanes' rectangles, written straight into the pixels of the lane
+   * area and put on the canvas at once: a frame holds tens of thousands of
+   * them, and the canvas rasterizes a path of that many rectangles (or as
+   * many fillRect calls) on the page's thread at 50-150 ms a frame in
+   * software; pixels cost a few ms. Edges are whole device pixels (a slice
+   * is at least one pixel wide when drawn); a colour with alpha is blended
+   * over what is there. Coordinates are css px of the canvas. */
+  function Batch() {
+    this.img = null;
+    this.px = null;
+    this.used = 0;   /* pixel rows drawn on, from the top */
+  }
+  Batch.prototype.begin = function (ctx, x, y, w, h, dpr) {
+    const W = Math.max(1, Math.round(w * dpr)), H = Math.max(1, Math.round(h * dpr));
+    if (!this.img || this.img.width !== W || this.img.height !== H) {
+      this.img = ctx.createImageData(W, H);
+      this.px = new Uint32Array(this.img.data.buffer);
+      this.used = H;
+    }
+    this.px.fill(0xffffffff, 0, this.used * W);   /* what the last frame drew on */
+    this.used = 0;
+    this.x = x;
+    this.y = y;
+    this.dpr = dpr;
+  };
+  Batch.prototype.rect = function (style, x, y, w, h) {
+    const d = this.dpr, W = this.img.width, H = this.img.height, px = this.px;
+    let x0 = Math.round((x - this.x) * d), x1 = Math.round((x + w - this.x) * d);
+    let y0 = Math.round((y - this.y) * d), y1 = Math.round((y + h - this.y) * d);
+    if (x1 <= x0) x1 = x0 + 1;
+    if (y1 <= y0) {
+      if (h * d < 0.5) return;
+      y1 = y0 + 1;
+    }
+    if (x0 < 0) x0 = 0;
+    if (x1 > W) x1 = W;
+    if (y0 < 0) y0 = 0;
+    if (y1 > H) y1 = H;
+    if (x0 >= x1 || y0 >= y1) return;
+    if (y1 > this.used) this.used = y1;
+    const c = colorOf(style);
+    if (c[1] === 255) {
+      const v = c[0], n = x1 - x0, end = y1 * W;
+      if (n > 32) {
+        for (let i = y0 * W + x0; i < end; i += W) px.fill(v, i, i + n);
+      } else {
+        for (let i = y0 * W + x0; i < end; i += W) for (let k = i; k < i + n; k++) px[k] = v;
+      }
+      return;
+    }
+    const a = c[1] / 255, b = 1 - a, cr = c[2] * a, cg = c[3] * a, cb = c[4] * a;
+    for (let r = y0; r < y1; r++) {
+      for (let i = r * W + x0, e = r * W + x1; i < e; i++) {
+        const p = px[i];
+        px[i] = ((cr + (p & 255) * b) | (cg + (p >>> 8 & 255) * b) << 8 |
+          (cb + (p >>> 16 & 255) * b) << 16 | 0xff000000) >>> 0;
+      }
+    }
   };
   Batch.prototype.flush = function (ctx) {
-    for (const [style, a] of this.map) {
-      ctx.fillStyle = style;
-      ctx.beginPath();
-      for (let i = 0; i < a.length; i += 4) ctx.rect(a[i], a[i + 1], a[i + 2], a[i + 3]);
-      ctx.fill();
+    /* the rows below were left white by the frame's clearing */
+    if (this.used) {
+      ctx.putImageData(this.img, Math.round(this.x * this.dpr), Math.round(this.y * this.dpr),
+        0, 0, this.img.width, this.used);
     }
-    this.map.clear();
   };
 
   function Renderer(model, canvas) {
@@ -230,11 +296,11 @@
     }
   };
 
+  /* (fill closes each subpath: no closePath, a call per mark less) */
   function tri(ctx, x, y, s) {
     ctx.moveTo(x - s, y);
     ctx.lineTo(x + s, y);
     ctx.lineTo(x, y + s * 1.4);
-    ctx.closePath();
   }
 
   function diamond(ctx, x, y, s) {
@@ -242,29 +308,31 @@
     ctx.lineTo(x + s, y);
     ctx.lineTo(x, y + s);
     ctx.lineTo(x - s, y);
-    ctx.closePath();
   }
 
   /* Kernel switch marks on a thread lane: red = preempted (involuntary),
-   * blue = the thread blocked or yielded (voluntary). */
-  Renderer.prototype.drawSwitchMarks = function (row, y) {
-    const ends = row.lane.ends, ctx = this.ctx;
-    const pre = new Path2D(), vol = new Path2D();
+   * blue = the thread blocked or yielded (voluntary). Dense ones (a column
+   * each) go with the lanes' pixels (pix), triangles are drawn after. */
+  Renderer.prototype.drawSwitchMarks = function (row, y, pix) {
+    const ends = row.lane.ends, ctx = this.ctx, B = this.batch;
     const dense = ends.n > 0 && this.view.scale * 3 > 0 &&
       SS.upper(ends.ts, this.view.t0 + this.view.w * this.view.scale, 0, ends.n) -
       SS.lower(ends.ts, this.view.t0, 0, ends.n) > this.view.w / 3;
+    if (dense !== pix) return;
+    const pre = dense ? null : new Path2D(), vol = dense ? null : new Path2D();
     this.eachMarkColumn(ends.ts, ends.n, (x, i, j) => {
       const np = ends.pre[j] - ends.pre[i], nv = j - i - np;
       const open = j - i === 1 && (ends.end[i] === SS.END.OPEN || ends.end[i] === SS.END.UNSURE);
       if (open) return;
       if (dense) {
-        if (np) pre.rect(x, y, 1, 4);
-        if (nv) vol.rect(x, y + 4, 1, 3);
+        if (np) B.rect(SS.color.preempt, x, y, 1, 4);
+        if (nv) B.rect(SS.color.voluntary, x, y + 4, 1, 3);
       } else {
         if (np) tri(pre, x, y + 1, 3.5);
         else if (nv) tri(vol, x, y + 1, 3);
       }
     });
+    if (dense) return;
     ctx.fillStyle = SS.color.preempt;
     ctx.fill(pre);
     ctx.fillStyle = SS.color.voluntary;
@@ -473,9 +541,50 @@
     }
   };
 
+  /* What a frame shows besides its time range: a frame that differs from
+   * the one on the canvas only in time range can be stretched from it. */
+  Renderer.prototype.frameKey = function () {
+    const v = this.view, s = this.sel, h = this.hover;
+    return [v.scrollY, v.w, this.cssH, this.dpr, s ? s.a : "", s ? s.b : "", h ? h.x : "", h ? h.y : "",
+      this.highlight.size, this.coroMatch, this.rows.length].join(" ");
+  };
+
+  /* While the window on screen is being fetched (web/remote.js), the frame
+   * on the canvas stretched and moved to the new time range, with a new
+   * ruler: a copy in a few ms, so that the page's thread is free when the
+   * answer comes, instead of drawing the lanes' old data at the new scale
+   * (as long as a frame with the data). False when that does not apply. */
+  Renderer.prototype.stretch = function () {
+    const s = this.shown, v = this.view, ctx = this.ctx;
+    if (!s || s.key !== this.frameKey()) return false;
+    const L = SS.LABEL_W, T = SS.RULER_H, H = this.cssH - T, d = this.dpr;
+    const dx = L + (s.t0 - v.t0) / v.scale, dw = v.w * s.scale / v.scale;
+    ctx.setTransform(d, 0, 0, d, 0, 0);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(L, T, v.w, H);
+    ctx.clip();
+    ctx.imageSmoothingEnabled = false;   /* nearest pixel: cheaper, and sharp */
+    ctx.drawImage(this.canvas, L * d, T * d, v.w * d, H * d, dx, T, dw, H);
+    ctx.fillStyle = "#ffffff";
+    if (dx > L) ctx.fillRect(L, T, dx - L, H);
+    if (dx + dw < L + v.w) ctx.fillRect(dx + dw, T, L + v.w - dx - dw, H);
+    ctx.restore();
+    this.drawRuler();
+    s.t0 = v.t0;
+    s.scale = v.scale;
+    return true;
+  };
+
   Renderer.prototype.render = function () {
     const start = performance.now();
     if (this.m.want) this.m.want(this);   /* a remote model fetches what is on screen */
+    if (this.m.inflight && this.stretch()) {
+      this.interim = true;
+      this.frameMs = performance.now() - start;
+      return;
+    }
+    this.interim = false;
     const ctx = this.ctx, v = this.view;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.fillStyle = "#ffffff";
@@ -489,20 +598,22 @@
       if (y > this.cssH) break;
       vis.push([ri, y]);
     }
+    this.batch.begin(ctx, SS.LABEL_W, SS.RULER_H, v.w, this.cssH - SS.RULER_H, this.dpr);
+    for (const [i, y] of vis) {
+      const row = this.rows[i];
+      if (row.lane && row.lane.n) this.drawLane(row, y, SS.ROW_H[row.kind]);
+      if (row.kind === "thread") this.drawSwitchMarks(row, y, true);
+    }
+    this.batch.flush(ctx);
     ctx.save();
     ctx.beginPath();
     ctx.rect(SS.LABEL_W, SS.RULER_H, v.w, this.cssH - SS.RULER_H);
     ctx.clip();
-    for (const [i, y] of vis) {
-      const row = this.rows[i];
-      if (row.lane && row.lane.n) this.drawLane(row, y, SS.ROW_H[row.kind]);
-    }
-    this.batch.flush(ctx);
     this.drawTexts();
     for (const [i, y] of vis) {
       const row = this.rows[i];
       if (row.kind === "thread") {
-        this.drawSwitchMarks(row, y);
+        this.drawSwitchMarks(row, y, false);
         this.drawTaskMarks(row, y, SS.ROW_H.thread);
       } else if (row.kind === "coro") {
         this.drawCoroMarks(row, y, SS.ROW_H.coro);
@@ -530,6 +641,7 @@
     this.drawLabels(vis);
     this.drawRuler();
     this.visible = vis;
+    this.shown = { t0: v.t0, scale: v.scale, key: this.frameKey() };
     this.frameMs = performance.now() - start;
   };
 

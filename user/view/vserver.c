@@ -28,12 +28,28 @@ struct vserver {
 	char host_ip[32], host_name[32];	/* the Host headers accepted */
 };
 
-/* The raw URI of each request, before libmicrohttpd decodes it. */
+/* The raw URI of each request, before libmicrohttpd decodes it, and
+ * whether the handler saw the request yet: an answer queued at its first
+ * call (before the request is read to its end) makes libmicrohttpd close
+ * the connection after it, and the viewer's next request would connect
+ * again. */
+struct vcall {
+	int seen;
+	char uri[];
+};
+
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
+	size_t n = strlen(uri) + 1;
+	struct vcall *k = malloc(sizeof(*k) + n);
+
 	(void)cls;
 	(void)c;
-	return strdup(uri);
+	if (k) {
+		k->seen = 0;
+		memcpy(k->uri, uri, n);
+	}
+	return k;
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -95,7 +111,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			      const char *upload, size_t *upload_size, void **req_cls)
 {
 	struct vserver *s = cls;
-	const char *uri = *req_cls ? *req_cls : url;
+	struct vcall *k = *req_cls;
+	const char *uri = k ? k->uri : url;
 	const char *host;
 	struct vanswer a;
 	struct vreq r;
@@ -104,6 +121,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)version;
 	(void)upload;
+	if (k && !k->seen) {
+		k->seen = 1;
+		return MHD_YES;
+	}
 	if (*upload_size) {
 		*upload_size = 0;
 		return MHD_YES;
