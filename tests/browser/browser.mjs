@@ -49,3 +49,14 @@ export function checker(name) {
   };
   return c;
 }
+
+// A page of the viewer's size that collects script errors and console
+// errors: every test ends by checking there were none.
+export async function openPage(context) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1400, height: 900 });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  return { page, errors };
+}

@@ -12,18 +12,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checker, launch } from "./browser.mjs";
+import { checker, launch, openPage } from "./browser.mjs";
 
 const [html, blocked, waker, shot] = process.argv.slice(2);
 const { check, done } = checker(path.basename(html));
 
 const { context, close } = await launch(fs.mkdtempSync(path.join(os.tmpdir(), "ss-chromium-")));
 try {
-  const page = await context.newPage();
-  await page.setViewportSize({ width: 1400, height: 900 });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  const { page, errors } = await openPage(context);
   await page.goto("file://" + path.resolve(html));
   await page.waitForSelector("body[data-ready='1']", { timeout: 30000 });
   check("no script errors", errors.length === 0, errors.join("; "));

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checker, launch } from "./browser.mjs";
+import { checker, launch, openPage } from "./browser.mjs";
 
 const [url, expectedPath, shot] = process.argv.slice(2);
 const want = JSON.parse(fs.readFileSync(expectedPath, "utf8"));
@@ -18,11 +18,7 @@ const C = checker("view"), { check, eq } = C;
 
 const { context, close } = await launch(fs.mkdtempSync(path.join(os.tmpdir(), "ss-chromium-")));
 try {
-  const page = await context.newPage();
-  await page.setViewportSize({ width: 1400, height: 900 });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  const { page, errors } = await openPage(context);
   await page.goto(url);
   await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
   const first = await page.evaluate(async () => {

@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checker, launch } from "./browser.mjs";
+import { checker, launch, openPage } from "./browser.mjs";
 
 const [html, expectedPath, shot] = process.argv.slice(2);
 const wantCoro = process.argv.includes("--coro");
@@ -18,11 +18,7 @@ const C = checker(name), { check, eq } = C;
 
 const { context, close } = await launch(fs.mkdtempSync(path.join(os.tmpdir(), "ss-chromium-")));
 try {
-  const page = await context.newPage();
-  await page.setViewportSize({ width: 1400, height: 900 });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  const { page, errors } = await openPage(context);
   const requests = [];
   page.on("request", (r) => { if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) requests.push(r.url()); });
   await page.goto("file://" + path.resolve(html));

@@ -30,9 +30,12 @@ int cli_parse_pids(const char *arg, uint32_t **pids, size_t *n);
 struct ss_export_opts;
 int cli_window_opt(const char *cmd, int c, const char *arg, struct ss_export_opts *o,
 		   uint32_t **pids, size_t *npids);
-/* After the options: one trace file, a window that is one; the pids go
- * into o. 0 or SS_EXIT_USAGE (said). */
-int cli_window_check(const char *cmd, int argc, int optind, struct ss_export_opts *o,
-		     uint32_t *pids, size_t npids);
+/* After the options: one trace file, a window that is one, the file
+ * opened into *r; the pids go into o. 0, or an exit code (said; pids
+ * freed). */
+struct ss_reader;
+int cli_window_open(const char *cmd, int argc, char **argv, int optind,
+		    struct ss_export_opts *o, uint32_t *pids, size_t npids,
+		    struct ss_reader **r);
 
 #endif

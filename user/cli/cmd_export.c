@@ -68,14 +68,26 @@ int cli_window_opt(const char *cmd, int c, const char *arg, struct ss_export_opt
 	return 0;
 }
 
-int cli_window_check(const char *cmd, int argc, int optind, struct ss_export_opts *o,
-		     uint32_t *pids, size_t npids)
+int cli_window_open(const char *cmd, int argc, char **argv, int optind,
+		    struct ss_export_opts *o, uint32_t *pids, size_t npids,
+		    struct ss_reader **r)
 {
+	char err[512];
+	int code;
+
 	if (optind != argc - 1)
-		return cli_usage(cmd, optind >= argc ? "no trace file given" :
+		code = cli_usage(cmd, optind >= argc ? "no trace file given" :
 				 "one trace file, please");
-	if (o->from_ns > o->to_ns)
-		return cli_usage(cmd, "--from is after --to");
+	else if (o->from_ns > o->to_ns)
+		code = cli_usage(cmd, "--from is after --to");
+	else if ((*r = ss_reader_open(argv[optind], err, sizeof(err), &code)))
+		code = 0;
+	else
+		ss_err("%s", err);
+	if (code) {
+		free(pids);
+		return code;
+	}
 	o->pids = pids;
 	o->npids = npids;
 	return 0;
@@ -135,7 +147,7 @@ int cmd_export(int argc, char **argv)
 	struct ss_export_opts o = { .format = SS_EXPORT_HTML, .to_ns = UINT64_MAX };
 	struct ss_export_stats st = { 0 };
 	const char *output = NULL;
-	char *def_out = NULL, *tmp = NULL, err[512];
+	char *def_out = NULL, *tmp = NULL;
 	uint32_t *pids = NULL;
 	size_t npids = 0;
 	struct ss_reader *r;
@@ -184,17 +196,9 @@ int cmd_export(int argc, char **argv)
 			return cli_usage("export", "unknown option");
 		}
 	}
-	rc = cli_window_check("export", argc, optind, &o, pids, npids);
-	if (rc) {
-		free(pids);
+	rc = cli_window_open("export", argc, argv, optind, &o, pids, npids, &r);
+	if (rc)
 		return rc;
-	}
-	r = ss_reader_open(argv[optind], err, sizeof(err), &code);
-	if (!r) {
-		ss_err("%s", err);
-		free(pids);
-		return code;
-	}
 	/* Before anything is written: an HTML file no browser opens helps
 	 * nobody. */
 	if (o.format == SS_EXPORT_HTML && max_size) {

@@ -142,17 +142,9 @@ int cmd_view(int argc, char **argv)
 			return cli_usage("view", "unknown option");
 		}
 	}
-	rc = cli_window_check("view", argc, optind, &o, pids, npids);
-	if (rc) {
-		free(pids);
+	rc = cli_window_open("view", argc, argv, optind, &o, pids, npids, &r);
+	if (rc)
 		return rc;
-	}
-	r = ss_reader_open(argv[optind], err, sizeof(err), &code);
-	if (!r) {
-		ss_err("%s", err);
-		free(pids);
-		return code;
-	}
 	build = vindex_build(r, &o, index_dir(), &x, err, sizeof(err));
 	if (!x) {
 		ss_err("%s", err);
