@@ -4,18 +4,23 @@
 # without that line, or with a non-zero status and no failure counted,
 # counts as one failure; so does one that runs longer than SS_SUITE_TIMEOUT
 # seconds (default 1200): a hang fails the check instead of stalling it.
-# Prints the grand total in the same form.
+# Prints each suite's time, the slowest ones, and the grand total in the
+# same form.
 set -u
 limit=${SS_SUITE_TIMEOUT:-1200}
 total_pass=0
 total_fail=0
 failed_suites=()
+times=()
 for suite in "$@"; do
 	name=${suite#build/}
 	echo "=== $name"
 	out=$(mktemp)
+	t0=$SECONDS
 	timeout --kill-after=10 "$limit" "$suite" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
+	echo "--- $name: $((SECONDS - t0)) s"
+	times+=("$((SECONDS - t0)) $name")
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "FAIL $name: still running after ${limit}s: killed"
 		total_fail=$((total_fail + 1))
@@ -42,6 +47,7 @@ for suite in "$@"; do
 	[ "$f" != 0 ] && failed_suites+=("$name")
 done
 echo
+echo "slowest suites (s):" $(printf '%s\n' "${times[@]}" | sort -rn | head -n 6 | tr '\n' ' ')
 if [ "${#failed_suites[@]}" != 0 ]; then
 	echo "suites with failures: ${failed_suites[*]}"
 fi
