@@ -103,11 +103,17 @@
       if (m & 2) { idx = dv.getUint32(p, true); p += 4; }
       if (m & 4) { a = dv.getUint32(p, true); p += 4; }
       if (m & 8) { b = dv.getUint32(p, true); p += 4; }
-      if (m & 0x10) t0 = t1;
-      else if (m & 0x20) { t0 = dv.getFloat64(p, true); p += 8; }
-      else { t0 = t1 + dv.getUint32(p, true) * 0.5; p += 4; }
-      if (m & 0x40) { t1 = dv.getFloat64(p, true); p += 8; }
-      else { t1 = t0 + dv.getUint32(p, true) * 0.5; p += 4; }
+      switch (m & 0x30) {
+      case 0x10: t0 = t1; break;
+      case 0x30: t0 = t1 + dv.getUint16(p, true) * 0.5; p += 2; break;
+      case 0: t0 = t1 + dv.getUint32(p, true) * 0.5; p += 4; break;
+      default: t0 = dv.getFloat64(p, true); p += 8;
+      }
+      switch (m & 0xc0) {
+      case 0x80: t1 = t0 + dv.getUint16(p, true) * 0.5; p += 2; break;
+      case 0: t1 = t0 + dv.getUint32(p, true) * 0.5; p += 4; break;
+      default: t1 = dv.getFloat64(p, true); p += 8;
+      }
       const r = first + i, q = r * 8;
       u32[q] = w;
       u32[q + 1] = idx;

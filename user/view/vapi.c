@@ -13,11 +13,11 @@
  *   turns back into those, bit for bit: per record a byte m, then
  *     m & 1: u32 kind | flags << 8 | cpu << 16 (else the previous record's)
  *     m & 2: u32 idx, m & 4: u32 a, m & 8: u32 b (else the previous ones)
- *     t0: m & 0x10 the previous record's t1 (no bytes), m & 0x20 f64,
- *         else u32 half ns after the previous t1
- *     t1: m & 0x40 f64, else u32 half ns after t0
+ *     t0 after the previous record's t1, by m & 0x30: 0x10 none (the same
+ *         time), 0x30 u16 half ns, 0 u32 half ns, 0x20 f64 (t0 itself)
+ *     t1 after t0, by m & 0xc0: 0x80 u16 half ns, 0 u32, 0x40 f64 (t1)
  *   ("previous" at a lane's first record: zeros). Times are whole or half
- *   ns (halves from aggregates), so most fit the u32 forms; any other is
+ *   ns (halves from aggregates), so most fit the short forms; any other is
  *   sent as it is. An answer is about a third of the 32-byte records'. */
 #include <math.h>
 #include <stdio.h>
@@ -91,6 +91,20 @@ static void put32(uint8_t **p, uint32_t v)
 	*p += 4;
 }
 
+/* h as u16 when it fits (returns 1), else u32. */
+static int put_half(uint8_t **p, uint32_t h)
+{
+	uint16_t v = h;
+
+	if (h > UINT16_MAX) {
+		put32(p, h);
+		return 0;
+	}
+	memcpy(*p, &v, 2);
+	*p += 2;
+	return 1;
+}
+
 /* Record r in the answer's compact form (see the top comment). */
 static void emit(struct wctx *c, const struct vrec *r)
 {
@@ -117,14 +131,14 @@ static void emit(struct wctx *c, const struct vrec *r)
 	if (r->t0 == c->pt1 && !signbit(r->t0) == !signbit(c->pt1)) {
 		m |= 0x10;
 	} else if ((h = half_ns(c->pt1, r->t0)) >= 0) {
-		put32(&p, (uint32_t)h);
+		m |= put_half(&p, (uint32_t)h) ? 0x30 : 0;
 	} else {
 		m |= 0x20;
 		memcpy(p, &r->t0, 8);
 		p += 8;
 	}
 	if ((h = half_ns(r->t0, r->t1)) >= 0) {
-		put32(&p, (uint32_t)h);
+		m |= put_half(&p, (uint32_t)h) ? 0x80 : 0;
 	} else {
 		m |= 0x40;
 		memcpy(p, &r->t1, 8);
