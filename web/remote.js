@@ -292,7 +292,10 @@
     const dv = new DataView(buf), nl = dv.getUint32(0, true);
     let n = 0, p = 8 + 12 * nl;
     for (let k = 0; k < nl; k++) n += dv.getUint32(12 + 12 * k, true);
-    this.setBuffer(new ArrayBuffer(n * 32), 0, n);
+    /* the records' buffer is the last answer's when it is large enough
+     * (the lanes are all refilled): no 2 MB to allocate and clear a step */
+    if (!this.recs || this.recs.byteLength < n * 32) this.recs = new ArrayBuffer(n * 32);
+    this.setBuffer(this.recs, 0, n);
     for (const l of this.byId) {
       if (!l) continue;
       if (l.ts) this.fillMarks(l, 0, 0);
