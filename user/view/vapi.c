@@ -18,7 +18,8 @@
  *     t1 after t0, by m & 0xc0: 0x80 u16 half ns, 0 u32, 0x40 f64 (t1)
  *   ("previous" at a lane's first record: zeros). Times are whole or half
  *   ns (halves from aggregates), so most fit the short forms; any other is
- *   sent as it is. An answer is about a third of the 32-byte records'. */
+ *   sent as it is. An answer is 30-38% of the 32-byte records' bytes in the
+ *   windows tried. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
