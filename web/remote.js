@@ -202,8 +202,9 @@
 
   /* The last answers, kept (newest last) so that a zoom or a pan back to
    * a view seen before is drawn at once, without asking: up to KEEP bytes
-   * of them (an answer is bounded by the screen: about 2 MB for 14 lanes
-   * of 1400 px). */
+   * of them, in their compact form (decoded again when used; an answer is
+   * bounded by the screen: about 5 records of 3 to 33 bytes per pixel and
+   * lane, 0.5 MB for the 24 lanes of 1000 px of tests/view's trace). */
   const KEEP = 64 << 20;
 
   RemoteModel.prototype.keep = function (e) {
