@@ -2,10 +2,11 @@
  * the page (user/view/). Only the view's page has this file.
  *
  * The model has the lanes of web/data.js's Model, filled for the window on
- * screen (plus a quarter screen each side) from /api/window, in the same
- * 32-byte records; a pixel column with many slices comes as aggregate
- * records (cpu 0xffff, b = slices folded in) that the renderer draws as it
- * draws a dense column. What the browser holds is bounded by the screen:
+ * screen (plus a quarter screen each side) from /api/window, sent in a
+ * compact form (less to send and to hand to the page) and decoded here
+ * into the same 32-byte records; a pixel column with many slices comes as
+ * aggregate records (cpu 0xffff, b = slices folded in) that the renderer
+ * draws as it draws a dense column. What the browser holds is bounded by the screen:
  * about five records per pixel and lane asked for. Summaries and the
  * coroutine search are the server's (/api/summary, /api/search). */
 (function (SS) {
@@ -93,18 +94,51 @@
     this.f64 = new Float64Array(buf, off, n * 4);
   };
 
-  /* Lane l gets records [first, first + n) of the current buffer. */
-  RemoteModel.prototype.fill = function (l, first, n) {
+  /* Records [first, first + n) of the buffer from the compact form at
+   * byte p of dv (user/view/vapi.c's top comment), times also into s and
+   * e (a lane's) or s alone (marks'). Returns the byte after them. */
+  RemoteModel.prototype.decode = function (dv, p, first, n, s, e) {
+    const u32 = this.u32, f64 = this.f64;
+    let w = 0, idx = 0, a = 0, b = 0, t0 = 0, t1 = 0;
+    for (let i = 0; i < n; i++) {
+      const m = dv.getUint8(p++);
+      if (m & 1) { w = dv.getUint32(p, true); p += 4; }
+      if (m & 2) { idx = dv.getUint32(p, true); p += 4; }
+      if (m & 4) { a = dv.getUint32(p, true); p += 4; }
+      if (m & 8) { b = dv.getUint32(p, true); p += 4; }
+      switch (m & 0x30) {
+      case 0x10: t0 = t1; break;
+      case 0x30: t0 = t1 + dv.getUint16(p, true) * 0.5; p += 2; break;
+      case 0: t0 = t1 + dv.getUint32(p, true) * 0.5; p += 4; break;
+      default: t0 = dv.getFloat64(p, true); p += 8;
+      }
+      switch (m & 0xc0) {
+      case 0x80: t1 = t0 + dv.getUint16(p, true) * 0.5; p += 2; break;
+      case 0: t1 = t0 + dv.getUint32(p, true) * 0.5; p += 4; break;
+      default: t1 = dv.getFloat64(p, true); p += 8;
+      }
+      const r = first + i, q = r * 8;
+      u32[q] = w;
+      u32[q + 1] = idx;
+      f64[r * 4 + 1] = t0;
+      f64[r * 4 + 2] = t1;
+      u32[q + 6] = a;
+      u32[q + 7] = b;
+      s[i] = t0;
+      if (e) e[i] = t1;
+    }
+    return p;
+  };
+
+  /* Lane l gets records [first, first + n) of the buffer, decoded from
+   * byte p of dv (none: n is 0). */
+  RemoteModel.prototype.fill = function (l, first, n, dv, p) {
     l.n = n;
     l.s = new Float64Array(n);
     l.e = new Float64Array(n);
     l.r = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = first + i;
-      l.s[i] = this.f64[r * 4 + 1];
-      l.e[i] = this.f64[r * 4 + 2];
-      l.r[i] = r;
-    }
+    if (n) this.decode(dv, p, first, n, l.s, l.e);
+    for (let i = 0; i < n; i++) l.r[i] = first + i;
     l.finish();
     const self = this;
     if (l.type === "thread") {
@@ -117,14 +151,12 @@
     }
   };
 
-  RemoteModel.prototype.fillMarks = function (m, first, n) {
+  RemoteModel.prototype.fillMarks = function (m, first, n, dv, p) {
     m.n = n;
     m.ts = new Float64Array(n);
     m.r = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      m.ts[i] = this.f64[(first + i) * 4 + 1];
-      m.r[i] = first + i;
-    }
+    if (n) this.decode(dv, p, first, n, m.ts, null);
+    for (let i = 0; i < n; i++) m.r[i] = first + i;
   };
 
   /* Rows as data.js lays them out, from the whole trace's counts. */
@@ -173,8 +205,9 @@
 
   /* The last answers, kept (newest last) so that a zoom or a pan back to
    * a view seen before is drawn at once, without asking: up to KEEP bytes
-   * of them (an answer is bounded by the screen: about 2 MB for 14 lanes
-   * of 1400 px). */
+   * of them, in their compact form (decoded again when used; an answer is
+   * bounded by the screen: about 5 records of 3 to 33 bytes per pixel and
+   * lane, 0.5 MB for the 24 lanes of 1000 px of tests/view's trace). */
   const KEEP = 64 << 20;
 
   RemoteModel.prototype.keep = function (e) {
@@ -257,10 +290,16 @@
     this.have = e.have;
   };
 
+  /* Answer buf (compact, see decode) into the 32-byte records of a new
+   * buffer and the lanes. */
   RemoteModel.prototype.apply = function (buf) {
-    const dv = new DataView(buf), nl = dv.getUint32(0, true), off = 8 + 8 * nl;
-    const n = Math.floor((buf.byteLength - off) / 32);
-    this.setBuffer(buf, off, n);
+    const dv = new DataView(buf), nl = dv.getUint32(0, true);
+    let n = 0, p = 8 + 12 * nl;
+    for (let k = 0; k < nl; k++) n += dv.getUint32(12 + 12 * k, true);
+    /* the records' buffer is the last answer's when it is large enough
+     * (the lanes are all refilled): no 2 MB to allocate and clear a step */
+    if (!this.recs || this.recs.byteLength < n * 32) this.recs = new ArrayBuffer(n * 32);
+    this.setBuffer(this.recs, 0, n);
     for (const l of this.byId) {
       if (!l) continue;
       if (l.ts) this.fillMarks(l, 0, 0);
@@ -268,13 +307,15 @@
     }
     let first = 0;
     for (let k = 0; k < nl; k++) {
-      const id = dv.getUint32(8 + 8 * k, true), cnt = dv.getUint32(12 + 8 * k, true);
-      const l = this.byId[id];
-      if (l && first + cnt <= n) {
-        if (l.ts) this.fillMarks(l, first, cnt);
-        else this.fill(l, first, cnt);
+      const id = dv.getUint32(8 + 12 * k, true), cnt = dv.getUint32(12 + 12 * k, true);
+      const bytes = dv.getUint32(16 + 12 * k, true), l = this.byId[id];
+      if (p + bytes > buf.byteLength) break;
+      if (l) {
+        if (l.ts) this.fillMarks(l, first, cnt, dv, p);
+        else this.fill(l, first, cnt, dv, p);
       }
       first += cnt;
+      p += bytes;
     }
   };
 

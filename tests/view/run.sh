@@ -119,18 +119,51 @@ expect_eq "  ... (its process too)" $? 0
 
 # Answers.
 code "/api/lanes?token=$TOK" > /dev/null
+cp "$T/body" "$T/lanes.json"
 nl=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).lanes.length)' "$T/body")
 end=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).end)' "$T/body")
 expect_eq "window of the whole trace: 200" "$(code "/api/window?token=$TOK&t0=0&t1=$end&px=1000")" 200
+# the compact records (user/view/vapi.c) walked: each lane's take the
+# bytes its table entry says; slices' times in order, none ending before
+# it starts
 node -e '
-	const b = require("fs").readFileSync(process.argv[1]);
+	const fs = require("fs"), b = fs.readFileSync(process.argv[1]);
+	const types = JSON.parse(fs.readFileSync(process.argv[3])).lanes.map((l) => l[0]);
 	const nl = b.readUInt32LE(0);
-	let n = 0;
-	for (let k = 0; k < nl; k++) n += b.readUInt32LE(12 + 8 * k);
-	const ok = nl === Number(process.argv[2]) && b.length === 8 + 8 * nl + 32 * n && n <= 5 * 1000 * nl + 16 * nl;
-	console.log(ok ? "ok " + n : "bad: " + nl + " lanes, " + n + " records, " + b.length + " bytes");' \
-	"$T/body" "$nl" > "$T/win.check"
-expect_eq "  ... every lane, records as the table says, at most 5 per pixel ($(cat "$T/win.check"))" \
+	let n = 0, bytes = 0, p = 8 + 12 * nl, walk = "";
+	for (let k = 0; k < nl && !walk; k++) {
+		const id = b.readUInt32LE(8 + 12 * k), cnt = b.readUInt32LE(12 + 12 * k);
+		const len = b.readUInt32LE(16 + 12 * k), p0 = p;
+		let t0 = 0, t1 = 0;
+		for (let i = 0; i < cnt && p < b.length; i++) {
+			const m = b[p++], last = t1;
+			p += 4 * ((m & 1) + (m >> 1 & 1) + (m >> 2 & 1) + (m >> 3 & 1));
+			switch (m & 0x30) {
+			case 0x10: t0 = t1; break;
+			case 0x30: t0 = t1 + b.readUInt16LE(p) * 0.5; p += 2; break;
+			case 0: t0 = t1 + b.readUInt32LE(p) * 0.5; p += 4; break;
+			default: t0 = b.readDoubleLE(p); p += 8;
+			}
+			switch (m & 0xc0) {
+			case 0x80: t1 = t0 + b.readUInt16LE(p) * 0.5; p += 2; break;
+			case 0: t1 = t0 + b.readUInt32LE(p) * 0.5; p += 4; break;
+			default: t1 = b.readDoubleLE(p); p += 8;
+			}
+			if (types[id] !== 3 && (t1 < t0 || t0 < last))
+				walk = "lane " + id + " record " + i + ": " + t0 + "-" + t1 + " after " + last;
+		}
+		if (!walk && p - p0 !== len)
+			walk = "lane " + id + ": " + (p - p0) + " bytes, its entry says " + len;
+		n += cnt;
+		bytes += len;
+	}
+	/* compact records: 3 to 33 bytes each */
+	const ok = !walk && nl === Number(process.argv[2]) && b.length === 8 + 12 * nl + bytes &&
+		bytes >= 3 * n && bytes <= 33 * n && n <= 5 * 1000 * nl + 16 * nl;
+	console.log(ok ? "ok " + n + " records, " + bytes + " bytes" : "bad: " + (walk ||
+		nl + " lanes, " + n + " records, " + bytes + " of " + b.length + " bytes"));' \
+	"$T/body" "$nl" "$T/lanes.json" > "$T/win.check"
+expect_eq "  ... every lane, records as the table says and in order, at most 5 per pixel ($(cat "$T/win.check"))" \
 	"$(cut -c1-2 "$T/win.check")" ok
 code "/api/summary?token=$TOK&t0=0&t1=$end" > /dev/null
 expect_eq "summary of the whole trace: the generator's switches" \

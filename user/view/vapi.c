@@ -7,8 +7,19 @@
  * time each state takes in the column, so that the renderer's own per-pixel
  * shares come out the same. A lane's answer is thus at most about 5 records
  * per pixel, whatever the trace holds. Binary layout, little-endian:
- *   u32 lanes, u32 px, then per lane u32 id, u32 records,
- *   then the records (32 bytes, out_html.c's layout), lane after lane. */
+ *   u32 lanes, u32 px, then per lane u32 id, u32 records, u32 bytes,
+ *   then the lanes' records one after the other, each lane's in a compact
+ *   form of the 32-byte records (out_html.c's layout) that web/remote.js
+ *   turns back into those, bit for bit: per record a byte m, then
+ *     m & 1: u32 kind | flags << 8 | cpu << 16 (else the previous record's)
+ *     m & 2: u32 idx, m & 4: u32 a, m & 8: u32 b (else the previous ones)
+ *     t0 after the previous record's t1, by m & 0x30: 0x10 none (the same
+ *         time), 0x30 u16 half ns, 0 u32 half ns, 0x20 f64 (t0 itself)
+ *     t1 after t0, by m & 0xc0: 0x80 u16 half ns, 0 u32, 0x40 f64 (t1)
+ *   ("previous" at a lane's first record: zeros). Times are whole or half
+ *   ns (halves from aggregates), so most fit the short forms; any other is
+ *   sent as it is. An answer is 30-38% of the 32-byte records' bytes in the
+ *   windows tried. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,11 +71,83 @@ struct wctx {
 	uint64_t ci;		/* vcum() at ci is cc (consecutive columns) */
 	double cc[VNCLS];
 	uint32_t count;
+	uint32_t pw, pidx, pa, pb;	/* the previous record's fields */
+	double pt1;
 };
 
+/* A time as u32 half ns after base when that gives t back exactly (the
+ * client adds the same way), else -1. */
+static int64_t half_ns(double base, double t)
+{
+	double h = (t - base) * 2;
+
+	if (!(h >= 0 && h < UINT32_MAX) || h != floor(h) || base + (uint32_t)h * 0.5 != t)
+		return -1;
+	return (int64_t)h;
+}
+
+static void put32(uint8_t **p, uint32_t v)
+{
+	memcpy(*p, &v, 4);
+	*p += 4;
+}
+
+/* h as u16 when it fits (returns 1), else u32. */
+static int put_half(uint8_t **p, uint32_t h)
+{
+	uint16_t v = h;
+
+	if (h > UINT16_MAX) {
+		put32(p, h);
+		return 0;
+	}
+	memcpy(*p, &v, 2);
+	*p += 2;
+	return 1;
+}
+
+/* Record r in the answer's compact form (see the top comment). */
 static void emit(struct wctx *c, const struct vrec *r)
 {
-	put(c->w, r, sizeof(*r));
+	uint8_t b[1 + 4 * 4 + 2 * 8], *p = b + 1, m = 0;
+	uint32_t w = r->kind | (uint32_t)r->flags << 8 | (uint32_t)r->cpu << 16;
+	int64_t h;
+
+	if (w != c->pw) {
+		m |= 1;
+		put32(&p, c->pw = w);
+	}
+	if (r->idx != c->pidx) {
+		m |= 2;
+		put32(&p, c->pidx = r->idx);
+	}
+	if (r->a != c->pa) {
+		m |= 4;
+		put32(&p, c->pa = r->a);
+	}
+	if (r->b != c->pb) {
+		m |= 8;
+		put32(&p, c->pb = r->b);
+	}
+	if (r->t0 == c->pt1 && !signbit(r->t0) == !signbit(c->pt1)) {
+		m |= 0x10;
+	} else if ((h = half_ns(c->pt1, r->t0)) >= 0) {
+		m |= put_half(&p, (uint32_t)h) ? 0x30 : 0;
+	} else {
+		m |= 0x20;
+		memcpy(p, &r->t0, 8);
+		p += 8;
+	}
+	if ((h = half_ns(r->t0, r->t1)) >= 0) {
+		m |= put_half(&p, (uint32_t)h) ? 0x80 : 0;
+	} else {
+		m |= 0x40;
+		memcpy(p, &r->t1, 8);
+		p += 8;
+	}
+	c->pt1 = r->t1;
+	b[0] = m;
+	put(c->w, b, p - b);
 	c->count++;
 }
 
@@ -314,21 +397,25 @@ static int window(struct vindex *x, const struct vreq *q, struct vanswer *a)
 	put(&w, hdr, sizeof(hdr));
 	tab = w.len;
 	for (size_t k = 0; k < nl; k++) {
-		uint32_t e[2] = { 0, 0 };
+		uint32_t e[3] = { 0, 0, 0 };
 
 		put(&w, e, sizeof(e));
 	}
 	for (size_t k = 0; k < nl && !w.full && !w.nomem; k++) {
 		uint32_t id = q->all_lanes || !q->lanes ? k : q->lanes[k];
 		struct wctx c = { .x = x, .l = &x->lanes[id], .w = &w, .ci = UINT64_MAX };
+		size_t start = w.len;
+		uint32_t bytes;
 
 		if (c.l->type == VL_MARKS)
 			mark_lane(&c, q->t0, q->t1, sc, id == VL_LOST);
 		else
 			slice_lane(&c, q->t0, q->t1, sc);
+		bytes = w.len - start;
 		if (!w.full && !w.nomem) {
-			memcpy(w.p + tab + 8 * k, &id, 4);
-			memcpy(w.p + tab + 8 * k + 4, &c.count, 4);
+			memcpy(w.p + tab + 12 * k, &id, 4);
+			memcpy(w.p + tab + 12 * k + 4, &c.count, 4);
+			memcpy(w.p + tab + 12 * k + 8, &bytes, 4);
 		}
 	}
 	if (w.nomem) {
