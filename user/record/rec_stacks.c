@@ -262,11 +262,13 @@ static void emit_sym(struct rec_stacks *s, const struct addr *a, const char *fun
 	s->st.syms++;
 }
 
-/* ss_sym records of the addresses not written yet (only tgid's, unless
- * all). The offset is from the recorded address, whatever was looked up. */
-static void flush_syms(struct rec_stacks *s, int all, uint32_t tgid, uint64_t ts)
+/* ss_sym records of the addresses from index `from` on not written yet
+ * (only tgid's, unless all). The offset is from the recorded address,
+ * whatever was looked up. */
+static void flush_syms(struct rec_stacks *s, size_t from, int all, uint32_t tgid,
+		       uint64_t ts)
 {
-	for (size_t i = 0; i < s->naddrs; i++) {
+	for (size_t i = from; i < s->naddrs; i++) {
 		struct addr *a = &s->addrs[i];
 		uint64_t look = a->ret ? a->addr - 1 : a->addr, off;
 		const char *func, *obj;
@@ -344,6 +346,7 @@ const struct ss_hdr *rec_stacks_record(struct rec_stacks *s, const struct ss_hdr
 	const uint64_t *ip = (const uint64_t *)(st + 1);
 	struct proc *p = NULL;
 	int unknown = 0, fresh = 0;
+	size_t first;
 
 	if (h->type == SS_EV_EXEC && h->size >= sizeof(struct ss_exec)) {
 		uint32_t tgid = ((const struct ss_exec *)h)->tgid;
@@ -352,7 +355,7 @@ const struct ss_hdr *rec_stacks_record(struct rec_stacks *s, const struct ss_hdr
 		 * addresses now, then its mappings are history */
 		p = proc_get(s, tgid, 0);
 		if (p && p->read) {
-			flush_syms(s, 0, tgid, h->ts);
+			flush_syms(s, 0, 0, tgid, h->ts);
 			ss_resolver_forget(s->res, tgid);
 			p->read = 0;
 			p->maps_ok = 0;
@@ -381,10 +384,12 @@ const struct ss_hdr *rec_stacks_record(struct rec_stacks *s, const struct ss_hdr
 		st = (const void *)h;
 		ip = (const uint64_t *)(st + 1);
 	}
+	first = s->naddrs;
 	for (unsigned int i = 0; i < st->nr; i++)
 		addr_add(s, st->flags & SS_STACK_KERNEL ? 0 : st->tgid, ip[i], i > 0);
+	/* only the addresses this stack added: new ones go at the end */
 	if (s->eager)
-		flush_syms(s, 0, st->flags & SS_STACK_KERNEL ? 0 : st->tgid, h->ts);
+		flush_syms(s, first, 1, 0, h->ts);
 	return h;
 }
 
@@ -399,7 +404,7 @@ void rec_stacks_finish(struct rec_stacks *s, uint64_t ts, struct rec_stacks_stat
 	uint64_t lost[ncpu];
 	__u32 zero = 0;
 
-	flush_syms(s, 1, 0, ts);
+	flush_syms(s, 0, 1, 0, ts);
 	if (s->lost_fd >= 0 && bpf_map_lookup_elem(s->lost_fd, &zero, lost) == 0)
 		for (unsigned int i = 0; i < ncpu; i++)
 			s->st.lost += lost[i];
