@@ -3,7 +3,8 @@
  *
  * The model has the lanes of web/data.js's Model, filled for the window on
  * screen (plus a quarter screen each side) from /api/window, sent in a
- * compact form (less to send and to hand to the page) and decoded here
+ * compact form (less to send and to hand to the page) lane by lane and
+ * decoded here as each lane comes in (while the server makes the next)
  * into the same 32-byte records; a pixel column with many slices comes as
  * aggregate records (cpu 0xffff, b = slices folded in) that the renderer
  * draws as it draws a dense column. What the browser holds is bounded by the screen:
@@ -44,7 +45,7 @@
       l.id = id;
       l.total = tot(id);
       this.byId[id] = l;
-      this.fill(l, 0, 0);
+      this.fill(l);
       return l;
     };
     this.lost = marks(0);
@@ -94,18 +95,94 @@
     this.f64 = new Float64Array(buf, off, n * 4);
   };
 
-  /* Records [first, first + n) of the buffer from the compact form at
-   * byte p of dv (user/view/vapi.c's top comment), times also into s and
-   * e (a lane's) or s alone (marks'). Returns the byte after them. */
-  RemoteModel.prototype.decode = function (dv, p, first, n, s, e) {
-    const u32 = this.u32, f64 = this.f64;
-    let w = 0, idx = 0, a = 0, b = 0, t0 = 0, t1 = 0;
-    for (let i = 0; i < n; i++) {
+  /* An answer decoded as its bytes come (user/view/vapi.c's top comment)
+   * into its own records' buffer and lane arrays, which replace the
+   * model's at once when it is complete (done): a frame drawn meanwhile
+   * still sees the last answer whole. Each lane is decoded in one pass
+   * that also makes what data.js's Lane.prefix and Model.runEnds would. */
+  function Decoder(m, recs) {
+    this.m = m;
+    this.recs = recs;      /* a buffer to reuse, or null */
+    this.u8 = new Uint8Array(1 << 16);
+    this.len = 0;          /* bytes in u8 */
+    this.p = 0;            /* the next byte to decode */
+    this.nl = -1;          /* lanes in the answer (-1: header not in yet) */
+    this.k = 0;            /* lanes decoded */
+    this.n = 0;            /* records decoded */
+    this.got = new Map();  /* lane id: its arrays */
+    this.setRecs(recs && recs.byteLength >= 32 * 1024 ? recs : new ArrayBuffer(32 * 4096));
+  }
+
+  Decoder.prototype.setRecs = function (buf) {
+    this.recs = buf;
+    this.u32 = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
+  };
+
+  /* Room for n more records: a larger buffer, the records so far copied. */
+  Decoder.prototype.room = function (n) {
+    if ((this.n + n) * 32 <= this.recs.byteLength) return;
+    let cap = this.recs.byteLength * 2;
+    while (cap < (this.n + n) * 32) cap *= 2;
+    const nb = new ArrayBuffer(cap);
+    new Uint8Array(nb).set(new Uint8Array(this.recs, 0, this.n * 32));
+    this.setRecs(nb);
+  };
+
+  /* Bytes in: appended, and every lane now whole decoded. */
+  Decoder.prototype.feed = function (chunk) {
+    if (this.len + chunk.length > this.u8.length) {
+      let cap = this.u8.length * 2;
+      while (cap < this.len + chunk.length) cap *= 2;
+      const nu = new Uint8Array(cap);
+      nu.set(this.u8.subarray(0, this.len));
+      this.u8 = nu;
+    }
+    this.u8.set(chunk, this.len);
+    this.len += chunk.length;
+    const dv = new DataView(this.u8.buffer, 0, this.len);
+    if (this.nl < 0) {
+      if (this.len < 8) return;
+      this.nl = dv.getUint32(0, true);
+      this.p = 8;
+    }
+    while (this.k < this.nl && this.p + 12 <= this.len) {
+      const id = dv.getUint32(this.p, true), cnt = dv.getUint32(this.p + 4, true);
+      const bytes = dv.getUint32(this.p + 8, true);
+      if (this.p + 12 + bytes > this.len) break;
+      this.lane(dv, this.p + 12, id, cnt, bytes);
+      this.p += 12 + bytes;
+      this.k++;
+    }
+  };
+
+  /* The whole answer is in: false when it was cut short. */
+  Decoder.prototype.complete = function () {
+    return this.nl >= 0 && this.k === this.nl && this.p === this.len;
+  };
+
+  /* Lane id's cnt records from byte p of dv (bytes of them). */
+  Decoder.prototype.lane = function (dv, p, id, cnt, bytes) {
+    const l = this.m.byId[id];
+    if (!l) return;
+    const end = p + bytes;
+    this.room(cnt);
+    const u32 = this.u32, f64 = this.f64, first = this.n;
+    const marks = !!l.ts, type = l.type;
+    const s = new Float64Array(cnt), e = marks ? null : new Float64Array(cnt), r = new Uint32Array(cnt);
+    const nc = type === "thread" ? 3 : type === "coro" ? 2 : 1;
+    const cum = [];
+    if (!marks) for (let k = 0; k < nc; k++) cum.push(new Float64Array(cnt + 1));
+    const c0 = cum[0], c1 = cum[1], c2 = cum[2];
+    let runs = 0, sorted = true;
+    let w = 0, idx = 0, a = 0, b = 0, t0 = 0, t1 = 0, i = 0;
+    for (; i < cnt && p < end; i++) {
       const m = dv.getUint8(p++);
       if (m & 1) { w = dv.getUint32(p, true); p += 4; }
       if (m & 2) { idx = dv.getUint32(p, true); p += 4; }
       if (m & 4) { a = dv.getUint32(p, true); p += 4; }
       if (m & 8) { b = dv.getUint32(p, true); p += 4; }
+      const last = t1;
       switch (m & 0x30) {
       case 0x10: t0 = t1; break;
       case 0x30: t0 = t1 + dv.getUint16(p, true) * 0.5; p += 2; break;
@@ -117,28 +194,99 @@
       case 0: t1 = t0 + dv.getUint32(p, true) * 0.5; p += 4; break;
       default: t1 = dv.getFloat64(p, true); p += 8;
       }
-      const r = first + i, q = r * 8;
-      u32[q] = w;
-      u32[q + 1] = idx;
-      f64[r * 4 + 1] = t0;
-      f64[r * 4 + 2] = t1;
-      u32[q + 6] = a;
-      u32[q + 7] = b;
+      const q = first + i;
+      u32[q * 8] = w;
+      u32[q * 8 + 1] = idx;
+      f64[q * 4 + 1] = t0;
+      f64[q * 4 + 2] = t1;
+      u32[q * 8 + 6] = a;
+      u32[q * 8 + 7] = b;
       s[i] = t0;
-      if (e) e[i] = t1;
+      r[i] = q;
+      if (marks) continue;
+      e[i] = t1;
+      if (i && t0 < last) sorted = false;
+      const d = t1 - t0, kind = w & 255;
+      c0[i + 1] = c0[i];
+      if (nc > 1) c1[i + 1] = c1[i];
+      if (nc > 2) c2[i + 1] = c2[i];
+      if (type === "thread") {
+        if (kind === SS.K.RUN) { c0[i + 1] += d; runs++; }
+        else if (kind === SS.K.WAIT) c1[i + 1] += d;
+        else if (kind === SS.K.SLEEP) c2[i + 1] += d;
+      } else if (type === "cpu") {
+        c0[i + 1] += d;
+      } else if (a) {
+        c0[i + 1] += d;
+      } else {
+        c1[i + 1] += d;
+      }
     }
-    return p;
+    this.n += i;
+    const g = { n: i, s: s, e: e, r: r, cum: cum, sorted: sorted, runs: runs };
+    if (i < cnt) g.n = 0;   /* bytes short of the records: none of them */
+    this.got.set(id, g);
   };
 
-  /* Lane l gets records [first, first + n) of the buffer, decoded from
-   * byte p of dv (none: n is 0). */
-  RemoteModel.prototype.fill = function (l, first, n, dv, p) {
-    l.n = n;
-    l.s = new Float64Array(n);
-    l.e = new Float64Array(n);
-    l.r = new Uint32Array(n);
-    if (n) this.decode(dv, p, first, n, l.s, l.e);
-    for (let i = 0; i < n; i++) l.r[i] = first + i;
+  /* The model gets the answer: its records, its lanes' arrays (a lane
+   * the answer lacks is empty). */
+  Decoder.prototype.done = function () {
+    const m = this.m, old = m.recs;
+    m.recs = this.recs;
+    m.spare = old;
+    m.setBuffer(this.recs, 0, this.n);
+    for (const l of m.byId) {
+      if (!l) continue;
+      const g = this.got.get(l.id);
+      if (l.ts) {
+        l.n = g ? g.n : 0;
+        l.ts = g ? g.s : new Float64Array(0);
+        l.r = g ? g.r : new Uint32Array(0);
+        continue;
+      }
+      if (!g || !g.n) {
+        m.fill(l);
+        continue;
+      }
+      l.n = g.n;
+      l.s = g.s;
+      l.e = g.e;
+      l.r = g.r;
+      if (!g.sorted) {
+        /* (damaged input the server could not sort: data.js's way) */
+        m.fill(l, true);
+        continue;
+      }
+      l.cum = g.cum;
+      if (l.type === "thread") l.ends = ends(m, l, g.runs);
+    }
+  };
+
+  /* Model.runEnds, knowing how many running slices there are. */
+  function ends(m, l, n) {
+    const ts = new Float64Array(n), end = new Uint8Array(n), pre = new Uint32Array(n + 1);
+    const u8 = m.u8, RUN = SS.K.RUN, PRE = SS.END.PREEMPT, E = SS.F.END;
+    let j = 0;
+    for (let i = 0; i < l.n; i++) {
+      const r = l.r[i];
+      if (u8[r * 32] !== RUN) continue;
+      ts[j] = l.e[i];
+      end[j] = u8[r * 32 + 1] & E;
+      pre[j + 1] = pre[j] + (end[j] === PRE ? 1 : 0);
+      j++;
+    }
+    return { n: n, ts: ts, end: end, pre: pre };
+  }
+
+  /* Lane l's prefix sums and switch marks the way data.js makes them,
+   * from its arrays (keep: as they are, sorted first; else emptied). */
+  RemoteModel.prototype.fill = function (l, keep) {
+    if (!keep) {
+      l.n = 0;
+      l.s = new Float64Array(0);
+      l.e = new Float64Array(0);
+      l.r = new Uint32Array(0);
+    }
     l.finish();
     const self = this;
     if (l.type === "thread") {
@@ -149,14 +297,6 @@
     } else {
       l.prefix((r) => (self.a(r) === 0 ? 1 : 0), 2);
     }
-  };
-
-  RemoteModel.prototype.fillMarks = function (m, first, n, dv, p) {
-    m.n = n;
-    m.ts = new Float64Array(n);
-    m.r = new Uint32Array(n);
-    if (n) this.decode(dv, p, first, n, m.ts, null);
-    for (let i = 0; i < n; i++) m.r[i] = first + i;
   };
 
   /* Rows as data.js lays them out, from the whole trace's counts. */
@@ -259,11 +399,32 @@
       ids: ids || new Set(this.byId.keys()) }, abort: new AbortController() };
     this.inflight = req;
     const start = performance.now();
-    api("/api/window", args, req.abort.signal).then((r) => r.arrayBuffer()).then((buf) => {
+    const dec = new Decoder(this, this.spare);
+    let busy = 0;   /* ms of the page's thread spent decoding */
+    const feed = (chunk) => {
+      const t = performance.now();
+      dec.feed(chunk);
+      busy += performance.now() - t;
+    };
+    api("/api/window", args, req.abort.signal).then((r) => {
+      const rd = r.body.getReader();
+      const more = () => rd.read().then(({ done, value }) => {
+        if (this.inflight !== req) return rd.cancel();
+        if (done) return null;
+        req.lastByte = performance.now();
+        feed(value);
+        return more();
+      });
+      return more();
+    }).then(() => {
       if (this.inflight !== req) return;
-      const e = { have: req.have, buf: buf };
-      this.keep(e);
-      this.use(e);
+      if (!dec.complete()) throw new Error("/api/window: the answer was cut short");
+      const t = performance.now();
+      dec.done();
+      this.lastApplyMs = busy + performance.now() - t;
+      this.lastTimes = { start: start, lastByte: req.lastByte, done: performance.now() };
+      this.have = req.have;
+      this.keep({ have: req.have, buf: dec.u8.slice(0, dec.len) });
       this.stale = true;
       this.fetches++;
       this.lastFetchMs = performance.now() - start;
@@ -282,41 +443,14 @@
     });
   };
 
-  /* The lanes get answer e. */
+  /* The lanes get kept answer e (decoded again: answers are kept in
+   * their compact form). */
   RemoteModel.prototype.use = function (e) {
-    const ta = performance.now();
-    this.apply(e.buf);
+    const ta = performance.now(), dec = new Decoder(this, this.spare);
+    dec.feed(e.buf);
+    dec.done();
     this.lastApplyMs = performance.now() - ta;
     this.have = e.have;
-  };
-
-  /* Answer buf (compact, see decode) into the 32-byte records of a new
-   * buffer and the lanes. */
-  RemoteModel.prototype.apply = function (buf) {
-    const dv = new DataView(buf), nl = dv.getUint32(0, true);
-    let n = 0, p = 8 + 12 * nl;
-    for (let k = 0; k < nl; k++) n += dv.getUint32(12 + 12 * k, true);
-    /* the records' buffer is the last answer's when it is large enough
-     * (the lanes are all refilled): no 2 MB to allocate and clear a step */
-    if (!this.recs || this.recs.byteLength < n * 32) this.recs = new ArrayBuffer(n * 32);
-    this.setBuffer(this.recs, 0, n);
-    for (const l of this.byId) {
-      if (!l) continue;
-      if (l.ts) this.fillMarks(l, 0, 0);
-      else this.fill(l, 0, 0);
-    }
-    let first = 0;
-    for (let k = 0; k < nl; k++) {
-      const id = dv.getUint32(8 + 12 * k, true), cnt = dv.getUint32(12 + 12 * k, true);
-      const bytes = dv.getUint32(16 + 12 * k, true), l = this.byId[id];
-      if (p + bytes > buf.byteLength) break;
-      if (l) {
-        if (l.ts) this.fillMarks(l, first, cnt, dv, p);
-        else this.fill(l, first, cnt, dv, p);
-      }
-      first += cnt;
-      p += bytes;
-    }
   };
 
   /* A promise that resolves once the lanes hold what R shows and it is

@@ -124,16 +124,16 @@ nl=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])
 end=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).end)' "$T/body")
 expect_eq "window of the whole trace: 200" "$(code "/api/window?token=$TOK&t0=0&t1=$end&px=1000")" 200
 # the compact records (user/view/vapi.c) walked: each lane's take the
-# bytes its table entry says; slices' times in order, none ending before
-# it starts
+# bytes its header says; slices' times in order, none ending before it
+# starts
 node -e '
 	const fs = require("fs"), b = fs.readFileSync(process.argv[1]);
 	const types = JSON.parse(fs.readFileSync(process.argv[3])).lanes.map((l) => l[0]);
 	const nl = b.readUInt32LE(0);
-	let n = 0, bytes = 0, p = 8 + 12 * nl, walk = "";
-	for (let k = 0; k < nl && !walk; k++) {
-		const id = b.readUInt32LE(8 + 12 * k), cnt = b.readUInt32LE(12 + 12 * k);
-		const len = b.readUInt32LE(16 + 12 * k), p0 = p;
+	let n = 0, bytes = 0, p = 8, walk = "";
+	for (let k = 0; k < nl && !walk && p + 12 <= b.length; k++) {
+		const id = b.readUInt32LE(p), cnt = b.readUInt32LE(p + 4);
+		const len = b.readUInt32LE(p + 8), p0 = p += 12;
 		let t0 = 0, t1 = 0;
 		for (let i = 0; i < cnt && p < b.length; i++) {
 			const m = b[p++], last = t1;
@@ -153,7 +153,7 @@ node -e '
 				walk = "lane " + id + " record " + i + ": " + t0 + "-" + t1 + " after " + last;
 		}
 		if (!walk && p - p0 !== len)
-			walk = "lane " + id + ": " + (p - p0) + " bytes, its entry says " + len;
+			walk = "lane " + id + ": " + (p - p0) + " bytes, its header says " + len;
 		n += cnt;
 		bytes += len;
 	}
@@ -163,7 +163,7 @@ node -e '
 	console.log(ok ? "ok " + n + " records, " + bytes + " bytes" : "bad: " + (walk ||
 		nl + " lanes, " + n + " records, " + bytes + " of " + b.length + " bytes"));' \
 	"$T/body" "$nl" "$T/lanes.json" > "$T/win.check"
-expect_eq "  ... every lane, records as the table says and in order, at most 5 per pixel ($(cat "$T/win.check"))" \
+expect_eq "  ... every lane, records as its header says and in order, at most 5 per pixel ($(cat "$T/win.check"))" \
 	"$(cut -c1-2 "$T/win.check")" ok
 code "/api/summary?token=$TOK&t0=0&t1=$end" > /dev/null
 expect_eq "summary of the whole trace: the generator's switches" \

@@ -158,9 +158,11 @@ int cmd_view(int argc, char **argv)
 			(unsigned long long)x->records, (unsigned long long)x->entries,
 			x->maplen / 1048576.0, index_dir(), x->build_s);
 		fprintf(stderr, "[ server memory: %.1f MiB of index tables; at most %d "
-			"connections, each answer at most %u MiB (a window's: about 160 bytes "
-			"per pixel and lane); the index file's pages are the kernel's cache ]\n",
-			vindex_heap(x) / 1048576.0, VSERVER_CONNECTIONS, VAPI_MAX_BYTES >> 20);
+			"connections, each holding at most %.1f MiB of an answer (a window's "
+			"is made and sent a lane at a time); the index file's pages are the "
+			"kernel's cache ]\n",
+			vindex_heap(x) / 1048576.0, VSERVER_CONNECTIONS,
+			VAPI_LANE_BYTES / 1048576.0);
 	}
 	page = vapi_page(x, o.title ? o.title : ss_reader_meta(r)->cmdline, &pagelen);
 	if (!page) {
@@ -182,6 +184,7 @@ int cmd_view(int argc, char **argv)
 		code = build;
 		goto out;
 	}
+	vindex_prefault(x);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/?token=%s", vserver_port(s),
 		 vserver_token(s));
 	printf("%s\n", url);

@@ -7,8 +7,9 @@
  * time each state takes in the column, so that the renderer's own per-pixel
  * shares come out the same. A lane's answer is thus at most about 5 records
  * per pixel, whatever the trace holds. Binary layout, little-endian:
- *   u32 lanes, u32 px, then per lane u32 id, u32 records, u32 bytes,
- *   then the lanes' records one after the other, each lane's in a compact
+ *   u32 lanes, u32 px, then per lane u32 id, u32 records, u32 bytes
+ *   followed by its records (a lane is made while the one before is sent
+ *   and decoded: vapi_window_read), each in a compact
  *   form of the 32-byte records (out_html.c's layout) that web/remote.js
  *   turns back into those, bit for bit: per record a byte m, then
  *     m & 1: u32 kind | flags << 8 | cpu << 16 (else the previous record's)
@@ -21,6 +22,7 @@
  *   sent as it is. An answer is 30-38% of the 32-byte records' bytes in the
  *   windows tried. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,7 @@
 struct wbuf {
 	uint8_t *p;
 	size_t len, cap;
-	int full;		/* past VAPI_MAX_BYTES */
+	int full;		/* past VAPI_LANE_BYTES */
 	int nomem;
 };
 
@@ -42,7 +44,7 @@ static void put(struct wbuf *w, const void *d, size_t n)
 {
 	if (w->full || w->nomem)
 		return;
-	if (w->len + n > VAPI_MAX_BYTES) {
+	if (w->len + n > VAPI_LANE_BYTES) {
 		w->full = 1;
 		return;
 	}
@@ -193,31 +195,37 @@ static uint64_t block_after(const struct vlane *l, double t, uint64_t lo)
 	return b;
 }
 
-/* The first entry from lo on whose end is > t, knowing it is in block b. */
-static uint64_t in_block(struct wctx *c, double t, uint64_t lo, uint64_t b)
+/* The first entry from lo on in block b whose end is > t, or the block's
+ * end: a scan, not a search, as the column's sums read those entries next
+ * (a search's reads are misses of the mapped file, a scan's are not). */
+static uint64_t scan_block(struct wctx *c, double t, uint64_t lo, uint64_t b)
 {
 	const struct vlane *l = c->l;
 	uint64_t e = (b + 1) * VBLK < l->n ? (b + 1) * VBLK : l->n;
+	const struct vrec *r;
 
 	if (b >= l->nblk)
 		return l->n;
 	lo = lo > b * VBLK ? lo : b * VBLK;
-	while (lo < e) {
-		uint64_t mid = lo + (e - lo) / 2;
-
-		if (vend_key(l, vent(c->x, l, mid)) > t)
-			e = mid;
-		else
-			lo = mid + 1;
-	}
+	if (lo >= e)
+		return e;
+	for (r = vent(c->x, l, lo); lo < e && vend_key(l, r) <= t; r++)
+		lo++;
 	return lo;
 }
 
+/* The first entry from lo on whose end is > t: in lo's block, else in the
+ * first block after it that ends past t. */
 static uint64_t next_after(struct wctx *c, double t, uint64_t lo)
 {
+	uint64_t j;
+
 	if (lo >= c->l->n)
 		return c->l->n;
-	return in_block(c, t, lo, block_after(c->l, t, lo));
+	j = scan_block(c, t, lo, lo / VBLK);
+	if (j % VBLK || j >= c->l->n)
+		return j;
+	return scan_block(c, t, j, block_after(c->l, t, j));
 }
 
 struct piece {
@@ -301,19 +309,42 @@ static void aggregate(struct wctx *c, uint64_t i, uint64_t j)
 	}
 }
 
+/* Columns of many slices each read only the first entry of a block (the
+ * rest is in memory), a miss of the mapped file each, one after the other:
+ * the block that starts VAHEAD columns later is asked for meanwhile (*pb:
+ * the last one asked for). */
+#define VAHEAD 8
+
+static void ahead(struct wctx *c, double t, uint64_t *pb)
+{
+	uint64_t b = block_after(c->l, t, *pb);
+
+	if (b < c->l->nblk && b * VBLK != *pb) {
+		__builtin_prefetch(vent(c->x, c->l, b * VBLK));
+		*pb = b * VBLK;
+	}
+}
+
 /* A column of more than VBLK slices ends at the block boundary before its
  * last slice: summed from two block prefixes, not slice by slice; the
  * fewer than VBLK slices after the boundary go to the next column. */
 static void slice_lane(struct wctx *c, double t0, double t1, double sc)
 {
 	const struct vlane *l = c->l;
-	uint64_t i = vlower_end(c->x, l, t0);
+	uint64_t i = vlower_end(c->x, l, t0), pb = i;
 	double mincol = 0;
 
 	while (i < l->n && !c->w->full && !c->w->nomem) {
 		const struct vrec *r = vent(c->x, l, i);
-		double x0 = (r->t0 - t0) / sc, x1 = (r->t1 - t0) / sc, col;
+		double x0 = (r->t0 - t0) / sc, x1 = (r->t1 - t0) / sc, col, ce;
 		uint64_t j, b;
+
+		if (i / VBLK + 1 > pb / VBLK && i / VBLK + 1 < l->nblk) {
+			/* columns of a few slices: the next block is read
+			 * soon (blocks of a lane are not next to each other) */
+			pb = (i / VBLK + 1) * VBLK;
+			__builtin_prefetch(vent(c->x, l, pb));
+		}
 
 		if (r->t0 > t1)
 			break;
@@ -324,18 +355,29 @@ static void slice_lane(struct wctx *c, double t0, double t1, double sc)
 			continue;
 		}
 		col = floor(x0 > mincol ? x0 : mincol);
-		b = i + 1 < l->n ? block_after(l, t0 + (col + 1) * sc, i + 1) : l->nblk;
+		ce = t0 + (col + 1) * sc;
 		mincol = 0;
-		if (b * VBLK > i + VBLK) {
-			/* a whole block at least: the column has more than
-			 * VBLK slices, it ends at block b's start */
-			j = b * VBLK;
-			mincol = col + 1;
-		} else {
-			j = i + 1 < l->n ? in_block(c, t0 + (col + 1) * sc, i + 1, b) : l->n;
-			if (j - i > VBLK && j - j % VBLK > i + 1) {
-				j -= j % VBLK;
+		if (i + 1 >= l->n)
+			j = l->n;
+		else if (l->bend[i / VBLK] <= ce)   /* (no need to read it) */
+			j = (i / VBLK + 1) * VBLK < l->n ? (i / VBLK + 1) * VBLK : l->n;
+		else
+			j = scan_block(c, ce, i + 1, i / VBLK);
+		if (j % VBLK == 0 && j < l->n) {
+			/* i's block ends inside the column */
+			b = block_after(l, ce, j);
+			if (b * VBLK > i + VBLK) {
+				/* a whole block at least: the column has more
+				 * than VBLK slices, it ends at block b's start */
+				j = b * VBLK;
 				mincol = col + 1;
+				ahead(c, t0 + (col + 1 + VAHEAD) * sc, &pb);
+			} else {
+				j = scan_block(c, ce, j, b);
+				if (j - i > VBLK && j - j % VBLK > i + 1) {
+					j -= j % VBLK;
+					mincol = col + 1;
+				}
 			}
 		}
 		if (j <= i + 1) {
@@ -378,15 +420,96 @@ static void mark_lane(struct wctx *c, double t0, double t1, double sc, int lost)
 	}
 }
 
-static int window(struct vindex *x, const struct vreq *q, struct vanswer *a)
+/* A window answer made lane by lane as the connection takes it, so that
+ * the client decodes a lane while the next ones are made: by the
+ * connection's thread when it needs one, and by a helper thread up to
+ * VSLOTS lanes ahead of what is sent (an answer's lanes are independent).
+ * A connection holds at most VSLOTS lanes. */
+#define VSLOTS 4
+
+enum { SLOT_FREE, SLOT_MAKING, SLOT_READY, SLOT_FAILED };
+
+struct vslot {
+	struct wbuf w;
+	int state;
+};
+
+struct vstream {
+	struct vindex *x;
+	uint32_t *ids;		/* the lanes asked, in order */
+	size_t nl;
+	double t0, t1, sc;
+	uint8_t hdr[8];
+	size_t hdr_sent;
+	size_t cur, sent;	/* the lane being sent, bytes of it sent */
+	size_t claim;		/* the next lane nobody makes yet */
+	struct vslot slot[VSLOTS];	/* lane k in slot k % VSLOTS */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t helper;
+	int has_helper, stop;
+};
+
+/* Lane k: its id, records and bytes, then its records. */
+static int make_lane(struct vstream *s, size_t k, struct wbuf *w)
+{
+	uint32_t id = s->ids[k], hdr[3] = { id, 0, 0 };
+	struct wctx c = { .x = s->x, .l = &s->x->lanes[id], .w = w, .ci = UINT64_MAX };
+
+	w->len = 0;
+	put(w, hdr, sizeof(hdr));
+	if (c.l->type == VL_MARKS)
+		mark_lane(&c, s->t0, s->t1, s->sc, id == VL_LOST);
+	else
+		slice_lane(&c, s->t0, s->t1, s->sc);
+	if (w->nomem || w->full)
+		return -1;
+	hdr[1] = c.count;
+	hdr[2] = w->len - sizeof(hdr);
+	memcpy(w->p, hdr, sizeof(hdr));
+	return 0;
+}
+
+/* Make the lane claimed, k (s->mu held, released meanwhile). */
+static void make_claimed(struct vstream *s, size_t k)
+{
+	struct vslot *sl = &s->slot[k % VSLOTS];
+	int rc;
+
+	sl->state = SLOT_MAKING;
+	pthread_mutex_unlock(&s->mu);
+	rc = make_lane(s, k, &sl->w);
+	pthread_mutex_lock(&s->mu);
+	sl->state = rc ? SLOT_FAILED : SLOT_READY;
+	pthread_cond_broadcast(&s->cv);
+}
+
+static void *helper(void *arg)
+{
+	struct vstream *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && s->claim < s->nl) {
+		if (s->claim >= s->cur + VSLOTS) {
+			pthread_cond_wait(&s->cv, &s->mu);
+			continue;
+		}
+		make_claimed(s, s->claim++);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int vapi_window_open(struct vindex *x, const struct vreq *q, struct vstream **out,
+		     struct vanswer *a)
 {
 	size_t nl = q->all_lanes || !q->lanes ? x->nlanes : q->nlanes;
-	double sc = (q->t1 - q->t0) / q->px;
-	struct wbuf w = { 0 };
+	struct vstream *s;
 	uint32_t hdr[2] = { nl, q->px };
-	size_t tab;
 	char msg[128];
 
+	memset(a, 0, sizeof(*a));
+	*out = NULL;
 	for (size_t k = 0; !q->all_lanes && q->lanes && k < nl; k++) {
 		if (q->lanes[k] >= x->nlanes) {
 			snprintf(msg, sizeof(msg), "no lane %u (there are %zu)", q->lanes[k],
@@ -394,45 +517,85 @@ static int window(struct vindex *x, const struct vreq *q, struct vanswer *a)
 			return vapi_error(a, 400, msg);
 		}
 	}
-	put(&w, hdr, sizeof(hdr));
-	tab = w.len;
-	for (size_t k = 0; k < nl; k++) {
-		uint32_t e[3] = { 0, 0, 0 };
-
-		put(&w, e, sizeof(e));
-	}
-	for (size_t k = 0; k < nl && !w.full && !w.nomem; k++) {
-		uint32_t id = q->all_lanes || !q->lanes ? k : q->lanes[k];
-		struct wctx c = { .x = x, .l = &x->lanes[id], .w = &w, .ci = UINT64_MAX };
-		size_t start = w.len;
-		uint32_t bytes;
-
-		if (c.l->type == VL_MARKS)
-			mark_lane(&c, q->t0, q->t1, sc, id == VL_LOST);
-		else
-			slice_lane(&c, q->t0, q->t1, sc);
-		bytes = w.len - start;
-		if (!w.full && !w.nomem) {
-			memcpy(w.p + tab + 12 * k, &id, 4);
-			memcpy(w.p + tab + 12 * k + 4, &c.count, 4);
-			memcpy(w.p + tab + 12 * k + 8, &bytes, 4);
-		}
-	}
-	if (w.nomem) {
-		free(w.p);
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->ids = malloc((nl ? nl : 1) * sizeof(*s->ids)))) {
+		free(s);
 		return -1;
 	}
-	if (w.full) {
-		free(w.p);
-		snprintf(msg, sizeof(msg), "window answer over %u MiB: ask for fewer lanes or pixels",
-			 VAPI_MAX_BYTES >> 20);
-		return vapi_error(a, 400, msg);
-	}
-	a->status = 200;
-	a->type = "application/octet-stream";
-	a->body = (char *)w.p;
-	a->len = w.len;
+	for (size_t k = 0; k < nl; k++)
+		s->ids[k] = q->all_lanes || !q->lanes ? k : q->lanes[k];
+	s->x = x;
+	s->nl = nl;
+	s->t0 = q->t0;
+	s->t1 = q->t1;
+	s->sc = (q->t1 - q->t0) / q->px;
+	memcpy(s->hdr, hdr, sizeof(hdr));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	/* (without a helper the connection's thread makes every lane) */
+	s->has_helper = nl > 1 && !pthread_create(&s->helper, NULL, helper, s);
+	*out = s;
 	return 0;
+}
+
+ssize_t vapi_window_read(struct vstream *s, void *buf, size_t max)
+{
+	size_t n = 0;
+	int err = 0;
+
+	if (s->hdr_sent < sizeof(s->hdr)) {
+		n = sizeof(s->hdr) - s->hdr_sent < max ? sizeof(s->hdr) - s->hdr_sent : max;
+		memcpy(buf, s->hdr + s->hdr_sent, n);
+		s->hdr_sent += n;
+	}
+	pthread_mutex_lock(&s->mu);
+	/* lanes until buf is full: no small writes (an empty lane is 12 bytes) */
+	while (n < max && s->cur < s->nl && !err) {
+		struct vslot *sl = &s->slot[s->cur % VSLOTS];
+		size_t k;
+
+		if (s->claim == s->cur)
+			make_claimed(s, s->claim++);
+		if (sl->state == SLOT_MAKING) {
+			pthread_cond_wait(&s->cv, &s->mu);
+			continue;
+		}
+		if (sl->state == SLOT_FAILED) {
+			err = 1;
+			break;
+		}
+		k = sl->w.len - s->sent < max - n ? sl->w.len - s->sent : max - n;
+		memcpy((char *)buf + n, sl->w.p + s->sent, k);
+		s->sent += k;
+		n += k;
+		if (s->sent == sl->w.len) {
+			sl->state = SLOT_FREE;
+			s->cur++;
+			s->sent = 0;
+			pthread_cond_broadcast(&s->cv);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return err ? -1 : (ssize_t)n;
+}
+
+void vapi_window_close(struct vstream *s)
+{
+	if (!s)
+		return;
+	if (s->has_helper) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = 1;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->helper, NULL);
+	}
+	for (int i = 0; i < VSLOTS; i++)
+		free(s->slot[i].w.p);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s->ids);
+	free(s);
 }
 
 /* ---- JSON answers ---- */
@@ -581,8 +744,6 @@ int vapi_answer(struct vindex *x, const struct vreq *r, const char *page,
 		return copy(a, "application/json", x->meta, x->metalen);
 	case VP_LANES:
 		return lanes(x, a);
-	case VP_WINDOW:
-		return window(x, r, a);
 	case VP_SUMMARY:
 		return summary(x, r, a);
 	case VP_SEARCH:

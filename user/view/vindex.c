@@ -2,6 +2,8 @@
  * files each slice and mark into its lanes' blocks (see vindex.h). */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,10 +425,46 @@ int vindex_build(struct ss_reader *r, const struct ss_export_opts *o,
 	return code;
 }
 
+/* The index file's pages mapped into the server ahead of the requests
+ * that read them: a window's first reads of a page fault it in (the file
+ * was written, so its pages are in the kernel's cache), one fault per
+ * block of a lane at the views of the whole trace, ~60k of them. In
+ * pieces, so that stopping is quick; not when the file would not fit in
+ * half of the free memory (the kernel would read it from disk). */
+#define PREFAULT_STEP	(16u << 20)
+
+static void *prefault(void *arg)
+{
+	struct vindex *x = arg;
+
+	for (size_t off = 0; off < x->maplen && !atomic_load(&x->prefault_stop);
+	     off += PREFAULT_STEP) {
+		size_t n = x->maplen - off < PREFAULT_STEP ? x->maplen - off : PREFAULT_STEP;
+
+		if (madvise((void *)(x->map + off), n, MADV_POPULATE_READ))
+			break;		/* (before Linux 5.14: EINVAL) */
+	}
+	return NULL;
+}
+
+void vindex_prefault(struct vindex *x)
+{
+	long page = sysconf(_SC_PAGESIZE), avail = sysconf(_SC_AVPHYS_PAGES);
+
+	if (!x->map || x->prefaulting || page <= 0 || avail <= 0 ||
+	    x->maplen > (size_t)avail * (size_t)page / 2)
+		return;
+	x->prefaulting = !pthread_create(&x->prefaulter, NULL, prefault, x);
+}
+
 void vindex_free(struct vindex *x)
 {
 	if (!x)
 		return;
+	if (x->prefaulting) {
+		atomic_store(&x->prefault_stop, 1);
+		pthread_join(x->prefaulter, NULL);
+	}
 	for (size_t i = 0; i < x->nlanes; i++) {
 		free(x->lanes[i].blk);
 		free(x->lanes[i].bend);

@@ -17,6 +17,8 @@
 #ifndef SS_VIEW_VINDEX_H
 #define SS_VIEW_VINDEX_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +93,9 @@ struct vindex {
 	double from, end;	/* window of the data, ns */
 	uint64_t records, entries, blocks;
 	double build_s;		/* seconds the build took */
+	pthread_t prefaulter;	/* vindex_prefault */
+	int prefaulting;
+	atomic_int prefault_stop;
 	/* the whole trace's summary (/api/summary), added up while built */
 	char *whole;
 	size_t wholelen;
@@ -108,6 +113,8 @@ struct vindex {
 int vindex_build(struct ss_reader *r, const struct ss_export_opts *o,
 		 const char *dir, struct vindex **out, char *err, size_t errlen);
 void vindex_free(struct vindex *x);
+/* Map the index file's pages in the background (see vindex.c). */
+void vindex_prefault(struct vindex *x);
 
 /* Heap bytes the index holds now (tables; not the mapped file). */
 size_t vindex_heap(const struct vindex *x);

@@ -74,17 +74,12 @@ static int token_ok(const struct vreq *r, const char *token)
 	return diff == 0;
 }
 
-static enum MHD_Result send_answer(struct MHD_Connection *c, struct vanswer *a)
+static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *type,
+			       struct MHD_Response *resp)
 {
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(a->body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", a->type);
+	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	/* the token is in the URL: never in a Referer */
@@ -92,9 +87,21 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, struct vanswer *a)
 	MHD_add_response_header(resp, "Content-Security-Policy",
 				"default-src 'none'; script-src 'unsafe-inline'; "
 				"style-src 'unsafe-inline'; connect-src 'self'; img-src data:");
-	ret = MHD_queue_response(c, a->status, resp);
+	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+static enum MHD_Result send_answer(struct MHD_Connection *c, struct vanswer *a)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(a->body);
+		return MHD_NO;
+	}
+	return queue(c, a->status, a->type, resp);
 }
 
 static enum MHD_Result fail(struct MHD_Connection *c, int status, const char *msg)
@@ -104,6 +111,42 @@ static enum MHD_Result fail(struct MHD_Connection *c, int status, const char *ms
 	if (vapi_error(&a, status, msg))
 		return MHD_NO;
 	return send_answer(c, &a);
+}
+
+static ssize_t window_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	ssize_t n = vapi_window_read(cls, buf, max);
+
+	(void)pos;
+	return n > 0 ? n : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM :
+	       MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void window_done(void *cls)
+{
+	vapi_window_close(cls);
+}
+
+/* A window's answer goes out lane by lane (chunked) as it is made; a
+ * client that goes away stops the making. */
+static enum MHD_Result send_window(struct MHD_Connection *c, struct vindex *x,
+				   const struct vreq *r)
+{
+	struct MHD_Response *resp;
+	struct vstream *st;
+	struct vanswer a;
+
+	if (vapi_window_open(x, r, &st, &a))
+		return fail(c, 500, "out of memory");
+	if (!st)
+		return send_answer(c, &a);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 << 10, window_read, st,
+						 window_done);
+	if (!resp) {
+		vapi_window_close(st);
+		return MHD_NO;
+	}
+	return queue(c, 200, "application/octet-stream", resp);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -148,6 +191,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (r.path == VP_UNKNOWN) {
 		vq_free(&r);
 		return fail(c, 404, "no such page");
+	}
+	if (r.path == VP_WINDOW) {
+		enum MHD_Result ret = send_window(c, s->x, &r);
+
+		vq_free(&r);
+		return ret;
 	}
 	if (vapi_answer(s->x, &r, s->page, s->pagelen, &a)) {
 		vq_free(&r);
