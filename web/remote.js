@@ -2,7 +2,7 @@
  * the page (user/view/). Only the view's page has this file.
  *
  * The model has the lanes of web/data.js's Model, filled for the window on
- * screen (plus a quarter screen each side) from /api/window, sent in a
+ * screen (then again with half a screen each side) from /api/window, sent in a
  * compact form (less to send and to hand to the page) lane by lane and
  * decoded here as each lane comes in (while the server makes the next)
  * into the same 32-byte records; a pixel column with many slices comes as
@@ -15,7 +15,7 @@
 
   const AGG = 0xffff;
   const ALL_LANES = 64;  /* up to this many lanes, every lane is asked */
-  const MARGIN = 0.25;   /* of the view's width asked for on each side (pans) */
+  const MARGIN = 0.5;    /* of the view's width asked for on each side (pans) */
 
   const token = new URLSearchParams(location.search).get("token") || "";
 
@@ -78,7 +78,8 @@
     this.inflight = null;  /* the request out: { have, abort } */
     this.kept = [];        /* the last answers: { have, buf } */
     this.keptBytes = 0;
-    this.fetches = 0;      /* answers from the server */
+    this.fetches = 0;      /* answers from the server for a view on screen */
+    this.widened = 0;      /* answers of a view with its margins */
     this.hits = 0;         /* views drawn from a kept answer */
     this.lastFetchMs = 0;
     this.error = null;
@@ -337,7 +338,7 @@
     const t0 = v.t0, t1 = v.t0 + v.w * v.scale;
     if (t1 <= 0 && h.t0 < h.scale) return true;
     if (Math.max(t0, 0) < h.t0 - h.scale * 1e-3 && h.t0 >= h.scale) return false;
-    if (t1 > h.t1 && h.t1 < h.end) return false;
+    if (t1 > h.t1 + Math.max(h.scale * 1e-3, 2e-3) && h.t1 < h.end) return false;   /* (t1 too) */
     const ids = this.wanted(R);
     if (ids) for (const id of ids) if (!h.ids.has(id)) return false;
     return true;
@@ -369,10 +370,13 @@
   /* Called by the renderer before each frame: when the lanes do not hold
    * the window on screen, take a kept answer that does or ask the server
    * (a request still out for another view is dropped: its answer would not
-   * be drawn). */
+   * be drawn). True while the lanes do not hold it (an answer is awaited).
+   * The server is asked for the view alone, then, once that is drawn, for
+   * it with MARGIN on each side (widen): the wait is for the view's
+   * columns only, and pans within the margin need no request. */
   RemoteModel.prototype.want = function (R) {
     this.stale = false;   /* this frame draws what the lanes hold now */
-    if (this.covered(R)) return;
+    if (this.covered(R)) return false;
     for (let k = this.kept.length - 1; k >= 0; k--) {
       const e = this.kept[k];
       if (!this.covered(R, e.have)) continue;
@@ -381,22 +385,40 @@
       this.drop();
       this.use(e);
       this.hits++;
-      return;
+      this.later(R);
+      return false;
     }
-    if (this.inflight && this.covered(R, this.inflight.have)) return;
+    if (this.inflight && this.covered(R, this.inflight.have)) return true;
     if (this.inflight) this.inflight.abort.abort();
-    /* The server's columns are the view's: its scale, whole columns
-     * before the view's start (not before 0). */
+    return this.request(R, 0);
+  };
+
+  /* After the frame with the view's data is painted: the margins. */
+  RemoteModel.prototype.later = function (R) {
+    if (this.have.wide) return;
+    requestAnimationFrame(() => setTimeout(() => {
+      if (!this.inflight && this.covered(R) && !this.have.wide) this.request(R, MARGIN);
+    }, 0));
+  };
+
+  /* Ask for R's view with margin (of its width) each side. The server's
+   * columns are the view's: its scale, whole columns before the view's
+   * start (not before 0). */
+  RemoteModel.prototype.request = function (R, margin) {
     const v = R.view, sc = v.scale;
-    let m = Math.round(v.w * MARGIN);
+    let m = Math.round(v.w * margin);
     if (v.t0 - m * sc < 0) m = Math.floor(v.t0 / sc);
-    const px = Math.max(1, Math.min(8192, Math.round(v.w * (1 + MARGIN)) + m));
+    const px = Math.max(1, Math.min(8192, Math.round(v.w * (1 + margin)) + m));
     const t0 = Number((v.t0 - m * sc).toFixed(3)), t1 = Number((t0 + px * sc).toFixed(3));
     const ids = this.wanted(R);
     const args = { t0: t0.toFixed(3), t1: t1.toFixed(3), px: px };
     if (ids) args.lanes = Array.from(ids).sort((a, b) => a - b).join(",");
-    const req = { have: { t0: t0, t1: t1, scale: sc, end: this.meta.end,
-      ids: ids || new Set(this.byId.keys()) }, abort: new AbortController() };
+    const key = JSON.stringify(args);
+    /* (the answer the lanes hold asked for again: a view it should
+     * cover but does not would ask at every frame) */
+    if (this.have && this.have.key === key) return false;
+    const req = { have: { t0: t0, t1: t1, scale: sc, end: this.meta.end, wide: margin > 0,
+      ids: ids || new Set(this.byId.keys()), key: key }, abort: new AbortController() };
     this.inflight = req;
     const start = performance.now();
     const dec = new Decoder(this, this.spare);
@@ -421,10 +443,14 @@
       if (!dec.complete()) throw new Error("/api/window: the answer was cut short");
       const t = performance.now();
       dec.done();
-      this.lastApplyMs = busy + performance.now() - t;
-      this.lastTimes = { start: start, lastByte: req.lastByte, done: performance.now() };
       this.have = req.have;
       this.keep({ have: req.have, buf: dec.u8.slice(0, dec.len) });
+      if (margin) {
+        this.widened++;
+        return;
+      }
+      this.lastApplyMs = busy + performance.now() - t;
+      this.lastTimes = { start: start, lastByte: req.lastByte, done: performance.now() };
       this.stale = true;
       this.fetches++;
       this.lastFetchMs = performance.now() - start;
@@ -435,12 +461,15 @@
     }).finally(() => {
       if (this.inflight !== req) return;
       this.inflight = null;
-      /* the frame with the data now, not at the next animation frame */
-      R.render();
+      /* the frame with the data now, not at the next animation frame (a
+       * wider answer of the view drawn is drawn when the view moved) */
+      if (!margin || R.interim) R.render();
+      if (!margin && !this.error) this.later(R);
       const w = this.waiters;
       this.waiters = [];
       for (const f of w) f();
     });
+    return true;
   };
 
   /* The lanes get kept answer e (decoded again: answers are kept in
@@ -462,12 +491,16 @@
           reject(new Error(this.error));
           return;
         }
-        if (!this.inflight && this.covered(R)) {
+        if (this.covered(R)) {
           if (this.stale) R.render();
           resolve(this.lastFetchMs);
           return;
         }
-        this.want(R);
+        if (!this.want(R)) {   /* a kept answer (or nothing better to ask) */
+          R.render();
+          resolve(this.lastFetchMs);
+          return;
+        }
         this.waiters.push(check);   /* run when the answer is in */
       };
       check();

@@ -578,8 +578,9 @@
 
   Renderer.prototype.render = function () {
     const start = performance.now();
-    if (this.m.want) this.m.want(this);   /* a remote model fetches what is on screen */
-    if (this.m.inflight && this.stretch()) {
+    /* a remote model fetches what is on screen: true while it comes */
+    const pending = this.m.want && this.m.want(this);
+    if (pending && this.stretch()) {
       this.interim = true;
       this.frameMs = performance.now() - start;
       return;
