@@ -445,12 +445,12 @@
       dec.done();
       this.have = req.have;
       this.keep({ have: req.have, buf: dec.u8.slice(0, dec.len) });
+      this.lastApplyMs = busy + performance.now() - t;
+      this.lastTimes = { start: start, lastByte: req.lastByte, done: performance.now() };
       if (margin) {
         this.widened++;
         return;
       }
-      this.lastApplyMs = busy + performance.now() - t;
-      this.lastTimes = { start: start, lastByte: req.lastByte, done: performance.now() };
       this.stale = true;
       this.fetches++;
       this.lastFetchMs = performance.now() - start;

@@ -58,9 +58,10 @@ try {
    * the data when it came first). A step whose data came from the server
    * is "cold", one drawn from the answers the page keeps is "kept".
    * Parts (medians over the cold steps): the input's own frame, the
-   * server's answer (request to first byte), its transfer, filling the
-   * lanes, the frame with the data. */
-  const parts = { first: [], server: [], xfer: [], apply: [], frame: [] };
+   * answer (the request to its last byte: made, sent and decoded lane by
+   * lane), the page's time decoding it (most of it while it comes), the
+   * decoding left after its last byte, the frame with the data. */
+  const parts = { first: [], answer: [], apply: [], tail: [], frame: [] };
   const cold = [], kept = [], interim = [];
   const step = (fn) => page.evaluate(async (f) => {
     const S = window.switchscope, R = S.renderer, m = S.model;
@@ -70,7 +71,7 @@ try {
       ch.port2.postMessage(0);
     }));
     performance.clearResourceTimings();
-    const fetches = m.fetches, t = performance.now();
+    const fetches = m.fetches + m.widened, t = performance.now();
     if (f.zoom) S.zoom(f.zoom);
     else {
       R.view.t0 += f.pan * R.view.w * R.view.scale;
@@ -79,9 +80,9 @@ try {
     const first = R.frameMs, shown = painted();
     await S.settled();
     const end = await painted(), at = await shown;
-    const e = performance.getEntriesByType("resource").filter((x) => x.name.includes("/api/window")).pop();
-    return { total: end - t, interim: at - t, cold: m.fetches !== fetches, first, frame: R.frameMs, apply: m.lastApplyMs,
-      server: e ? e.responseStart - e.requestStart : 0, xfer: e ? e.responseEnd - e.responseStart : 0 };
+    const L = m.lastTimes || {};
+    return { total: end - t, interim: at - t, cold: m.fetches + m.widened !== fetches, first, frame: R.frameMs, apply: m.lastApplyMs,
+      answer: L.lastByte - L.start, tail: L.done - L.lastByte };
   }, fn).then((r) => {
     if (r.cold) for (const k in parts) parts[k].push(r[k]);
     (r.cold ? cold : kept).push(r.total);
@@ -125,8 +126,8 @@ try {
   console.log(`bench: view_interim_median ${med(interim).toFixed(1)} ms (input to the first frame painted at the new scale, ` +
     `any data; p90 ${q(interim, 0.9).toFixed(1)} ms)`);
   console.log(`bench: view_step_parts_median (cold steps) frame at once ${med(parts.first).toFixed(1)} ms, ` +
-    `server ${med(parts.server).toFixed(1)} ms, transfer ${med(parts.xfer).toFixed(1)} ms, ` +
-    `lanes filled ${med(parts.apply).toFixed(1)} ms, frame with the data ${med(parts.frame).toFixed(1)} ms`);
+    `answer in ${med(parts.answer).toFixed(1)} ms (request to last byte), decoding ${med(parts.apply).toFixed(1)} ms ` +
+    `(of which after the last byte ${med(parts.tail).toFixed(1)} ms), frame with the data ${med(parts.frame).toFixed(1)} ms`);
   console.log(`bench: view_machine_load ${load0.toFixed(2)} before the steps, ${load1.toFixed(2)} after ` +
     `(1-minute load average, ${os.cpus().length} CPUs)`);
   console.log(`bench: view_page_records_max ${maxN} records (${(maxN / meta.records * 100).toFixed(3)}% of the trace)`);

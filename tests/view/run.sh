@@ -163,8 +163,21 @@ node -e '
 	console.log(ok ? "ok " + n + " records, " + bytes + " bytes" : "bad: " + (walk ||
 		nl + " lanes, " + n + " records, " + bytes + " of " + b.length + " bytes"));' \
 	"$T/body" "$nl" "$T/lanes.json" > "$T/win.check"
+cp "$T/body" "$T/win.body"
 expect_eq "  ... every lane, records as its header says and in order, at most 5 per pixel ($(cat "$T/win.check"))" \
 	"$(cut -c1-2 "$T/win.check")" ok
+# Clients that go away in the middle of an answer (made lane by lane, a
+# helper thread each): the server lives on, answers the same bytes, and
+# its threads are back to what they were (each helper joined).
+nthr=$(ls /proc/$VPID/task | wc -l)
+for i in $(seq 20); do
+	curl -s -N "$BASE/api/window?token=$TOK&t0=0&t1=$end&px=8192" 2>/dev/null | head -c 3000 > /dev/null
+done
+code "/api/window?token=$TOK&t0=0&t1=$end&px=1000" > /dev/null
+cmp -s "$T/body" "$T/win.body"
+expect_eq "20 clients gone mid-answer: the next answer is the same bytes" $? 0
+sleep 0.5
+expect_eq "  ... and the server's threads are as many as before ($nthr)" "$(ls /proc/$VPID/task | wc -l)" "$nthr"
 code "/api/summary?token=$TOK&t0=0&t1=$end" > /dev/null
 expect_eq "summary of the whole trace: the generator's switches" \
 	"$(jget "$T/body" switches)" "$(jget "$T/small.json" switches)"
