@@ -133,27 +133,34 @@
     this.fill(colorOf(style), x, y, w, h);
   };
   /* fill(c, x, y, 1, h): the bar of a dense pixel column, the most of a
-   * frame's rectangles. Its pixels a row apart, without the loop over a
-   * row's span. */
+   * frame's rectangles (x a whole css px). */
   Batch.prototype.bar = function (c, x, y, h) {
-    const d = this.dpr;
-    const x0 = Math.round((x - this.x) * d);
+    const x0 = this.column(x);
+    if (x0 < 0 || c[1] !== 255) this.fill(c, x, y, 1, h);
+    else this.rows(c[0], x0, y, h);
+  };
+  /* The device column of the bar at css x if it is one device pixel wide
+   * and in the area, else -1: rows() then draws its bars. */
+  Batch.prototype.column = function (x) {
+    const d = this.dpr, x0 = Math.round((x - this.x) * d);
     let x1 = Math.round((x + 1 - this.x) * d);
-    let y0 = Math.round((y - this.y) * d), y1 = Math.round((y + h - this.y) * d);
     if (x1 <= x0) x1 = x0 + 1;
+    return x1 - x0 === 1 && x0 >= 0 && x0 < this.W ? x0 : -1;
+  };
+  /* fill(c, x, y, 1, h) at device column x0 (column()'s) for an opaque
+   * colour word v: its pixels a row apart, without the loop over a row. */
+  Batch.prototype.rows = function (v, x0, y, h) {
+    const d = this.dpr;
+    let y0 = Math.round((y - this.y) * d), y1 = Math.round((y + h - this.y) * d);
     if (y1 <= y0) {
       if (h * d < 0.5) return;
       y1 = y0 + 1;
     }
-    if (x1 - x0 !== 1 || c[1] !== 255 || x0 < 0 || x0 >= this.W) {
-      this.pixels(c, x0, y0, x1, y1);
-      return;
-    }
-    const W = this.W, px = this.px, v = c[0];
     if (y0 < 0) y0 = 0;
     if (y1 > this.H) y1 = this.H;
     if (y0 >= y1) return;
     if (y1 > this.used) this.used = y1;
+    const W = this.W, px = this.px;
     for (let i = y0 * W + x0, end = y1 * W; i < end; i += W) px[i] = v;
   };
   /* The device pixels [x0, x1) x [y0, y1), clipped to the area. */
@@ -206,6 +213,7 @@
     }
     this.totalH = y;
     this.batch = new Batch();
+    this.threadC = [];   /* a thread's process colour (colorOf's), by index */
     this.view = { t0: model.meta.from, scale: 1, w: 1, h: 1, scrollY: 0 };
     this.sel = null;
     this.highlight = new Set();
@@ -282,12 +290,16 @@
   Renderer.prototype.sliceColor = function (row, r, f) {
     const m = this.m, K = SS.K, C = this.C;
     if (row.kind === "cpu") {
-      const t = m.threads[m.thread(r)], e = f & SS.F.END;
+      const ti = m.thread(r), t = m.threads[ti], e = f & SS.F.END;
       if (e === SS.END.UNSURE || e === SS.END.OPEN && !t.traced) return C.unsure;
-      let c = procRGBA.get(t.tgid);
-      if (!c) {
-        c = colorOf(SS.procColor(t.tgid));
-        procRGBA.set(t.tgid, c);
+      let c = this.threadC[ti];
+      if (c === undefined) {
+        c = procRGBA.get(t.tgid);
+        if (!c) {
+          c = colorOf(SS.procColor(t.tgid));
+          procRGBA.set(t.tgid, c);
+        }
+        this.threadC[ti] = c;
       }
       return c;
     }
@@ -325,6 +337,8 @@
     const ls = l.s, le = l.e, lr = l.r, n = l.n, cum0 = l.cum[0], cum1 = thread ? l.cum[1] : null;
     /* the same sums as the rectangles' arguments always were */
     const ySleep = y + h * 0.42, hSleep = h * 0.16, yLow = y + h - 2, hFull = h - 4;
+    const vSleep = C.sleep[0], vRun = C.running[0], vWait = C.runnable[0];
+    const opaque = C.sleep[1] === 255 && C.running[1] === 255 && C.runnable[1] === 255;
     let i = SS.lower(le, t0, 0, n);
     while (i < n) {
       const s = ls[i];
@@ -351,10 +365,16 @@
       if (thread) {
         const run = (cum0[j] - cum0[i]) / span;
         const wait = (cum1[j] - cum1[i]) / span;
-        const hr = hFull * run, hw = hFull * wait;
-        B.bar(C.sleep, X + col, ySleep, hSleep);
-        if (hr > 0) B.bar(C.running, X + col, yLow - hr, hr);
-        if (hw > 0) B.bar(C.runnable, X + col, yLow - hr - hw, hw);
+        const hr = hFull * run, hw = hFull * wait, cx = opaque ? B.column(X + col) : -1;
+        if (cx >= 0) {
+          B.rows(vSleep, cx, ySleep, hSleep);
+          if (hr > 0) B.rows(vRun, cx, yLow - hr, hr);
+          if (hw > 0) B.rows(vWait, cx, yLow - hr - hw, hw);
+        } else {
+          B.fill(C.sleep, X + col, ySleep, 1, hSleep);
+          if (hr > 0) B.fill(C.running, X + col, yLow - hr, 1, hr);
+          if (hw > 0) B.fill(C.runnable, X + col, yLow - hr - hw, 1, hw);
+        }
       } else {
         const busy = Math.min(1, (cum0[j] - cum0[i]) / span);
         const st = cpu ? this.sliceColor(row, lr[i], m.flags(lr[i])) : C.coro;

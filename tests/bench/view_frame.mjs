@@ -74,6 +74,7 @@ try {
     for (let v = 0; v < VIEWS.length; v++) {
       for (let u = 0; u < urls.length; u++) {
         const k = (u + r) % urls.length;   /* who goes first changes each round */
+        await pages[k].bringToFront();   /* a page behind draws no frames */
         const res = await measure(pages[k], VIEWS[v], renders);
         times[k][v].push(...res.ms);
         hashes[k][v].add(`${res.w}x${res.h}:${res.hash}`);
