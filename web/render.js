@@ -321,7 +321,8 @@
   };
 
   /* First index i in [lo, hi) with a[i] > v (a sorted), as SS.upper, by
-   * steps doubling from lo: a dense column's slices are a few, mostly. */
+   * steps doubling from lo: the slices or marks of a pixel column are a
+   * few, mostly. */
   function upperFrom(a, v, lo, hi) {
     if (lo >= hi || a[lo] > v) return lo;
     let b = 1;
@@ -392,7 +393,7 @@
     const hi = SS.upper(ts, t0 + v.w * sc, 0, n);
     while (i < hi) {
       const col = Math.floor((ts[i] - t0) / sc);
-      const j = Math.max(i + 1, SS.upper(ts, t0 + (col + 1) * sc, i, hi));
+      const j = Math.max(i + 1, upperFrom(ts, t0 + (col + 1) * sc, i, hi));
       fn(SS.LABEL_W + (ts[i] - t0) / sc, i, j);
       i = j;
     }
