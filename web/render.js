@@ -129,9 +129,6 @@
     }
     this.pixels(c, x0, y0, x1, y1);
   };
-  Batch.prototype.rect = function (style, x, y, w, h) {
-    this.fill(colorOf(style), x, y, w, h);
-  };
   /* fill(c, x, y, 1, h): the bar of a dense pixel column, the most of a
    * frame's rectangles (x a whole css px). */
   Batch.prototype.bar = function (c, x, y, h) {
@@ -267,29 +264,14 @@
     return lo - 1;
   };
 
-  Renderer.prototype.sliceStyle = function (row, r, f) {
-    const m = this.m, K = SS.K;
-    if (row.kind === "cpu") {
-      /* A task that is not traced leaves the CPU unseen: its end is not
-       * known, only that it ran from here. */
-      const t = m.threads[m.thread(r)], e = f & SS.F.END;
-      return e === SS.END.UNSURE || e === SS.END.OPEN && !t.traced ? SS.color.unsure :
-        SS.procColor(t.tgid);
-    }
-    if (row.kind === "coro") return SS.coroColor(m.a(r));
-    const k = m.kind(r);
-    if (k === K.RUN) return SS.color.running;
-    if (k === K.WAIT) return SS.color.runnable;
-    const e = f & SS.F.END;
-    return e === SS.END.BLOCK ? SS.color.blocked : e === SS.END.STOP ? SS.color.stopped : SS.color.sleep;
-  };
-
-  /* sliceStyle's colour resolved (colorOf), from caches by number: the
+  /* A slice's colour, resolved (colorOf's) and cached by number: the
    * lanes' rectangles look no string up. */
   const procRGBA = new Map(), coroRGBA = new Map();
   Renderer.prototype.sliceColor = function (row, r, f) {
     const m = this.m, K = SS.K, C = this.C;
     if (row.kind === "cpu") {
+      /* A task that is not traced leaves the CPU unseen: its end is not
+       * known, only that it ran from here. */
       const ti = m.thread(r), t = m.threads[ti], e = f & SS.F.END;
       if (e === SS.END.UNSURE || e === SS.END.OPEN && !t.traced) return C.unsure;
       let c = this.threadC[ti];
