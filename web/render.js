@@ -101,36 +101,79 @@
   }
   Batch.prototype.begin = function (ctx, x, y, w, h, dpr) {
     const W = Math.max(1, Math.round(w * dpr)), H = Math.max(1, Math.round(h * dpr));
-    if (!this.img || this.img.width !== W || this.img.height !== H) {
+    if (!this.img || this.W !== W || this.H !== H) {
       this.img = ctx.createImageData(W, H);
       this.px = new Uint32Array(this.img.data.buffer);
       this.used = H;
     }
+    /* the size as plain numbers: ImageData's width is a call into the
+     * browser each time it is read, twice a rectangle */
+    this.W = W;
+    this.H = H;
     this.px.fill(0xffffffff, 0, this.used * W);   /* what the last frame drew on */
     this.used = 0;
     this.x = x;
     this.y = y;
     this.dpr = dpr;
   };
-  Batch.prototype.rect = function (style, x, y, w, h) {
-    const d = this.dpr, W = this.img.width, H = this.img.height, px = this.px;
-    let x0 = Math.round((x - this.x) * d), x1 = Math.round((x + w - this.x) * d);
-    let y0 = Math.round((y - this.y) * d), y1 = Math.round((y + h - this.y) * d);
+  /* A rectangle of colour c (colorOf's answer, resolved once by the caller:
+   * not a look-up of the style's string a rectangle). */
+  Batch.prototype.fill = function (c, x, y, w, h) {
+    const d = this.dpr;
+    const x0 = Math.round((x - this.x) * d), y0 = Math.round((y - this.y) * d);
+    let x1 = Math.round((x + w - this.x) * d), y1 = Math.round((y + h - this.y) * d);
     if (x1 <= x0) x1 = x0 + 1;
     if (y1 <= y0) {
       if (h * d < 0.5) return;
       y1 = y0 + 1;
     }
+    this.pixels(c, x0, y0, x1, y1);
+  };
+  /* fill(c, x, y, 1, h): the bar of a dense pixel column, the most of a
+   * frame's rectangles (x a whole css px). */
+  Batch.prototype.bar = function (c, x, y, h) {
+    const x0 = this.column(x);
+    if (x0 < 0 || c[1] !== 255) this.fill(c, x, y, 1, h);
+    else this.rows(c[0], x0, y, h);
+  };
+  /* The device column of the bar at css x if it is one device pixel wide
+   * and in the area, else -1: rows() then draws its bars. */
+  Batch.prototype.column = function (x) {
+    const d = this.dpr, x0 = Math.round((x - this.x) * d);
+    let x1 = Math.round((x + 1 - this.x) * d);
+    if (x1 <= x0) x1 = x0 + 1;
+    return x1 - x0 === 1 && x0 >= 0 && x0 < this.W ? x0 : -1;
+  };
+  /* fill(c, x, y, 1, h) at device column x0 (column()'s) for an opaque
+   * colour word v: its pixels a row apart, without the loop over a row. */
+  Batch.prototype.rows = function (v, x0, y, h) {
+    const d = this.dpr;
+    let y0 = Math.round((y - this.y) * d), y1 = Math.round((y + h - this.y) * d);
+    if (y1 <= y0) {
+      if (h * d < 0.5) return;
+      y1 = y0 + 1;
+    }
+    if (y0 < 0) y0 = 0;
+    if (y1 > this.H) y1 = this.H;
+    if (y0 >= y1) return;
+    if (y1 > this.used) this.used = y1;
+    const W = this.W, px = this.px;
+    for (let i = y0 * W + x0, end = y1 * W; i < end; i += W) px[i] = v;
+  };
+  /* The device pixels [x0, x1) x [y0, y1), clipped to the area. */
+  Batch.prototype.pixels = function (c, x0, y0, x1, y1) {
+    const W = this.W, H = this.H, px = this.px;
     if (x0 < 0) x0 = 0;
     if (x1 > W) x1 = W;
     if (y0 < 0) y0 = 0;
     if (y1 > H) y1 = H;
     if (x0 >= x1 || y0 >= y1) return;
     if (y1 > this.used) this.used = y1;
-    const c = colorOf(style);
     if (c[1] === 255) {
       const v = c[0], n = x1 - x0, end = y1 * W;
-      if (n > 32) {
+      if (n === 1) {
+        for (let i = y0 * W + x0; i < end; i += W) px[i] = v;
+      } else if (n > 32) {
         for (let i = y0 * W + x0; i < end; i += W) px.fill(v, i, i + n);
       } else {
         for (let i = y0 * W + x0; i < end; i += W) for (let k = i; k < i + n; k++) px[k] = v;
@@ -167,6 +210,7 @@
     }
     this.totalH = y;
     this.batch = new Batch();
+    this.threadC = [];   /* a thread's process colour (colorOf's), by index */
     this.view = { t0: model.meta.from, scale: 1, w: 1, h: 1, scrollY: 0 };
     this.sel = null;
     this.highlight = new Set();
@@ -220,64 +264,105 @@
     return lo - 1;
   };
 
-  Renderer.prototype.sliceStyle = function (row, r, f) {
-    const m = this.m, K = SS.K;
+  /* A slice's colour, resolved (colorOf's) and cached by number: the
+   * lanes' rectangles look no string up. */
+  const procRGBA = new Map(), coroRGBA = new Map();
+  Renderer.prototype.sliceColor = function (row, r, f) {
+    const m = this.m, K = SS.K, C = this.C;
     if (row.kind === "cpu") {
       /* A task that is not traced leaves the CPU unseen: its end is not
        * known, only that it ran from here. */
-      const t = m.threads[m.thread(r)], e = f & SS.F.END;
-      return e === SS.END.UNSURE || e === SS.END.OPEN && !t.traced ? SS.color.unsure :
-        SS.procColor(t.tgid);
+      const ti = m.thread(r), t = m.threads[ti], e = f & SS.F.END;
+      if (e === SS.END.UNSURE || e === SS.END.OPEN && !t.traced) return C.unsure;
+      let c = this.threadC[ti];
+      if (c === undefined) {
+        c = procRGBA.get(t.tgid);
+        if (!c) {
+          c = colorOf(SS.procColor(t.tgid));
+          procRGBA.set(t.tgid, c);
+        }
+        this.threadC[ti] = c;
+      }
+      return c;
     }
-    if (row.kind === "coro") return SS.coroColor(m.a(r));
+    if (row.kind === "coro") {
+      const id = m.a(r);
+      if (id === 0) return C.scheduler;
+      let c = coroRGBA.get(id);
+      if (!c) {
+        c = colorOf(SS.coroColor(id));
+        coroRGBA.set(id, c);
+      }
+      return c;
+    }
     const k = m.kind(r);
-    if (k === K.RUN) return SS.color.running;
-    if (k === K.WAIT) return SS.color.runnable;
+    if (k === K.RUN) return C.running;
+    if (k === K.WAIT) return C.runnable;
     const e = f & SS.F.END;
-    return e === SS.END.BLOCK ? SS.color.blocked : e === SS.END.STOP ? SS.color.stopped : SS.color.sleep;
+    return e === SS.END.BLOCK ? C.blocked : e === SS.END.STOP ? C.stopped : C.sleep;
   };
+
+  /* First index i in [lo, hi) with a[i] > v (a sorted), as SS.upper, by
+   * steps doubling from lo: the slices or marks of a pixel column are a
+   * few, mostly. */
+  function upperFrom(a, v, lo, hi) {
+    if (lo >= hi || a[lo] > v) return lo;
+    let b = 1;
+    while (lo + b < hi && a[lo + b] <= v) b *= 2;
+    return SS.upper(a, v, lo + (b >>> 1) + 1, Math.min(lo + b, hi));
+  }
 
   /* The slices of one lane, with level of detail. */
   Renderer.prototype.drawLane = function (row, y, h) {
-    const l = row.lane, m = this.m, v = this.view, B = this.batch;
+    const l = row.lane, m = this.m, v = this.view, B = this.batch, C = this.C;
     const t0 = v.t0, sc = v.scale, W = v.w, tEnd = t0 + W * sc, X = SS.LABEL_W;
-    const thread = row.kind === "thread";
-    let i = SS.lower(l.e, t0, 0, l.n);
-    while (i < l.n) {
-      const s = l.s[i];
+    const thread = row.kind === "thread", cpu = row.kind === "cpu", coro = row.kind === "coro";
+    const ls = l.s, le = l.e, lr = l.r, n = l.n, cum0 = l.cum[0], cum1 = thread ? l.cum[1] : null;
+    /* the same sums as the rectangles' arguments always were */
+    const ySleep = y + h * 0.42, hSleep = h * 0.16, yLow = y + h - 2, hFull = h - 4;
+    const vSleep = C.sleep[0], vRun = C.running[0], vWait = C.runnable[0];
+    const opaque = C.sleep[1] === 255 && C.running[1] === 255 && C.runnable[1] === 255;
+    let i = SS.lower(le, t0, 0, n);
+    while (i < n) {
+      const s = ls[i];
       if (s > tEnd) break;
-      const x0 = (s - t0) / sc, x1 = (l.e[i] - t0) / sc;
+      const x0 = (s - t0) / sc, x1 = (le[i] - t0) / sc;
       if (x1 - x0 >= 1) {
-        const r = l.r[i], f = m.flags(r);
+        const r = lr[i], f = m.flags(r);
         const a = Math.max(x0, -2), b = Math.min(x1, W + 2);
-        const st = this.sliceStyle(row, r, f);
+        const st = this.sliceColor(row, r, f);
         if (thread && m.kind(r) === SS.K.SLEEP) {
-          B.rect(st, X + a, y + h * 0.42, b - a, h * 0.16);
+          B.fill(st, X + a, ySleep, b - a, hSleep);
         } else {
-          B.rect(st, X + a, y + 2, b - a, h - 4);
-          if (row.kind === "cpu" && b - a > 40) this.labels.push([X + a, X + b, y + h / 2, r]);
-          if (row.kind === "coro" && b - a > 40) this.labels.push([X + a, X + b, y + h / 2, r]);
+          B.fill(st, X + a, y + 2, b - a, hFull);
+          if ((cpu || coro) && b - a > 40) this.labels.push([X + a, X + b, y + h / 2, r]);
         }
         i++;
         continue;
       }
       /* Many slices end inside this pixel column: draw the column once. */
       const col = Math.max(0, Math.floor(x0));
-      let j = SS.upper(l.e, t0 + (col + 1) * sc, i + 1, l.n);
+      let j = upperFrom(le, t0 + (col + 1) * sc, i + 1, n);
       if (j <= i) j = i + 1;
-      const span = l.e[j - 1] - l.s[i] || 1;
+      const span = le[j - 1] - s || 1;
       if (thread) {
-        const run = (l.cum[0][j] - l.cum[0][i]) / span;
-        const wait = (l.cum[1][j] - l.cum[1][i]) / span;
-        const hr = (h - 4) * run, hw = (h - 4) * wait;
-        B.rect(SS.color.sleep, X + col, y + h * 0.42, 1, h * 0.16);
-        if (hr > 0) B.rect(SS.color.running, X + col, y + h - 2 - hr, 1, hr);
-        if (hw > 0) B.rect(SS.color.runnable, X + col, y + h - 2 - hr - hw, 1, hw);
+        const run = (cum0[j] - cum0[i]) / span;
+        const wait = (cum1[j] - cum1[i]) / span;
+        const hr = hFull * run, hw = hFull * wait, cx = opaque ? B.column(X + col) : -1;
+        if (cx >= 0) {
+          B.rows(vSleep, cx, ySleep, hSleep);
+          if (hr > 0) B.rows(vRun, cx, yLow - hr, hr);
+          if (hw > 0) B.rows(vWait, cx, yLow - hr - hw, hw);
+        } else {
+          B.fill(C.sleep, X + col, ySleep, 1, hSleep);
+          if (hr > 0) B.fill(C.running, X + col, yLow - hr, 1, hr);
+          if (hw > 0) B.fill(C.runnable, X + col, yLow - hr - hw, 1, hw);
+        }
       } else {
-        const busy = Math.min(1, (l.cum[0][j] - l.cum[0][i]) / span);
-        const st = row.kind === "cpu" ? this.sliceStyle(row, l.r[i], m.flags(l.r[i])) : SS.color.coro;
-        const hb = Math.max(1, (h - 4) * busy);
-        B.rect(st, X + col, y + h - 2 - hb, 1, hb);
+        const busy = Math.min(1, (cum0[j] - cum0[i]) / span);
+        const st = cpu ? this.sliceColor(row, lr[i], m.flags(lr[i])) : C.coro;
+        const hb = Math.max(1, hFull * busy);
+        B.bar(st, X + col, yLow - hb, hb);
       }
       i = j;
     }
@@ -290,7 +375,7 @@
     const hi = SS.upper(ts, t0 + v.w * sc, 0, n);
     while (i < hi) {
       const col = Math.floor((ts[i] - t0) / sc);
-      const j = Math.max(i + 1, SS.upper(ts, t0 + (col + 1) * sc, i, hi));
+      const j = Math.max(i + 1, upperFrom(ts, t0 + (col + 1) * sc, i, hi));
       fn(SS.LABEL_W + (ts[i] - t0) / sc, i, j);
       i = j;
     }
@@ -325,8 +410,8 @@
       const open = j - i === 1 && (ends.end[i] === SS.END.OPEN || ends.end[i] === SS.END.UNSURE);
       if (open) return;
       if (dense) {
-        if (np) B.rect(SS.color.preempt, x, y, 1, 4);
-        if (nv) B.rect(SS.color.voluntary, x, y + 4, 1, 3);
+        if (np) B.fill(this.C.preempt, x, y, 1, 4);
+        if (nv) B.fill(this.C.voluntary, x, y + 4, 1, 3);
       } else {
         if (np) tri(pre, x, y + 1, 3.5);
         else if (nv) tri(vol, x, y + 1, 3);
@@ -599,6 +684,9 @@
       if (y > this.cssH) break;
       vis.push([ri, y]);
     }
+    /* the lanes' colours resolved once a frame */
+    this.C = {};
+    for (const k in SS.color) this.C[k] = colorOf(SS.color[k]);
     this.batch.begin(ctx, SS.LABEL_W, SS.RULER_H, v.w, this.cssH - SS.RULER_H, this.dpr);
     for (const [i, y] of vis) {
       const row = this.rows[i];
