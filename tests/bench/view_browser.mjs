@@ -58,10 +58,12 @@ try {
    * the data when it came first). A step whose data came from the server
    * is "cold", one drawn from the answers the page keeps is "kept".
    * Parts (medians over the cold steps): the input's own frame, the
-   * answer (the request to its last byte: made, sent and decoded lane by
-   * lane), the page's time decoding it (most of it while it comes), the
+   * answer (the request to its last byte in the page: made, sent and
+   * decoded lane by lane), of it by the browser's resource timing: before
+   * the request is sent, the server's time to the first byte, the rest of
+   * the answer, its hand-off to the page; the page's time decoding it, the
    * decoding left after its last byte, the frame with the data. */
-  const parts = { first: [], answer: [], apply: [], tail: [], frame: [] };
+  const parts = { first: [], answer: [], queued: [], server: [], body: [], handed: [], apply: [], tail: [], frame: [] };
   const cold = [], kept = [], interim = [];
   const step = (fn) => page.evaluate(async (f) => {
     const S = window.switchscope, R = S.renderer, m = S.model;
@@ -81,8 +83,12 @@ try {
     await S.settled();
     const end = await painted(), at = await shown;
     const L = m.lastTimes || {};
+    const e = performance.getEntriesByType("resource").filter((x) => x.name.includes("/api/window"))
+      .find((x) => Math.abs(x.startTime - L.start) < 1);
     return { total: end - t, interim: at - t, cold: m.fetches + m.widened !== fetches, first, frame: R.frameMs, apply: m.lastApplyMs,
-      answer: L.lastByte - L.start, tail: L.done - L.lastByte };
+      answer: L.lastByte - L.start, tail: L.done - L.lastByte,
+      queued: e ? e.requestStart - e.startTime : NaN, server: e ? e.responseStart - e.requestStart : NaN,
+      body: e ? e.responseEnd - e.responseStart : NaN, handed: e ? L.lastByte - e.responseEnd : NaN };
   }, fn).then((r) => {
     if (r.cold) for (const k in parts) parts[k].push(r[k]);
     (r.cold ? cold : kept).push(r.total);
@@ -126,7 +132,9 @@ try {
   console.log(`bench: view_interim_median ${med(interim).toFixed(1)} ms (input to the first frame painted at the new scale, ` +
     `any data; p90 ${q(interim, 0.9).toFixed(1)} ms)`);
   console.log(`bench: view_step_parts_median (cold steps) frame at once ${med(parts.first).toFixed(1)} ms, ` +
-    `answer in ${med(parts.answer).toFixed(1)} ms (request to last byte), decoding ${med(parts.apply).toFixed(1)} ms ` +
+    `answer in ${med(parts.answer).toFixed(1)} ms (request to last byte: in the browser before it is sent ` +
+    `${med(parts.queued).toFixed(1)} ms, server to first byte ${med(parts.server).toFixed(1)} ms, the rest of it ` +
+    `${med(parts.body).toFixed(1)} ms, to the page ${med(parts.handed).toFixed(1)} ms), decoding ${med(parts.apply).toFixed(1)} ms ` +
     `(of which after the last byte ${med(parts.tail).toFixed(1)} ms), frame with the data ${med(parts.frame).toFixed(1)} ms`);
   console.log(`bench: view_machine_load ${load0.toFixed(2)} before the steps, ${load1.toFixed(2)} after ` +
     `(1-minute load average, ${os.cpus().length} CPUs)`);
