@@ -171,23 +171,42 @@ static void cum(struct wctx *c, uint64_t i, double out[VNCLS])
 }
 
 /* The first block from lo's on whose last end is > t (nblk: none): a
- * galloping search of the in-memory block ends, as the next column's end
- * is usually near. */
-static uint64_t block_after(const struct vlane *l, double t, uint64_t lo)
+ * galloping search of the in-memory block ends from block near (a guess:
+ * a column of the window as many blocks on as the last one; 0: none), or
+ * from lo's block, as the next column's end is usually near. */
+static uint64_t block_after(const struct vlane *l, double t, uint64_t lo, uint64_t near)
 {
-	uint64_t b = lo / VBLK, step = 1, hi = b;
+	uint64_t b = lo / VBLK, hi = l->nblk, step = 1;
 
-	while (hi < l->nblk && l->bend[hi] <= t) {
-		b = hi + 1;
-		hi += step;
-		step *= 2;
+	if (near > b && near < l->nblk) {
+		if (l->end[near] > t) {
+			/* down from near: the answer is at hi or before */
+			hi = near;
+			while (hi - b > step && l->end[hi - step] > t) {
+				hi -= step;
+				step *= 2;
+			}
+			if (hi - b > step)
+				b = hi - step + 1;
+		} else {
+			b = near + 1;
+		}
 	}
-	if (hi > l->nblk)
-		hi = l->nblk;
+	if (hi == l->nblk) {
+		hi = b;
+		step = 1;
+		while (hi < l->nblk && l->end[hi] <= t) {
+			b = hi + 1;
+			hi += step;
+			step *= 2;
+		}
+		if (hi > l->nblk)
+			hi = l->nblk;
+	}
 	while (b < hi) {
 		uint64_t mid = b + (hi - b) / 2;
 
-		if (l->bend[mid] > t)
+		if (l->end[mid] > t)
 			hi = mid;
 		else
 			b = mid + 1;
@@ -225,7 +244,7 @@ static uint64_t next_after(struct wctx *c, double t, uint64_t lo)
 	j = scan_block(c, t, lo, lo / VBLK);
 	if (j % VBLK || j >= c->l->n)
 		return j;
-	return scan_block(c, t, j, block_after(c->l, t, j));
+	return scan_block(c, t, j, block_after(c->l, t, j, 0));
 }
 
 struct piece {
@@ -240,7 +259,7 @@ static void aggregate(struct wctx *c, uint64_t i, uint64_t j)
 	const struct vrec *first = vent(c->x, c->l, i);
 	double S = first->t0, d[VNCLS], e[VNCLS];
 	/* (a column cut at a block boundary ends where that block does) */
-	double E = j % VBLK ? vent(c->x, c->l, j - 1)->t1 : c->l->bend[j / VBLK - 1];
+	double E = j % VBLK ? vent(c->x, c->l, j - 1)->t1 : c->l->end[j / VBLK - 1];
 	struct piece p[4];
 	int np = 0;
 
@@ -315,12 +334,16 @@ static void aggregate(struct wctx *c, uint64_t i, uint64_t j)
  * the last one asked for). */
 #define VAHEAD 8
 
-static void ahead(struct wctx *c, double t, uint64_t *pb)
+static void ahead(struct wctx *c, double t, uint64_t *pb, uint64_t span)
 {
-	uint64_t b = block_after(c->l, t, *pb);
+	uint64_t b = block_after(c->l, t, *pb, *pb / VBLK + span);
 
 	if (b < c->l->nblk && b * VBLK != *pb) {
 		__builtin_prefetch(vent(c->x, c->l, b * VBLK));
+		__builtin_prefetch(&c->l->blk[b]);
+		/* and where the search VAHEAD columns on will look */
+		if (b + VAHEAD * span < c->l->nblk)
+			__builtin_prefetch(&c->l->end[b + VAHEAD * span]);
 		*pb = b * VBLK;
 	}
 }
@@ -331,7 +354,7 @@ static void ahead(struct wctx *c, double t, uint64_t *pb)
 static void slice_lane(struct wctx *c, double t0, double t1, double sc)
 {
 	const struct vlane *l = c->l;
-	uint64_t i = vlower_end(c->x, l, t0), pb = i;
+	uint64_t i = vlower_end(c->x, l, t0), pb = i, span = 0;
 	double mincol = 0;
 
 	while (i < l->n && !c->w->full && !c->w->nomem) {
@@ -359,19 +382,20 @@ static void slice_lane(struct wctx *c, double t0, double t1, double sc)
 		mincol = 0;
 		if (i + 1 >= l->n)
 			j = l->n;
-		else if (l->bend[i / VBLK] <= ce)   /* (no need to read it) */
+		else if (l->end[i / VBLK] <= ce)   /* (no need to read it) */
 			j = (i / VBLK + 1) * VBLK < l->n ? (i / VBLK + 1) * VBLK : l->n;
 		else
 			j = scan_block(c, ce, i + 1, i / VBLK);
 		if (j % VBLK == 0 && j < l->n) {
 			/* i's block ends inside the column */
-			b = block_after(l, ce, j);
+			b = block_after(l, ce, j, i / VBLK + span);
 			if (b * VBLK > i + VBLK) {
 				/* a whole block at least: the column has more
 				 * than VBLK slices, it ends at block b's start */
+				span = b - i / VBLK;
 				j = b * VBLK;
 				mincol = col + 1;
-				ahead(c, t0 + (col + 1 + VAHEAD) * sc, &pb);
+				ahead(c, t0 + (col + 1 + VAHEAD) * sc, &pb, span);
 			} else {
 				j = scan_block(c, ce, j, b);
 				if (j - i > VBLK && j - j % VBLK > i + 1) {

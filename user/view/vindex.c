@@ -62,31 +62,29 @@ static void close_block(struct vindex *x, struct vlane *l)
 
 	if (b + 1 >= l->cap) {
 		uint32_t cap = l->cap ? l->cap * 2 : 16;
-		uint64_t *nb = realloc(l->blk, cap * sizeof(*nb));
-		double *ne = nb ? realloc(l->bend, cap * sizeof(*ne)) : NULL, *nc;
+		struct vblk *nb = realloc(l->blk, (size_t)(cap + 1) * sizeof(*nb));
+		double *ne = nb ? realloc(l->end, cap * sizeof(*ne)) : NULL;
 
+		if (nb && !l->blk)
+			memset(nb, 0, sizeof(*nb));
 		if (nb)
 			l->blk = nb;
-		if (ne)
-			l->bend = ne;
-		nc = ne ? realloc(l->cum, (size_t)(cap + 1) * VNCLS * sizeof(*nc)) : NULL;
-		if (!nc) {
+		if (!ne) {
 			x->nomem = 1;
 			return;
 		}
-		if (!l->cum)
-			memset(nc, 0, VNCLS * sizeof(*nc));
-		l->cum = nc;
+		l->end = ne;
 		l->cap = cap;
 	}
 	if (x->wlen + BLK_BYTES > WBUF_BYTES && wflush(x))
 		return;
 	memcpy(x->wbuf + x->wlen, l->buf, BLK_BYTES);
-	l->blk[b] = x->off + x->wlen;
-	l->bend[b] = l->last;
+	l->blk[b].off = x->off + x->wlen;
+	l->end[b] = l->last;
 	x->wlen += BLK_BYTES;
+	memset(&l->blk[b + 1], 0, sizeof(l->blk[b + 1]));
 	for (int k = 0; k < VNCLS; k++) {
-		l->cum[(b + 1) * VNCLS + k] = l->cum[b * VNCLS + k] + l->bsum[k];
+		l->blk[b + 1].pre[k] = l->blk[b].pre[k] + l->bsum[k];
 		l->bsum[k] = 0;
 	}
 	l->nblk++;
@@ -266,12 +264,12 @@ static int sort_lane(struct vindex *x, struct vlane *l)
 	for (uint64_t i = 0; i < l->n; i++)
 		all[i] = *vent(x, l, i);
 	qsort(all, l->n, sizeof(*all), cmp_start);
-	memset(l->cum, 0, VNCLS * sizeof(*l->cum));
+	memset(l->blk[0].pre, 0, sizeof(l->blk[0].pre));
 	for (uint32_t b = 0; b < l->nblk; b++) {
 		uint64_t lo = (uint64_t)b * VBLK, hi = lo + VBLK < l->n ? lo + VBLK : l->n;
 		double sum[VNCLS] = { 0 };
 
-		if (pwrite(x->fd, all + lo, (hi - lo) * sizeof(*all), l->blk[b]) !=
+		if (pwrite(x->fd, all + lo, (hi - lo) * sizeof(*all), l->blk[b].off) !=
 		    (ssize_t)((hi - lo) * sizeof(*all))) {
 			free(all);
 			return -1;
@@ -281,9 +279,9 @@ static int sort_lane(struct vindex *x, struct vlane *l)
 			for (int k = 0; k < VNCLS; k++)
 				sum[k] += c[k];
 		}
-		l->bend[b] = l->type == VL_MARKS ? all[hi - 1].t0 : all[hi - 1].t1;
+		l->end[b] = l->type == VL_MARKS ? all[hi - 1].t0 : all[hi - 1].t1;
 		for (int k = 0; k < VNCLS; k++)
-			l->cum[(b + 1) * VNCLS + k] = l->cum[b * VNCLS + k] + sum[k];
+			l->blk[b + 1].pre[k] = l->blk[b].pre[k] + sum[k];
 	}
 	free(all);
 	return 0;
@@ -467,8 +465,7 @@ void vindex_free(struct vindex *x)
 	}
 	for (size_t i = 0; i < x->nlanes; i++) {
 		free(x->lanes[i].blk);
-		free(x->lanes[i].bend);
-		free(x->lanes[i].cum);
+		free(x->lanes[i].end);
 		free(x->lanes[i].buf);
 	}
 	if (x->map)
@@ -489,7 +486,8 @@ size_t vindex_heap(const struct vindex *x)
 		   x->nthr * sizeof(*x->thr) + x->metalen + x->wholelen;
 
 	for (size_t i = 0; i < x->nlanes; i++)
-		n += x->lanes[i].cap * (sizeof(uint64_t) + (1 + VNCLS) * sizeof(double));
+		n += x->lanes[i].blk ? (x->lanes[i].cap + 1) * sizeof(struct vblk) +
+		     x->lanes[i].cap * sizeof(double) : 0;
 	return n;
 }
 
@@ -500,11 +498,11 @@ void vcum(const struct vindex *x, const struct vlane *l, uint64_t i,
 {
 	uint64_t b = i / VBLK;
 
-	if (!l->cum) {
+	if (!l->blk) {
 		memset(c, 0, VNCLS * sizeof(*c));
 		return;
 	}
-	memcpy(c, l->cum + b * VNCLS, VNCLS * sizeof(*c));
+	memcpy(c, l->blk[b].pre, VNCLS * sizeof(*c));
 	if (i > b * VBLK) {
 		const struct vrec *r = vent(x, l, b * VBLK);
 

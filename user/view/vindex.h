@@ -6,7 +6,7 @@
  *
  * A lane's entries sit in blocks of VBLK records (2 KiB) in an unlinked
  * file (TMPDIR, else /var/tmp), mapped read-only once built. In memory, per
- * block: its file offset, the end of its last entry, and the prefix sums of
+ * block (struct vblk): its file offset, the end of its last entry, and the prefix sums of
  * the lane's classes (time per state, switch counts) at its start, so that
  * a pixel column of a window is found by a search of the in-memory block
  * ends and one block, and summed from two block prefixes (or at most VBLK
@@ -57,11 +57,18 @@ enum vlane_type {
 #define VL_CPU0		2
 #define VL_FIRST_THREAD(ncpu) (2 + (ncpu))
 
+/* A block in memory: its offset and sums together, as a column read at a
+ * block boundary needs both; the block ends apart (struct vlane), dense
+ * for the searches of a window's columns. */
+struct vblk {
+	uint64_t off;		/* file offset */
+	double pre[VNCLS];	/* the lane's sums before it */
+};
+
 struct vlane {
 	uint64_t n;		/* entries */
-	uint64_t *blk;		/* file offset of each block */
-	double *bend;		/* end (a mark's time) of each block's last entry */
-	double *cum;		/* [(nblk + 1) * VNCLS]: sums before each block */
+	struct vblk *blk;	/* [nblk + 1]: the last has the whole lane's sums */
+	double *end;		/* [nblk]: end (a mark's time) of each block's last entry */
 	uint32_t nblk, cap;
 	uint8_t type;		/* enum vlane_type */
 	uint8_t sorted_again;	/* entries came out of order: sorted once built */
@@ -122,7 +129,7 @@ size_t vindex_heap(const struct vindex *x);
 static inline const struct vrec *vent(const struct vindex *x,
 				      const struct vlane *l, uint64_t i)
 {
-	return (const struct vrec *)(x->map + l->blk[i / VBLK]) + i % VBLK;
+	return (const struct vrec *)(x->map + l->blk[i / VBLK].off) + i % VBLK;
 }
 
 /* What a lane is sorted by: a slice's end, a mark's time. */
