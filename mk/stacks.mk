@@ -13,6 +13,16 @@ $(B)/bin/ss-blocker-nofp: tests/stacks/blocker.c
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -pthread $< -o $@
 ALL += $(B)/bin/ss-blocker $(B)/bin/ss-blocker-nofp
 
+# A C++ program (clang++: the clang package has it) whose stacks must read
+# demangled (tests/stacks/cxx_names.sh).
+$(B)/bin/ss-cxx-napper: tests/stacks/cxx_napper.cc
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)clang++ -O1 -g -fno-omit-frame-pointer $< -o $@
+tests/stacks/cxx_names.sh: $(CLI) $(B)/bin/ss-cxx-napper $(NODE_STAMP)
+TEST_SUITES += tests/stacks/cxx_names.sh
+check-prereqs: $(B)/bin/ss-cxx-napper
+
 $(B)/tests/test_stacks: tests/integration/test_stacks.c tests/testutil.c $(LIBSS) | $(B)/bin/ss-blocker $(B)/bin/ss-blocker-nofp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

@@ -10,7 +10,7 @@ $(B)/tests/gen_stacks: tests/stacks/gen_stacks.c $(LIBSS)
 	$(Q)$(CC) $(STACKS_TEST_CFLAGS) -o $@ $< $(LIBSS) $(LIBSS_LIBS)
 
 # The table and the off-CPU sums on hostile records, under ASan and UBSan.
-$(B)/tests/test_stack_table: tests/stacks/test_stack_table.c tests/testutil.c user/stacks/stacks.c user/stacks/resolve.c \
+$(B)/tests/test_stack_table: tests/stacks/test_stack_table.c tests/testutil.c user/stacks/stacks.c user/stacks/resolve.c user/stacks/demangle.c \
 		user/analysis/offcpu.c $(LIBSS_PURE) | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -18,7 +18,7 @@ $(B)/tests/test_stack_table: tests/stacks/test_stack_table.c tests/testutil.c us
 
 # libFuzzer target: arbitrary bytes as a run of records into the table
 # and the off-CPU sums, then every stack named.
-$(B)/tests/fuzz_stack_table: tests/fuzz/fuzz_stack_table.c user/stacks/stacks.c user/stacks/resolve.c user/analysis/offcpu.c \
+$(B)/tests/fuzz_stack_table: tests/fuzz/fuzz_stack_table.c user/stacks/stacks.c user/stacks/resolve.c user/stacks/demangle.c user/analysis/offcpu.c \
 		$(LIBSS_PURE) | $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)

@@ -15,9 +15,10 @@ CLI := $(B)/bin/switchscope
 
 LIBBPF_LIBS := -lbpf -lelf -lz
 # The trace library's own: zstd for event chunks, zlib for CRCs, libdw
-# (elfutils libdwfl) to name user stack addresses (user/stacks/resolve.c).
+# (elfutils libdwfl) to name user stack addresses (user/stacks/resolve.c),
+# libstdc++ for its demangler of C++ names (user/stacks/demangle.c).
 # Every program linked with LIBSS links LIBBPF_LIBS, so they ride along.
-LIBSS_LIBS := -ldw -lelf -lzstd -lz
+LIBSS_LIBS := -ldw -lelf -lzstd -lz -lstdc++
 LIBBPF_LIBS += $(LIBSS_LIBS)
 
 ALL += $(CLI)

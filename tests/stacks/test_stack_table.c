@@ -169,6 +169,32 @@ TEST(sym_names_cleaned_and_first_kept)
 	ss_stacks_free(s);
 }
 
+/* C++ symbols are shown as the source spells them; a C name, and a "_Z"
+ * name that is no mangling, as they are. */
+TEST(cxx_names_demangled)
+{
+	const uint64_t ip[] = { 0x10, 0x20, 0x30, 0x40 };
+	struct ss_stacks *s = ss_stacks_new();
+	struct ss_frame f[4];
+	char b[256];
+
+	REQUIRE(s);
+	ss_stacks_add(s, stack_rec(3, 2, 0, 4, ip, 4));
+	ss_stacks_add(s, sym_rec(0x10, 2, 4, "_ZN2ns4pool4waitERKSt6vectorIiSaIiEE", "/bin/x", 0));
+	ss_stacks_add(s, sym_rec(0x20, 2, 0, "_Z3foov.cold", "/bin/x", 0));
+	ss_stacks_add(s, sym_rec(0x30, 2, 0, "main", "/bin/x", 0));
+	ss_stacks_add(s, sym_rec(0x40, 2, 0, "_Zgarbage", "/bin/x", 0));
+	REQUIRE(ss_stacks_frames(s, 2, 3, f, 4) == 4);
+	CHECK(!strcmp(f[0].func, "ns::pool::wait(std::vector<int, std::allocator<int> > const&)"),
+	      "%s", f[0].func);
+	CHECK(!strcmp(ss_frame_name(&f[0], b, sizeof(b)),
+		      "ns::pool::wait(std::vector<int, std::allocator<int> > const&)+0x4"), "%s", b);
+	CHECK(!strcmp(f[1].func, "foo() [clone .cold]"), "%s", f[1].func);
+	CHECK(!strcmp(f[2].func, "main"), "%s", f[2].func);
+	CHECK(!strcmp(f[3].func, "_Zgarbage"), "%s", f[3].func);
+	ss_stacks_free(s);
+}
+
 TEST(many_stacks_grow_the_table)
 {
 	struct ss_stacks *s = ss_stacks_new();

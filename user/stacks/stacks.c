@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "demangle.h"
 #include "resolve.h"
 #include "ss.h"
 #include "stacks.h"
@@ -66,6 +67,10 @@ struct ss_stacks {
 	struct ss_resolver *res;
 	int res_tried;
 	int kernel_here;
+	/* the resolver's C++ names demangled, by the name's address */
+	struct table by_func;
+	char **dm;
+	size_t ndm, capdm;
 };
 
 static uint64_t mix(uint64_t k, uint32_t tgid)
@@ -173,6 +178,10 @@ void ss_stacks_free(struct ss_stacks *s)
 		free(s->mp[i].path);
 		free(s->mp[i].rec);
 	}
+	for (size_t i = 0; i < s->ndm; i++)
+		free(s->dm[i]);
+	free(s->dm);
+	free(s->by_func.s);
 	ss_resolver_free(s->res);
 	free(s->st);
 	free(s->sy);
@@ -243,6 +252,14 @@ static int add_sym(struct ss_stacks *s, const struct ss_sym *r)
 	y->off = r->off;
 	y->name = dup_len(p, r->name_len);
 	y->obj = dup_len(p + r->name_len, r->obj_len);
+	if (y->name && r->name_len > 2 && !memcmp(y->name, "_Z", 2)) {
+		char *d = ss_demangle(y->name);	/* (the trace keeps the symbol) */
+
+		if (d) {
+			free(y->name);
+			y->name = d;
+		}
+	}
 	if (!y->name || !y->obj || tput(&s->by_addr, r->tgid, r->addr, s->nsy)) {
 		free(y->name);
 		free(y->obj);
@@ -377,6 +394,29 @@ static struct ss_resolver *resolver(struct ss_stacks *s)
 	return s->res;
 }
 
+/* The resolver's name func demangled, once per name (func itself when it
+ * is no C++ name or memory is short). */
+static const char *demangled(struct ss_stacks *s, const char *func)
+{
+	uint64_t key = (uintptr_t)func;
+	int64_t i;
+	char *d;
+
+	if (strncmp(func, "_Z", 2))
+		return func;
+	if ((i = tget(&s->by_func, 0, key)) >= 0)
+		return s->dm[i] ? s->dm[i] : func;
+	if (grow((void **)&s->dm, &s->capdm, s->ndm, sizeof(*s->dm)))
+		return func;
+	d = ss_demangle(func);
+	if (tput(&s->by_func, 0, key, s->ndm)) {
+		free(d);
+		return func;
+	}
+	s->dm[s->ndm++] = d;
+	return d ? d : func;
+}
+
 /* Name ip (frame k of its stack) on this machine: 0 when it could. */
 static int resolve_here(struct ss_stacks *s, const struct stack *st, uint64_t ip,
 			unsigned int k, struct ss_frame *f)
@@ -396,7 +436,7 @@ static int resolve_here(struct ss_stacks *s, const struct stack *st, uint64_t ip
 	     ss_resolver_user(r, st->tgid, at, &func, &off, &obj);
 	if (rc || !func)
 		return -1;
-	f->func = func;
+	f->func = f->kernel ? func : demangled(s, func);
 	f->off = off + (ip - at);
 	f->obj = obj;
 	return 0;
