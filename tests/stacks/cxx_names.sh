@@ -2,7 +2,9 @@
 # C++ names in stacks (user/stacks/demangle.c), end to end on the running
 # kernel: a C++ program that sleeps in napper::Pool::nap(int), called by
 # napper::Pool::run(int), recorded with --stacks; report --offcpu --json,
-# --folded and timehist -g must name the frames as the source does.
+# --folded and timehist -g must name the frames as the source does, and
+# libc's frame under main (a library the loader mapped after the first
+# stacks) must be named too.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 ss=build/bin/switchscope
@@ -31,6 +33,20 @@ for (const t of j.threads) for (const s of t.stacks) {
 console.log(ns + " " + mangled);' "$dir/c.json")
 ns=${got% *}
 expect_eq "no user frame left mangled" "${got#* }" 0
+# the frame under main is libc's, mapped after the program's first stacks
+# (taken in the dynamic loader): the maps were read again for it
+libc=$(node -e '
+const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+let named = 0, all = 0;
+for (const t of j.threads) for (const s of t.stacks) {
+  const fr = s.user ? s.user.frames : [], k = fr.findIndex((f) => f.func === "main");
+  if (k < 0 || k + 1 >= fr.length) continue;
+  all++;
+  if (fr[k + 1].func && /libc/.test(fr[k + 1].obj || "")) named++;
+}
+console.log(named + "/" + all);' "$dir/c.json")
+expect_eq "the libc frame under main is named in every stack that has one ($libc)" \
+	"$(awk -F/ '{print ($2 > 0 && $1 == $2)}' <<< "$libc")" 1
 # five naps of 20 ms
 if [ "${ns:-0}" -ge 90000000 ] && [ "${ns:-0}" -le 200000000 ]; then
 	pass "off-CPU time under napper::Pool::nap(int) <- napper::Pool::run(int): $ns ns (5 x 20 ms)"

@@ -15,8 +15,12 @@
 #include "ss.h"
 
 /* A process's maps are read again for an address outside them at most
- * this often (a library loaded since; a JIT's code never maps a file). */
+ * this often (a library loaded since; a JIT's code never maps a file),
+ * but the first REREAD_FREE times at once: a program's first stacks come
+ * while the dynamic loader maps its libraries, and a program that ends
+ * sooner than REREAD_NS would keep its libraries' frames unnamed. */
 #define REREAD_NS	(100ull * 1000000)
+#define REREAD_FREE	4
 #define NAME_MAX_LEN	2048
 #define OBJ_MAX_LEN	1024
 
@@ -37,6 +41,7 @@ struct proc {
 	int read;		/* maps read since its last exec */
 	int maps_ok;		/* and they could be read */
 	uint64_t last_read;	/* ts of the record that made us read */
+	int rereads;		/* reads for an address outside them, since exec */
 	struct range *x;	/* every mapping (exec: code, files or JIT) */
 	size_t nx, capx;
 };
@@ -359,6 +364,7 @@ const struct ss_hdr *rec_stacks_record(struct rec_stacks *s, const struct ss_hdr
 			ss_resolver_forget(s->res, tgid);
 			p->read = 0;
 			p->maps_ok = 0;
+			p->rereads = 0;
 		}
 		return h;
 	}
@@ -375,7 +381,8 @@ const struct ss_hdr *rec_stacks_record(struct rec_stacks *s, const struct ss_hdr
 	}
 	for (unsigned int i = 0; p && i < st->nr; i++)
 		unknown |= where(p, ip[i]) == UNKNOWN;
-	if (unknown && !fresh && h->ts - p->last_read >= REREAD_NS) {
+	if (unknown && !fresh && (p->rereads < REREAD_FREE || h->ts - p->last_read >= REREAD_NS)) {
+		p->rereads++;
 		read_maps(s, p, h);
 		fresh = 1;
 	}
