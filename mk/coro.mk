@@ -21,7 +21,11 @@ CORO_SRCS := $(wildcard user/coro/*.c)
 CORO_HDRS := $(wildcard user/coro/*.h) include/coro_ring.h
 CORO_ASM_x86_64 := user/coro/switch_x86_64_sysv.S
 CORO_ASM_aarch64 := user/coro/switch_aarch64_aapcs.S
-CORO_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro -Iinclude -fPIC -fvisibility=hidden
+# Frame pointers: a park's stack (record --stacks) walks from coro_park
+# to the coroutine's first frame; without them it stopped at coro_park.
+# Measured: 0.3-0.8 ns more per yield (medians 12.6 against 12.3 ns).
+CORO_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro -Iinclude -fPIC -fvisibility=hidden \
+	-fno-omit-frame-pointer
 CORO_NOREDZONE_x86_64 := -mno-red-zone
 CORO_LIBS := -lpthread -lm
 
@@ -77,7 +81,7 @@ $(CORO_SO): $(CORO_OBJS_main)
 	$(Q)$(CC) -shared -Wl,-soname,libcoro.so -Wl,-z,noexecstack -o $@ $^ $(CORO_LIBS)
 
 # ---- the workload -------------------------------------------------------
-CORO_WL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro -Iinclude
+CORO_WL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iuser/coro -Iinclude -fno-omit-frame-pointer
 
 # $(call coro_prog,OUT,SOURCES,LIB,CC,CFLAGS,LIBS): a program statically
 # linked with one flavour of the library (so that USDT consumers find the

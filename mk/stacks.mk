@@ -21,6 +21,9 @@ $(B)/bin/ss-cxx-napper: tests/stacks/cxx_napper.cc
 	$(Q)clang++ -O1 -g -fno-omit-frame-pointer $< -o $@
 tests/stacks/cxx_names.sh: $(CLI) $(B)/bin/ss-cxx-napper $(NODE_STAMP)
 TEST_SUITES += tests/stacks/cxx_names.sh
+# The runtime's park stacks, whole (libcoro has frame pointers).
+tests/stacks/park_stacks.sh: $(CLI) $(CORO_PINGPONG) $(NODE_STAMP)
+TEST_SUITES += tests/stacks/park_stacks.sh
 check-prereqs: $(B)/bin/ss-cxx-napper
 
 $(B)/tests/test_stacks: tests/integration/test_stacks.c tests/testutil.c $(LIBSS) | $(B)/bin/ss-blocker $(B)/bin/ss-blocker-nofp
