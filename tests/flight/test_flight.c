@@ -390,7 +390,8 @@ TEST(coro_kernel_dump_holds_the_switch_and_fails_verify)
 	free(err);
 }
 
-/* SIGUSR1 and record --dump from another process: two dumps, each whole. */
+/* SIGUSR1 and record --dump from another process: two dumps, each whole;
+ * --dump returns once its dump is written, with its path. */
 TEST(sigusr1_and_dump_request_each_write_a_dump)
 {
 	const char *trace = fresh("u.trace");
@@ -410,6 +411,13 @@ TEST(sigusr1_and_dump_request_each_write_a_dump)
 	snprintf(pid, sizeof(pid), "%d", r);
 	rc = TU_RUN(&out, &err, "switchscope", "record", "--dump", pid);
 	CHECK_EQ(rc, 0);
+	/* it waited for the dump: its path, written, whole */
+	snprintf(names[2], 256, "%s/u.2.dump.trace\n", dir_of(trace));
+	CHECK(out && !strcmp(out, names[2]), "--dump printed '%s', expected '%s' (err: %s)",
+	      out ? out : "", names[2], err ? err : "");
+	names[2][strlen(names[2]) - 1] = 0;
+	CHECK(read_dump(names[2], &d2) == 0, "%s is not a whole dump once --dump returned", names[2]);
+	memset(&d2, 0, sizeof(d2));
 	free(out);
 	free(err);
 	out = err = NULL;

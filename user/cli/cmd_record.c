@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "flight.h"
@@ -74,7 +76,8 @@ static const char help[] =
 "      --post SEC         keep recording SEC after a trigger before the dump\n"
 "                         (default 0)\n"
 "      --max-dumps N      stop recording after N dumps (default: no limit)\n"
-"      --dump PID         ask the flight recorder PID for a dump now\n"
+"      --dump PID         ask the flight recorder PID for a dump now; waits\n"
+"                         until it is written and prints its path\n"
 "\n"
 "  -q, --quiet            no summary line\n"
 "  -h, --help             this text\n"
@@ -125,12 +128,45 @@ static int parse_compress(const char *arg)
 	return v;
 }
 
+/* The recorder's -o from its command line (the default when none), as a
+ * path from here: relative names are the recorder's working directory's. */
+static void recorder_output(uint32_t pid, const char *cmdline, size_t n, char *out, size_t len)
+{
+	const char *o = "switchscope.trace";
+	char cwd[4096], link[64];
+	ssize_t k;
+
+	for (size_t i = 0; i < n; i += strlen(cmdline + i) + 1) {
+		const char *a = cmdline + i, *next = i + strlen(a) + 1 < n ? a + strlen(a) + 1 : NULL;
+
+		if (!strcmp(a, "--"))
+			break;
+		if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && next)
+			o = next;
+		else if (!strncmp(a, "--output=", 9))
+			o = a + 9;
+		else if (!strncmp(a, "-o", 2) && a[2])
+			o = a + 2;
+	}
+	snprintf(link, sizeof(link), "/proc/%u/cwd", pid);
+	if (o[0] != '/' && (k = readlink(link, cwd, sizeof(cwd) - 1)) > 0) {
+		cwd[k] = 0;
+		snprintf(out, len, "%s/%s", cwd, o);
+	} else {
+		snprintf(out, len, "%s", o);
+	}
+}
+
 /* --dump PID: only to a flight recorder (a stray SIGUSR1 kills most
- * programs), as a queued signal that says it is a request. */
+ * programs), as a queued signal that says it is a request; then the
+ * recorder's answer once the dump that holds the request is written. */
 static int ask_dump(uint32_t pid)
 {
-	char path[64], buf[4096];
-	int flight = 0, record = 0;
+	char path[64], buf[4096], output[4096 + 64], dump[8192];
+	int flight = 0, record = 0, v;
+	struct timespec poll = { 0, 200 * 1000000 };
+	sigset_t reply;
+	siginfo_t si;
 	size_t n;
 	FILE *f;
 
@@ -151,10 +187,40 @@ static int ask_dump(uint32_t pid)
 		ss_err("PID %u is not a switchscope flight recorder (record --flight)", pid);
 		return SS_EXIT_USAGE;
 	}
+	recorder_output(pid, buf, n, output, sizeof(output));
+	sigemptyset(&reply);
+	sigaddset(&reply, SS_FLIGHT_REPLY_SIG);
+	sigprocmask(SIG_BLOCK, &reply, NULL);
 	if (sigqueue(pid, SIGUSR1, (union sigval){ .sival_int = SS_FLIGHT_REQUEST })) {
 		ss_err("cannot signal PID %u: %s", pid, strerror(errno));
 		return errno == EPERM ? SS_EXIT_PERM : SS_EXIT_USAGE;
 	}
+	/* until the answer comes, or the recorder is gone without one */
+	for (;;) {
+		if (sigtimedwait(&reply, &si, &poll) == SS_FLIGHT_REPLY_SIG) {
+			if (si.si_pid != (pid_t)pid)
+				continue;
+			break;
+		}
+		if (kill(pid, 0) && errno == ESRCH) {
+			ss_err("the recorder (PID %u) ended before it wrote a dump", pid);
+			return SS_EXIT_IO;
+		}
+	}
+	v = si.si_value.sival_int;
+	if (!v) {
+		ss_err("the recorder (PID %u) wrote no dump for the request (--max-dumps reached, "
+		       "or recording ended)", pid);
+		return SS_EXIT_IO;
+	}
+	ss_flight_dump_name(output, SS_FLIGHT_REPLY_DUMP(v), SS_FLIGHT_REPLY_KIND(v), dump,
+			    sizeof(dump));
+	if (!SS_FLIGHT_REPLY_OK(v)) {
+		ss_err("the recorder (PID %u) could not write dump %s (its own message says why)",
+		       pid, dump);
+		return SS_EXIT_IO;
+	}
+	printf("%s\n", dump);
 	return SS_OK;
 }
 

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,16 @@
 /* Dumps written at the same time, each by a child; more are written by
  * the recorder itself. */
 #define MAX_WRITERS	4
+/* record --dump processes waiting for their dump's name at once */
+#define MAX_WAITERS	8
+
+/* A record --dump waiting: a pidfd (the process, not a PID that could be
+ * another's by the time the dump is written) and the dump it is in. */
+struct waiter {
+	int pidfd;
+	uint32_t pid;
+	unsigned int dump;	/* 0: its trigger record has not passed yet */
+};
 
 struct block {
 	struct block *next;
@@ -78,7 +89,11 @@ struct ss_flight {
 	uint64_t hold_until;		/* triggers start no dump before this */
 	int kernel_armed;		/* the BPF triggers may fire */
 	pid_t writers[MAX_WRITERS];	/* children writing dumps */
+	unsigned int wdump[MAX_WRITERS];	/* the dump each writes */
+	uint32_t wkind[MAX_WRITERS];	/* and its trigger's kind */
 	unsigned int nwriters;
+	struct waiter waiters[MAX_WAITERS];
+	unsigned int nwaiters;
 };
 
 int ss_flight_parse_window(const char *arg, struct ss_flight_opts *fo)
@@ -310,17 +325,66 @@ static int append(struct ss_flight *f, const struct ss_hdr *h)
 /* ---- dumps ---- */
 
 /* trace.trace -> trace.N.KIND.trace; other names get .N.KIND */
+void ss_flight_dump_name(const char *output, unsigned int n, uint32_t kind,
+			 char *buf, size_t len)
+{
+	size_t ol = strlen(output);
+	const char *ext = ".trace";
+
+	if (ol > 6 && !strcmp(output + ol - 6, ext))
+		snprintf(buf, len, "%.*s.%u.%s%s", (int)(ol - 6), output, n,
+			 ss_trigger_name(kind), ext);
+	else
+		snprintf(buf, len, "%s.%u.%s", output, n, ss_trigger_name(kind));
+}
+
 static void dump_name(const struct ss_flight *f, unsigned int n, uint32_t kind,
 		      char *buf, size_t len)
 {
-	size_t ol = strlen(f->output);
-	const char *ext = ".trace";
+	ss_flight_dump_name(f->output, n, kind, buf, len);
+}
 
-	if (ol > 6 && !strcmp(f->output + ol - 6, ext))
-		snprintf(buf, len, "%.*s.%u.%s%s", (int)(ol - 6), f->output, n,
-			 ss_trigger_name(kind), ext);
-	else
-		snprintf(buf, len, "%s.%u.%s", f->output, n, ss_trigger_name(kind));
+/* The answer to a record --dump process (it is gone: nothing to do). */
+static void answer(struct ss_flight *f, unsigned int i, int value)
+{
+	struct waiter *w = &f->waiters[i];
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SS_FLIGHT_REPLY_SIG;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = value;
+	syscall(SYS_pidfd_send_signal, w->pidfd, SS_FLIGHT_REPLY_SIG, &si, 0);
+	close(w->pidfd);
+	*w = f->waiters[--f->nwaiters];
+}
+
+/* Dump n is written (or failed): its waiters are told. */
+static void reply(struct ss_flight *f, unsigned int n, int value)
+{
+	for (unsigned int i = 0; i < f->nwaiters;) {
+		if (n && f->waiters[i].dump == n)
+			answer(f, i, value);
+		else
+			i++;
+	}
+}
+
+/* The trigger record of pid's request passed: it is in dump n (0: in no
+ * dump, told so now). */
+static void request_in(struct ss_flight *f, uint32_t pid, unsigned int n)
+{
+	for (unsigned int i = 0; i < f->nwaiters; i++) {
+		if (f->waiters[i].pid != pid || f->waiters[i].dump)
+			continue;
+		if (n)
+			f->waiters[i].dump = n;
+		else
+			answer(f, i, 0);
+		return;
+	}
 }
 
 struct dumpw {
@@ -531,8 +595,11 @@ static void dump_now(struct ss_flight *f)
 				ss_err("cannot write dump %s: %s", path, strerror(-rc));
 			_exit(rc ? 1 : 0);
 		}
-		if (pid > 0)
+		if (pid > 0) {
+			f->wdump[f->nwriters] = f->trig.dump;
+			f->wkind[f->nwriters] = f->trig.kind;
 			f->writers[f->nwriters++] = pid;
+		}
 	}
 	if (pid < 0) {
 		/* no child: write it here */
@@ -543,6 +610,7 @@ static void dump_now(struct ss_flight *f)
 		} else {
 			f->written++;
 		}
+		reply(f, f->trig.dump, SS_FLIGHT_REPLY(f->trig.dump, f->trig.kind, !rc));
 	}
 	/* the triggers rest until this dump's window has gone by: dumps do
 	 * not repeat each other (a storm of long waits makes one dump) */
@@ -569,6 +637,10 @@ static void reap(struct ss_flight *f, int all)
 			f->written++;
 		else
 			f->failed++;
+		reply(f, f->wdump[i], SS_FLIGHT_REPLY(f->wdump[i], f->wkind[i],
+						       p > 0 && WIFEXITED(st) && !WEXITSTATUS(st)));
+		f->wdump[i] = f->wdump[f->nwriters - 1];
+		f->wkind[i] = f->wkind[f->nwriters - 1];
 		f->writers[i] = f->writers[--f->nwriters];
 	}
 }
@@ -585,12 +657,17 @@ static void on_trigger(struct ss_flight *f, struct ss_trigger *t)
 	if (f->pending || (f->fo.max_dumps && f->started >= f->fo.max_dumps) ||
 	    (!asked && t->hdr.ts < f->hold_until)) {
 		t->dump = 0;
+		/* a request while a dump is pending is a mark in it */
+		if (t->kind == SS_TRIG_REQUEST)
+			request_in(f, t->nr, f->pending ? f->trig.dump : 0);
 		return;
 	}
 	t->dump = ++f->started;
 	f->trig = *t;
 	f->pending = 1;
 	f->due = t->hdr.ts + f->fo.post_ns;
+	if (t->kind == SS_TRIG_REQUEST)
+		request_in(f, t->nr, t->dump);
 }
 
 /* --trigger coro-kernel: verify's check, on each record as it passes. */
@@ -687,7 +764,12 @@ void ss_flight_request(struct ss_flight *f, struct ss_sink *s, uint32_t kind,
 	t.hdr = (struct ss_hdr){ SS_EV_TRIGGER, sizeof(t), cpu < 0 ? 0 : cpu, now };
 	t.kind = kind;
 	t.nr = nr;
-	(void)f;
+	if (kind == SS_TRIG_REQUEST && f->nwaiters < MAX_WAITERS) {
+		int fd = syscall(SYS_pidfd_open, nr, 0);
+
+		if (fd >= 0)
+			f->waiters[f->nwaiters++] = (struct waiter){ fd, nr, 0 };
+	}
 	ss_sink_add(s, &t.hdr);
 }
 
@@ -716,6 +798,8 @@ int ss_flight_close(struct ss_flight *f, struct ss_flight_stats *st)
 	if (f->pending)
 		dump_now(f);
 	reap(f, 1);
+	while (f->nwaiters)
+		answer(f, 0, 0);	/* their requests came too late */
 	if (f->failed)
 		code = SS_EXIT_IO;
 	st->dumps = f->written;

@@ -22,6 +22,7 @@
 #ifndef SS_FLIGHT_H
 #define SS_FLIGHT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,7 +77,18 @@ void ss_flight_header(struct ss_flight *f, const struct ss_meta *m,
 /* The sink's tap: one record, in time order. */
 void ss_flight_record(void *f, const struct ss_hdr *h);
 /* A dump asked for from outside (SIGUSR1, --dump): a trigger record into
- * the sink, at now. */
+ * the sink, at now. A request's process (nr) is told when the dump that
+ * holds it is written: signal SS_FLIGHT_REPLY_SIG, value
+ * SS_FLIGHT_REPLY(n, kind, written), or 0 when no dump holds it
+ * (--max-dumps reached, recording ended). */
+#define SS_FLIGHT_REPLY_SIG		(SIGRTMIN + 3)
+#define SS_FLIGHT_REPLY(n, kind, ok)	((int)((n) << 9 | ((kind) & 0xff) << 1 | !!(ok)))
+#define SS_FLIGHT_REPLY_DUMP(v)		((unsigned int)(v) >> 9)
+#define SS_FLIGHT_REPLY_KIND(v)		(((unsigned int)(v) >> 1) & 0xff)
+#define SS_FLIGHT_REPLY_OK(v)		((v) & 1)
+/* The name of dump n of a recording to output, its trigger kind. */
+void ss_flight_dump_name(const char *output, unsigned int n, uint32_t kind,
+			 char *buf, size_t len);
 void ss_flight_request(struct ss_flight *f, struct ss_sink *s, uint32_t kind,
 		       uint32_t nr, uint64_t now);
 /* Once per loop: writes a dump whose time has come although no later
