@@ -730,6 +730,68 @@ static int search(struct vindex *x, const struct vreq *q, struct vanswer *a)
 	return json(a, body, len, !fclose(f));
 }
 
+/* The stacks of lane's interval at t (a thread's states: the sleeping or
+ * runnable interval t is in; its marks: the coroutine park at t, to half a
+ * ns), in web/stacks.js's shape: "stacks" (the kernel and user stack it
+ * left the CPU with, the waker's, those it has) and "ref" (their indexes
+ * in that list, -1: none, and the waker's thread index + 1), or "ref":
+ * null. Other lanes: a 400. */
+static int stack(struct vindex *x, const struct vreq *q, struct vanswer *a)
+{
+	const struct vlane *l = q->lane < x->nlanes ? &x->lanes[q->lane] : NULL;
+	const struct vstk *e = NULL;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!l || !(l->type == VL_THREAD || (l->type == VL_MARKS && l->owner != UINT32_MAX))) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "bad lane %u: not a thread's states or marks lane "
+			 "(/api/lanes)", q->lane);
+		return vapi_error(a, 400, msg);
+	}
+	if (l->type == VL_THREAD) {
+		uint64_t i = vupper_start(x, l, q->t);
+		const struct vrec *r = i ? vent(x, l, i - 1) : NULL;
+
+		if (r && (r->kind == XK_WAIT || r->kind == XK_SLEEP) &&
+		    (q->t < r->t1 || q->t == r->t0)) {
+			e = vindex_stack(x, q->lane, r->t0);
+			if (e && e->t0 != r->t0)
+				e = NULL;
+		}
+	} else {
+		e = vindex_stack(x, q->lane, q->t + 0.5);
+		if (e && e->t0 < q->t - 0.5)
+			e = NULL;
+	}
+	f = open_memstream(&body, &len);
+	if (!f)
+		return -1;
+	fprintf(f, "{\"lane\":%u,\"t\":%.3f,\"stacks\":[", q->lane, q->t);
+	if (e) {
+		const uint64_t id[4] = { e->k, e->u, e->wk, e->wu };
+		const uint32_t tgid[4] = { 0, e->tgid, 0, e->wtgid };
+		int ref[4], n = 0;
+
+		pthread_mutex_lock(&x->stk_lock);
+		for (int k = 0; k < 4; k++) {
+			ref[k] = id[k] && x->stacks ? n++ : -1;
+			if (ref[k] < 0)
+				continue;
+			fputs(ref[k] ? "," : "", f);
+			xs_stack_json(f, x->stacks, tgid[k], id[k]);
+		}
+		pthread_mutex_unlock(&x->stk_lock);
+		fprintf(f, "],\"t0\":%.0f,\"ref\":[%d,%d,%d,%d,%u]}", e->t0, ref[0], ref[1],
+			ref[2], ref[3], e->waker);
+	} else {
+		fputs("],\"ref\":null}", f);
+	}
+	return json(a, body, len, !fclose(f));
+}
+
 int vapi_error(struct vanswer *a, int status, const char *msg)
 {
 	size_t n = strlen(msg);
@@ -772,6 +834,8 @@ int vapi_answer(struct vindex *x, const struct vreq *r, const char *page,
 		return summary(x, r, a);
 	case VP_SEARCH:
 		return search(x, r, a);
+	case VP_STACK:
+		return stack(x, r, a);
 	}
 	return vapi_error(a, 404, "no such page");
 }
