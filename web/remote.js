@@ -565,6 +565,14 @@
     return undefined;
   };
 
+  /* The off-CPU time of [a, b] by thread and stacks, from the server
+   * (/api/offcpu): a promise of web/stacks.js's items (the server's
+   * largest 4000; the rest, more_ns, is left out). */
+  RemoteModel.prototype.offcpu = function (a, b) {
+    const lo = Math.max(0, Math.floor(Math.min(a, b))), hi = Math.max(lo, Math.ceil(Math.max(a, b)));
+    return api("/api/offcpu", { t0: lo, t1: hi }).then((r) => r.json()).then((o) => o.items);
+  };
+
   SS.openRemote = function () {
     return Promise.all([
       api("/api/meta").then((r) => r.json()),

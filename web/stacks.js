@@ -13,7 +13,9 @@
  *
  * `switchscope view` (web/remote.js) has neither: the hover asks the server
  * for the one interval's or park's stacks (/api/stack: the same stack
- * objects, and one row of refs into them) and shows them when they come. */
+ * objects, and one row of refs into them) and shows them when they come;
+ * the flame graph is drawn from /api/offcpu (the range's off-CPU time by
+ * thread and stacks, summed by the server). */
 (function (SS) {
   "use strict";
 
@@ -165,8 +167,7 @@
     }
   }
 
-  function framesRootFirst(m, i, out) {
-    const s = stackOf(m, i);
+  function framesRootFirst(s, out) {
     if (!s) return;
     if (s.missing) {
       out.push(s.k ? "[kernel stack not in trace]" : "[user stack not in trace]");
@@ -194,22 +195,42 @@
       if (v) v.ns += t1 - t0;
       else byKey.set(key, { ns: t1 - t0, kind: k, th: m.thread(r), e: e });
     }
+    const items = [];
     for (const v of byKey.values()) {
+      items.push({ kind: v.kind, th: v.th, ns: v.ns, ks: stackOf(m, v.e.k), us: stackOf(m, v.e.u) });
+    }
+    return treeOf(m, items);
+  };
+
+  /* The tree of items { kind, th, ns, ks, us: the kernel and user stack
+   * objects or null }: the page's, or /api/offcpu's (web/remote.js). */
+  function treeOf(m, items) {
+    const root = node("all");
+    for (const v of items) {
       const th = m.threads[v.th];
       if (!th || !th.traced) continue;
       const path = [v.kind === SS.K.SLEEP ? "sleeping" : "runnable", th.comm + " " + th.tid];
-      if (v.e.k < 0 && v.e.u < 0) path.push("[no stack]");
-      framesRootFirst(m, v.e.u, path);
-      framesRootFirst(m, v.e.k, path);
+      if (!v.ks && !v.us) path.push("[no stack]");
+      framesRootFirst(v.us, path);
+      framesRootFirst(v.ks, path);
       addPath(root, path, v.ns);
     }
     return root;
-  };
+  }
 
   /* An icicle: the root on top, a box per frame as wide as its time. */
-  SS.stackFlame = function (m, a, b, parent) {
+  SS.stackFlame = function (m, a, b, parent, live) {
+    if (m.offcpu) {   /* the server's: a promise (drawn if live() still is) */
+      if (!m.meta.view_stacks) return Promise.resolve();
+      return m.offcpu(a, b).then((items) => {
+        if (!live || live()) drawFlame(treeOf(m, items), parent);
+      });
+    }
     if (!SS.hasStacks(m)) return;
-    const root = SS.offcpuTree(m, a, b);
+    drawFlame(SS.offcpuTree(m, a, b), parent);
+  };
+
+  function drawFlame(root, parent) {
     const sec = document.createElement("section");
     sec.id = "flame";
     const h = document.createElement("h4");
@@ -242,6 +263,8 @@
     if (root.v > 0) put(root, 0, 1, 0);
     else box.textContent = "no off-CPU time with stacks in this range";
     box.style.height = Math.max(1, depth) * ROW + "px";
+    const old = parent.querySelector("#flame");
+    if (old) old.remove();
     parent.appendChild(sec);
-  };
+  }
 })(window.SS = window.SS || {});

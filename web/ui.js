@@ -235,8 +235,11 @@
       if (s.then) {   /* the server's (web/remote.js): the latest one shows */
         const seq = ++summarySeq;
         return s.then((x) => {
-          if (seq === summarySeq) summaryEl.innerHTML = summaryHtml(model, x, title);
-          return x;
+          if (seq !== summarySeq) return x;
+          summaryEl.innerHTML = summaryHtml(model, x, title);
+          /* web/stacks.js: the server's flame graph, when it comes */
+          const f = SS.stackFlame && SS.stackFlame(model, a, b, summaryEl, () => seq === summarySeq);
+          return f ? f.then(() => x, () => x) : x;
         });
       }
       summaryEl.innerHTML = summaryHtml(model, s, title);

@@ -73,6 +73,21 @@ try {
   check("a coroutine park's hover: its stack", /parked at/.test(tip) && tip.includes("chan_recv_fn+0x10"), tip);
   tip = await hoverFor(501, "thread", 15 * MS, ["not in the trace"]);
   check("a stack the trace lacks: said so", /kernel stack not in the trace/.test(tip), tip);
+
+  // the flame graph of a selection, from /api/offcpu: [0, 20 ms] holds all
+  // 29 ms of off-CPU time with stacks (11 + 5 + 1 blocker's, 10 + 2
+  // writer's); [2 ms, 4 ms] 2 ms of the pipe read
+  const flame = (a, b) => page.evaluate(async ([a, b]) => {
+    await window.switchscope.select(a, b);
+    const h = document.querySelector("#flame h4"), boxes = document.querySelectorAll("#flame .fnode");
+    return (h ? h.textContent : "(no flame graph)") + " | " + Array.from(boxes, (e) => e.textContent).join(",");
+  }, [a, b]);
+  let fl = await flame(0, 20 * MS);
+  check("the flame graph of the whole trace: all its off-CPU time, by stack",
+    fl.startsWith("Off-CPU by stack (29.00 ms)") && ["futex_wait_fn", "read_pipe_fn", "write_pipe_fn", "spin_fn", "pipe_read [k]"].every((f) => fl.includes(f)), fl);
+  fl = await flame(2 * MS, 4 * MS);
+  check("  ... of a selection inside the pipe read's sleep: that stack alone",
+    fl.startsWith("Off-CPU by stack (2.00 ms)") && fl.includes("read_pipe_fn") && !fl.includes("futex_wait_fn"), fl);
   if (shot) await page.screenshot({ path: shot });
   eq("no script errors", errors.join("; "), "");
 } catch (e) {

@@ -286,6 +286,25 @@ for q in "lane=2&t=0" "lane=0&t=0" "lane=$(lane_of 500 1)&t=0" "lane=99999&t=0" 
 	if [ "$c" = 400 ] && [ -s "$T/body" ]; then n400=$((n400 + 1)); else echo "  $q: $c $(head -c 200 "$T/body")"; fi
 done
 expect_eq "/api/stack: 11 bad lanes (a CPU's, lost records', a coroutine lane, none) and times: each a 400" "$n400" 11
+# /api/offcpu: by thread and kind the off-CPU time report --offcpu gives
+# (its parks left out: the flame graph has intervals only)
+$SS report --offcpu --folded "$T/stk.trace" | grep -v '^park' |
+	awk '{ n = split($1, f, ";"); print f[1] ";" f[2] ";" f[n - 0] " " $2 }' | sort > "$T/folded"
+code "/api/offcpu?token=$TOK&t0=0&t1=20000000" > /dev/null
+node -e '
+	const fs = require("fs"), a = JSON.parse(fs.readFileSync(process.argv[1])), m = JSON.parse(fs.readFileSync(process.argv[2]));
+	const kind = { 2: "wait", 3: "sleep" };
+	for (const i of a.items) {
+		const th = m.threads[i.th], k = i.ks && !i.ks.missing ? i.ks.g[0] + "_[k]" : "[kernel_stack_missing]";
+		console.log(kind[i.kind] + ";" + th[2] + "-" + th[0] + ";" + k + " " + i.ns);
+	}' "$T/body" "$T/stk.meta" | sort > "$T/offcpu"
+expect_eq "/api/offcpu of the whole trace: report --offcpu's time by kind, thread and stack ($(wc -l < "$T/folded") stacks)" \
+	"$(cat "$T/offcpu")" "$(cat "$T/folded")"
+code "/api/offcpu?token=$TOK&t0=2000000&t1=4000000" > /dev/null
+expect_eq "  ... of [2 ms, 4 ms]: 2 ms of the pipe read's sleep" "$(node -e '
+	const a = JSON.parse(require("fs").readFileSync(process.argv[1]));
+	console.log(a.items.map((i) => i.kind + ":" + i.th + ":" + i.ns + ":" + i.us.g[0]).join(","));' "$T/body")" "3:0:2000000:read_pipe_fn"
+expect_eq "  ... without t1: 400" "$(code "/api/offcpu?token=$TOK&t0=5")" 400
 node tests/browser/view_stacks.test.mjs "$URL" $B/tests/view-stacks.png > "$T/browser-stk.out" 2>&1
 while IFS= read -r l; do
 	case $l in
@@ -304,6 +323,8 @@ code "/api/meta?token=$TOK" > /dev/null
 expect_eq "a trace without stacks: meta says none" "$(jget "$T/body" view_stacks)" 0
 code "/api/stack?token=$TOK&lane=4&t=1000000" > /dev/null
 expect_eq "  ... /api/stack answers none" "$(frames)" none
+code "/api/offcpu?token=$TOK&t0=0&t1=20000000" > /dev/null
+expect_eq "  ... /api/offcpu an empty list" "$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).items.length)' "$T/body")" 0
 kill -INT "$VPID"
 wait "$VPID"
 

@@ -148,6 +148,7 @@ static const struct {
 	{ "/api/summary", VP_SUMMARY },
 	{ "/api/search", VP_SEARCH },
 	{ "/api/stack", VP_STACK },
+	{ "/api/offcpu", VP_OFFCPU },
 };
 
 #define BAD(...) do { if (!*err) snprintf(err, errlen, __VA_ARGS__); } while (0)
@@ -258,8 +259,9 @@ int vq_parse(const char *uri, struct vreq *r, char *err, size_t errlen)
 				BAD("t1 is not after t0");
 			break;
 		case VP_SUMMARY:
+		case VP_OFFCPU:
 			if (!r->has_t0 || !r->has_t1)
-				BAD("summary needs t0 and t1");
+				BAD("%s needs t0 and t1", r->path == VP_SUMMARY ? "summary" : "offcpu");
 			else if (r->t1 < r->t0)
 				BAD("t1 is before t0");
 			break;

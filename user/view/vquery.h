@@ -11,6 +11,7 @@
  *   /api/search        q: coroutine ids ("coro 5") to the lanes that ran them
  *   /api/stack         lane (a thread's states or marks), t (ns): the
  *                      stacks of the interval or coroutine park there
+ *   /api/offcpu        t0, t1: off-CPU time of the range by stack
  *
  * Every request carries token=. Parameters: decimal numbers (t0, t1 may
  * have a fraction), lanes as "all" or ids and ranges "0-3,7"; each at most
@@ -35,6 +36,7 @@ enum vpath {
 	VP_SUMMARY,
 	VP_SEARCH,
 	VP_STACK,
+	VP_OFFCPU,
 };
 
 struct vreq {
