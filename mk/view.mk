@@ -38,7 +38,7 @@ $(B)/tests/fuzz_view_query: tests/fuzz/fuzz_view_query.c user/view/vquery.c user
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		tests/fuzz/fuzz_view_query.c user/view/vquery.c -o $@
 
-tests/view/run.sh: $(CLI) $(B)/tests/export_gen $(B)/tests/fuzz_view_query $(NODE_STAMP)
+tests/view/run.sh: $(CLI) $(B)/tests/export_gen $(B)/tests/gen_stacks $(B)/tests/fuzz_view_query $(NODE_STAMP)
 TEST_SUITES += tests/view/run.sh
 
 # ---- benchmarks ----

@@ -50,9 +50,13 @@
     };
     this.lost = marks(0);
     this.wakes = marks(1);
-    /* flight recorder triggers: the server puts them on their task's
-     * marks (the ruler shows those of the self-contained file only) */
-    this.triggers = { n: 0, ts: new Float64Array(0), r: new Uint32Array(0) };
+    /* flight recorder triggers: the whole list in /api/meta ([time, kind,
+     * thread index or -1, measured ns]), their kinds beside (their
+     * records are not in the lanes' buffer) */
+    const tl = meta.triggers || [];
+    this.triggers = { n: tl.length, ts: Float64Array.from(tl, (g) => g[0]), r: new Uint32Array(tl.length),
+      kind: tl.map((g) => g[1]) };
+    this.stackCache = new Map();   /* "lane:t": an /api/stack answer (null: none) */
     this.cpuLanes = [];
     for (let c = 0; c < ncpu; c++) {
       const l = tot(2 + c) || meta.cpus.indexOf(c) >= 0 ? lane("cpu", 2 + c) : null;
@@ -540,6 +544,33 @@
     if (this.cpu(r) !== AGG) return null;
     return ["<b>" + this.b(r).toLocaleString("en-US") + " slices</b> in this pixel column",
       SS.fmtDur(this.t0(r)) + " &ndash; " + SS.fmtDur(this.t1(r)) + ": zoom in to see them one by one"];
+  };
+
+  /* The stacks of lane l's interval or park at t (web/stacks.js): the
+   * answer if it came, else undefined, and it is asked for; done() is
+   * called when it comes. */
+  const STACK_KEEP = 512;
+  RemoteModel.prototype.stackAt = function (l, t, done) {
+    const key = l.id + ":" + t, c = this.stackCache;
+    if (c.has(key)) return c.get(key);
+    if (c.size >= STACK_KEEP) c.clear();
+    c.set(key, undefined);
+    api("/api/stack", { lane: l.id, t: String(t) }).then((r) => r.json()).then((s) => {
+      c.set(key, s.ref ? s : null);
+      done();
+    }).catch((e) => {
+      c.set(key, null);
+      console.error("switchscope view: " + e);
+    });
+    return undefined;
+  };
+
+  /* The off-CPU time of [a, b] by thread and stacks, from the server
+   * (/api/offcpu): a promise of web/stacks.js's items (the server's
+   * largest 4000; the rest, more_ns, is left out). */
+  RemoteModel.prototype.offcpu = function (a, b) {
+    const lo = Math.max(0, Math.floor(Math.min(a, b))), hi = Math.max(lo, Math.ceil(Math.max(a, b)));
+    return api("/api/offcpu", { t0: lo, t1: hi }).then((r) => r.json()).then((o) => o.items);
   };
 
   SS.openRemote = function () {

@@ -555,7 +555,8 @@
     this.eachMarkColumn(trig.ts, trig.n, (x, i) => {
       ctx.fillStyle = SS.color.trigger;
       ctx.fillRect(x - 1, 0, 3, SS.RULER_H);
-      ctx.fillText("trigger " + (SS.triggerName[this.m.a(trig.r[i])] || "?"), x + 3, 16);
+      const kind = trig.kind ? trig.kind[i] : this.m.a(trig.r[i]);   /* (kind: web/remote.js's) */
+      ctx.fillText("trigger " + (SS.triggerName[kind] || "?"), x + 3, 16);
     });
   };
 

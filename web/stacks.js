@@ -9,7 +9,13 @@
  * innermost first as "func+0x1c", g: the same without offsets };
  * meta.stack_refs: six integers per record with stacks (record index,
  * kernel stack, user stack, the waker's kernel and user stack, the
- * waker's thread index + 1). */
+ * waker's thread index + 1).
+ *
+ * `switchscope view` (web/remote.js) has neither: the hover asks the server
+ * for the one interval's or park's stacks (/api/stack: the same stack
+ * objects, and one row of refs into them) and shows them when they come;
+ * the flame graph is drawn from /api/offcpu (the range's off-CPU time by
+ * thread and stacks, summed by the server). */
 (function (SS) {
   "use strict";
 
@@ -37,13 +43,15 @@
     return !!refs(m);
   };
 
-  function stackOf(m, i) {
-    return i >= 0 && i < m.meta.stacks.length ? m.meta.stacks[i] : null;
+  function stackOf(m, i, list) {
+    list = list || m.meta.stacks;
+    return i >= 0 && i < list.length ? list[i] : null;
   }
 
-  /* Tooltip lines of one stack, innermost first. */
-  function stackLines(m, i, indent, out) {
-    const s = stackOf(m, i);
+  /* Tooltip lines of one stack, innermost first (list: the stacks that i
+   * indexes, else the page's). */
+  function stackLines(m, i, indent, out, list) {
+    const s = stackOf(m, i, list);
     if (!s) return;
     const what = s.k ? "kernel" : "user";
     if (s.missing) {
@@ -65,26 +73,52 @@
 
   const IND = "&nbsp;&nbsp;";
 
-  /* Called by the hover panel (web/ui.js) for a slice or mark record r:
-   * adds the stacks, if the record has any. */
-  SS.stackHover = function (m, r, lines) {
+  /* Called by the hover panel (web/ui.js) for a slice or mark record r
+   * (at t, the start of entry of lane l): adds the stacks, if the record
+   * has any. */
+  SS.stackHover = function (m, r, lines, l, t) {
+    if (m.stackAt) {
+      remoteHover(m, r, lines, l, t);
+      return;
+    }
     const map = refs(m);
     const e = map && map.get(r);
-    if (!e) return;
+    if (e) refLines(m, r, e, lines);
+  };
+
+  function refLines(m, r, e, lines, list) {
     const k = m.kind(r);
     if (e.k >= 0 || e.u >= 0) {
       lines.push("<b>" + (k === SS.K.MARK ? "parked at" : k === SS.K.WAIT && (m.flags(r) & 7) === SS.CAUSE.PREEMPT ?
         "preempted at" : "blocked at") + "</b>");
-      stackLines(m, e.k, IND, lines);
-      stackLines(m, e.u, IND, lines);
+      stackLines(m, e.k, IND, lines, list);
+      stackLines(m, e.u, IND, lines, list);
     }
     if (e.wk >= 0 || e.wu >= 0) {
       const w = e.waker ? m.threads[e.waker - 1] : null;
       lines.push("<b>woken by " + (w ? esc(w.comm) + " " + w.tid : "irq/idle") + "</b> at");
-      stackLines(m, e.wk, IND, lines);
-      stackLines(m, e.wu, IND, lines);
+      stackLines(m, e.wk, IND, lines, list);
+      stackLines(m, e.wu, IND, lines, list);
     }
-  };
+  }
+
+  /* The server's (web/remote.js): sleeping and runnable intervals and
+   * parks only (an aggregate of a pixel column has no one stack and never
+   * comes here); the hover is shown again (SS.hoverAgain, web/ui.js) when
+   * the answer comes. */
+  function remoteHover(m, r, lines, l, t) {
+    const k = m.kind(r);
+    if (!m.meta.view_stacks || !l || l.id === undefined || m.cpu(r) === 0xffff) return;
+    if (k !== SS.K.SLEEP && k !== SS.K.WAIT && !(k === SS.K.MARK && m.flags(r) === SS.M.CORO_PARK)) return;
+    const s = m.stackAt(l, t, () => { if (SS.hoverAgain) SS.hoverAgain(); });
+    if (s === undefined) {
+      lines.push("<i>stacks: asking the server…</i>");
+      return;
+    }
+    if (!s) return;
+    const [rk, ru, wk, wu, waker] = s.ref;
+    refLines(m, r, { k: rk, u: ru, wk: wk, wu: wu, waker: waker }, lines, s.stacks);
+  }
 
   /* A coroutine park mark near t on thread th's coroutine lane: its
    * tooltip, or null. */
@@ -96,7 +130,7 @@
       if (m.flags(r) !== SS.M.CORO_PARK) continue;
       const lines = ["<b>coroutine " + m.t1(r) + " parked</b> (" + (SS.parkReason[m.a(r)] || "?") + ")",
         "on " + esc(th.comm) + " " + th.tid + " at " + SS.fmtDur(mk.ts[k])];
-      SS.stackHover(m, r, lines);
+      SS.stackHover(m, r, lines, mk, mk.ts[k]);
       return lines;
     }
     return null;
@@ -106,12 +140,13 @@
    * that interval as the selection ({a, b}), else null. */
   SS.stackPick = function (R, x, y) {
     const m = R.m, map = refs(m), ri = R.rowAt(y);
-    if (!map || ri < 0 || x < SS.LABEL_W || R.rows[ri].kind !== "thread") return null;
+    const remote = !!(m.stackAt && m.meta.view_stacks);   /* (the server's: any interval) */
+    if ((!map && !remote) || ri < 0 || x < SS.LABEL_W || R.rows[ri].kind !== "thread") return null;
     const l = R.rows[ri].lane, t = R.tOf(x);
     const i = SS.lower(l.e, t, 0, l.n);
     if (i >= l.n || l.s[i] > t) return null;
     const r = l.r[i], k = m.kind(r);
-    if ((k !== SS.K.SLEEP && k !== SS.K.WAIT) || !map.has(r)) return null;
+    if ((k !== SS.K.SLEEP && k !== SS.K.WAIT) || (remote ? m.cpu(r) === 0xffff : !map.has(r))) return null;
     return { a: l.s[i], b: l.e[i] };
   };
 
@@ -132,8 +167,7 @@
     }
   }
 
-  function framesRootFirst(m, i, out) {
-    const s = stackOf(m, i);
+  function framesRootFirst(s, out) {
     if (!s) return;
     if (s.missing) {
       out.push(s.k ? "[kernel stack not in trace]" : "[user stack not in trace]");
@@ -161,22 +195,42 @@
       if (v) v.ns += t1 - t0;
       else byKey.set(key, { ns: t1 - t0, kind: k, th: m.thread(r), e: e });
     }
+    const items = [];
     for (const v of byKey.values()) {
+      items.push({ kind: v.kind, th: v.th, ns: v.ns, ks: stackOf(m, v.e.k), us: stackOf(m, v.e.u) });
+    }
+    return treeOf(m, items);
+  };
+
+  /* The tree of items { kind, th, ns, ks, us: the kernel and user stack
+   * objects or null }: the page's, or /api/offcpu's (web/remote.js). */
+  function treeOf(m, items) {
+    const root = node("all");
+    for (const v of items) {
       const th = m.threads[v.th];
       if (!th || !th.traced) continue;
       const path = [v.kind === SS.K.SLEEP ? "sleeping" : "runnable", th.comm + " " + th.tid];
-      if (v.e.k < 0 && v.e.u < 0) path.push("[no stack]");
-      framesRootFirst(m, v.e.u, path);
-      framesRootFirst(m, v.e.k, path);
+      if (!v.ks && !v.us) path.push("[no stack]");
+      framesRootFirst(v.us, path);
+      framesRootFirst(v.ks, path);
       addPath(root, path, v.ns);
     }
     return root;
-  };
+  }
 
   /* An icicle: the root on top, a box per frame as wide as its time. */
-  SS.stackFlame = function (m, a, b, parent) {
+  SS.stackFlame = function (m, a, b, parent, live) {
+    if (m.offcpu) {   /* the server's: a promise (drawn if live() still is) */
+      if (!m.meta.view_stacks) return Promise.resolve();
+      return m.offcpu(a, b).then((items) => {
+        if (!live || live()) drawFlame(treeOf(m, items), parent);
+      });
+    }
     if (!SS.hasStacks(m)) return;
-    const root = SS.offcpuTree(m, a, b);
+    drawFlame(SS.offcpuTree(m, a, b), parent);
+  };
+
+  function drawFlame(root, parent) {
     const sec = document.createElement("section");
     sec.id = "flame";
     const h = document.createElement("h4");
@@ -209,6 +263,8 @@
     if (root.v > 0) put(root, 0, 1, 0);
     else box.textContent = "no off-CPU time with stacks in this range";
     box.style.height = Math.max(1, depth) * ROW + "px";
+    const old = parent.querySelector("#flame");
+    if (old) old.remove();
     parent.appendChild(sec);
-  };
+  }
 })(window.SS = window.SS || {});

@@ -187,7 +187,7 @@
       lines.push(SS.fmtDur(l.s[i]) + " for " + dur);
       lines.push("the switch to it cost " + SS.fmtDur(m.b(r)));
     }
-    if (SS.stackHover) SS.stackHover(m, r, lines); /* web/stacks.js */
+    if (SS.stackHover) SS.stackHover(m, r, lines, l, l.s[i]); /* web/stacks.js */
     return lines;
   }
 
@@ -235,8 +235,11 @@
       if (s.then) {   /* the server's (web/remote.js): the latest one shows */
         const seq = ++summarySeq;
         return s.then((x) => {
-          if (seq === summarySeq) summaryEl.innerHTML = summaryHtml(model, x, title);
-          return x;
+          if (seq !== summarySeq) return x;
+          summaryEl.innerHTML = summaryHtml(model, x, title);
+          /* web/stacks.js: the server's flame graph, when it comes */
+          const f = SS.stackFlame && SS.stackFlame(model, a, b, summaryEl, () => seq === summarySeq);
+          return f ? f.then(() => x, () => x) : x;
         });
       }
       summaryEl.innerHTML = summaryHtml(model, s, title);
@@ -257,7 +260,25 @@
       R.view.t0 += px * R.view.scale;
     }
 
-    let drag = null, mouseX = SS.LABEL_W + R.view.w / 2;
+    let drag = null, mouseX = SS.LABEL_W + R.view.w / 2, tipAt = null;
+    function showTip(x, y) {
+      const lines = hoverInfo(R, x, y);
+      R.hover = x >= SS.LABEL_W ? { x: x } : null;
+      tipAt = lines ? { x: x, y: y } : null;
+      if (lines) {
+        tip.innerHTML = lines.join("<br>");
+        tip.style.display = "block";
+        tip.style.left = Math.min(x + 14, R.cssW - tip.offsetWidth - 4) + "px";
+        tip.style.top = Math.min(y + 14, R.cssH - tip.offsetHeight - 4) + "px";
+      } else {
+        tip.style.display = "none";
+      }
+    }
+    /* an answer the hover waited for came (web/stacks.js): the same
+     * point's panel again, if it is still up */
+    SS.hoverAgain = () => {
+      if (tipAt && tip.style.display !== "none") showTip(tipAt.x, tipAt.y);
+    };
     canvas.addEventListener("mousedown", (ev) => {
       const r = canvas.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top;
       canvas.focus();
@@ -281,16 +302,7 @@
         R.hover = null;
         return;
       }
-      const lines = hoverInfo(R, x, y);
-      R.hover = x >= SS.LABEL_W ? { x: x } : null;
-      if (lines) {
-        tip.innerHTML = lines.join("<br>");
-        tip.style.display = "block";
-        tip.style.left = Math.min(x + 14, R.cssW - tip.offsetWidth - 4) + "px";
-        tip.style.top = Math.min(y + 14, R.cssH - tip.offsetHeight - 4) + "px";
-      } else {
-        tip.style.display = "none";
-      }
+      showTip(x, y);
       redraw();
     });
     window.addEventListener("mouseup", () => {

@@ -27,6 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0 && r.path == VP_WINDOW &&
 	    (!(r.t1 > r.t0) || r.px < 1 || r.px > VQ_MAX_PX))
 		abort();
+	if (rc == 0 && r.path == VP_STACK &&
+	    (!r.has_lane || !r.has_t || r.lane == UINT32_MAX || !(r.t >= 0)))
+		abort();
 	if (r.nlanes > VQ_MAX_LANES || (r.nlanes && !r.lanes))
 		abort();
 	for (size_t i = 0; i < r.nlanes; i++)

@@ -18,12 +18,15 @@
  * /usr/bin/blocker (a frame without a symbol shows as blocker+offset), and
  * process 600 untraced (its switches are not reported).
  *
+ * With -T, flight recorder triggers: runqlat about blocker at t0+7ms (it
+ * waited 1 ms, threshold 0.5 ms) and a signal (no task) at t0+12ms.
+ *
  * With -U, thread 502 of the same process also sleeps from t0+17ms to the
  * end (3 ms) in a user stack of real addresses of a file on this machine,
  * with its ss_map record and no ss_sym: the views must name it through
  * the resolver.
  *
- *   gen_stacks -o FILE [-n] [-r RECORDS] [-U "PATH START END PGOFF BUILDID IP IP"]
+ *   gen_stacks -o FILE [-n] [-T] [-r RECORDS] [-U "PATH START END PGOFF BUILDID IP IP"]
  *     -n  the same without SS_META_STACKS
  *     -U  the mapping (hex numbers, the build-id as hex digits) and two
  *         addresses in it, innermost first
@@ -167,9 +170,9 @@ int main(int argc, char **argv)
 	uint32_t target = 500;
 	const char *out = NULL, *raw = NULL, *res = NULL;
 	struct ss_writer *w;
-	int c, ids = 1;
+	int c, ids = 1, trig = 0;
 
-	while ((c = getopt(argc, argv, "o:nr:U:")) != -1) {
+	while ((c = getopt(argc, argv, "o:nTr:U:")) != -1) {
 		if (c == 'o')
 			out = optarg;
 		else if (c == 'U')
@@ -178,6 +181,8 @@ int main(int argc, char **argv)
 			raw = optarg;
 		else if (c == 'n')
 			ids = 0;
+		else if (c == 'T')
+			trig = 1;
 		else
 			return 2;
 	}
@@ -258,12 +263,30 @@ int main(int argc, char **argv)
 		stack(U_ONE, 500, 0, 1, u_one, t0 + 7 * MS);
 	}
 	sw(0, t0 + 7 * MS, 501, 500, SS_TASK_RUNNING, 500, 500, K_PREEMPT, U_ONE, ids);
+	if (trig) {
+		struct ss_trigger *g = rec(SS_EV_TRIGGER, sizeof(*g), 0, t0 + 7 * MS);
+
+		g->kind = SS_TRIG_RUNQLAT;
+		g->tid = 500;
+		g->tgid = 500;
+		g->dump = 1;
+		g->threshold_ns = MS / 2;
+		g->value_ns = MS;
+		g->since_ns = t0 + 6 * MS;
+	}
 	if (ids) {
 		stack(K_FUTEX, 0, 1, 2, k_futex, t0 + 9 * MS);
 		stack(U_FUTEX, 500, 0, 2, u_futex, t0 + 9 * MS);
 	}
 	sw(0, t0 + 9 * MS, 500, 500, SS_TASK_INTERRUPTIBLE, 501, 500, K_FUTEX, U_FUTEX, ids);
 	sw(0, t0 + 10 * MS, 501, 500, SS_TASK_UNINTERRUPTIBLE, 0, 0, K_MISSING, U_WAKE, ids);
+	if (trig) {
+		struct ss_trigger *g = rec(SS_EV_TRIGGER, sizeof(*g), 1, t0 + 12 * MS);
+
+		g->kind = SS_TRIG_SIGNAL;
+		g->dump = 2;
+		g->nr = 10;
+	}
 	sw(1, t0 + 15 * MS, 600, 600, SS_TASK_INTERRUPTIBLE, 0, 0, K_PIPE, 0, ids);
 	if (ids && res && resolved(res))
 		return 2;

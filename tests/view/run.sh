@@ -204,7 +204,7 @@ expect_eq "search 'coro 3': the lane of the coroutine thread (3000)" "$(node -e 
 secs=${SS_FUZZ_SECONDS:-20}
 mkdir -p "$T/corpus" "$T/art"
 for q in "${bad[@]}" "/api/window?token=$TOK&t0=0&t1=$end&px=1000&lanes=0-3,7" \
-	"/api/search?token=$TOK&q=coro+%233" "/?token=$TOK"; do
+	"/api/search?token=$TOK&q=coro+%233" "/?token=$TOK" "/api/stack?token=$TOK&lane=4&t=1000000.5"; do
 	printf '%s' "$q" > "$T/corpus/$(printf '%s' "$q" | md5sum | cut -c1-12)"
 done
 $B/tests/fuzz_view_query -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
@@ -230,6 +230,103 @@ start_view term "$T/small.trace" --port 0
 kill -TERM "$VPID"
 wait "$VPID"
 expect_eq "SIGTERM: the server stops, exit 0" $? 0
+
+# -- stacks and triggers (tests/stacks/gen_stacks.c -T) -----------------------
+$B/tests/gen_stacks -T -o "$T/stk.trace" || fail gen_stacks "gen_stacks -T failed"
+start_view stk "$T/stk.trace"
+code "/api/meta?token=$TOK" > /dev/null
+cp "$T/body" "$T/stk.meta"
+# thread index of a tid, its lanes: 2 + ncpu + 3 * index (+2: its marks)
+lane_of() { node -e '
+	const m = JSON.parse(require("fs").readFileSync(process.argv[1]));
+	const i = m.threads.findIndex((t) => t[0] === Number(process.argv[2]));
+	console.log(i < 0 ? -1 : 2 + m.ncpu + 3 * i + Number(process.argv[3]));' "$T/stk.meta" "$1" "$2"; }
+$SS timehist -g "$T/stk.trace" > "$T/stk.th"
+want=$(awk '/TRIGGER/ { k = $5; sub(/[>:].*/, "", k); printf "%s%d %s", n++ ? "," : "", $1 * 1e9 + 0.5, k }' "$T/stk.th")
+got=$(node -e '
+	const m = JSON.parse(require("fs").readFileSync(process.argv[1]));
+	const name = ["", "signal", "dump", "runqlat", "offcpu", "coro-kernel"];
+	console.log(m.triggers.map((g) => g[0] + " " + name[g[1]]).join(","));' "$T/stk.meta")
+expect_eq "meta: the triggers at timehist's times, of its kinds ($want)" "$got" "$want"
+expect_eq "  ... their tasks: blocker's index, none for the signal" "$(node -e '
+	const m = JSON.parse(require("fs").readFileSync(process.argv[1]));
+	console.log(m.triggers.map((g) => (g[2] < 0 ? "none" : m.threads[g[2]][0]) + ":" + g[3]).join(","));' "$T/stk.meta")" \
+	"500:1000000,none:0"
+lb=$(lane_of 500 0)
+# the frames of a stack answer: each stack's f joined (kernel, then user)
+frames() { node -e '
+	const a = JSON.parse(require("fs").readFileSync(process.argv[1]));
+	if (!a.ref) { console.log("none"); process.exit(0); }
+	const part = (i) => (i < 0 ? [] : a.stacks[i].missing ? ["missing"] : a.stacks[i].f);
+	const [k, u, wk, wu, w] = a.ref;
+	console.log(part(k).concat(part(u)).join(" ") + " | " + part(wk).concat(part(wu)).join(" ") + " | " + w);' "$T/body"; }
+th_frames() { awk -v at="$1" '$1 == at { on = 1; next } on && NF == 0 { exit } on { printf "%s%s", n++ ? " " : "", $1 }' "$T/stk.th"; }
+expect_eq "/api/stack of blocker's sleep (from 1 ms), at its start: 200" "$(code "/api/stack?token=$TOK&lane=$lb&t=1000000")" 200
+expect_eq "  ... its stacks are timehist -g's, the waker's stacks, the waker (writer, index 1)" "$(frames)" \
+	"$(th_frames 0.001000) | try_to_wake_up+0x8 pipe_write+0x10 write_pipe_fn+0x10 main+0x20 | 2"
+code "/api/stack?token=$TOK&lane=$lb&t=3500000.5" > /dev/null
+expect_eq "  ... the same inside the interval (3.5 ms)" "$(frames | cut -d' ' -f1-3)" "schedule+0x5a pipe_read+0x10 ksys_read+0x20"
+code "/api/stack?token=$TOK&lane=$lb&t=9000000" > /dev/null
+expect_eq "the sleep from 9 ms: timehist's stacks, no waker" "$(frames)" "$(th_frames 0.009000) |  | 0"
+code "/api/stack?token=$TOK&lane=$(lane_of 501 0)&t=7000000" > /dev/null
+expect_eq "writer's runnable interval (7 ms): where it was preempted" "$(frames)" "preempt_schedule+0x4 spin_fn+0x10 |  | 0"
+code "/api/stack?token=$TOK&lane=$(lane_of 501 0)&t=15000000" > /dev/null
+expect_eq "writer's sleep from 10 ms: the kernel stack the trace lacks is said missing" "$(frames)" \
+	"missing write_pipe_fn+0x10 main+0x20 |  | 0"
+code "/api/stack?token=$TOK&lane=$lb&t=8000000" > /dev/null
+expect_eq "blocker running (8 ms): no stacks" "$(frames)" none
+code "/api/stack?token=$TOK&lane=$(lane_of 500 2)&t=500000" > /dev/null
+expect_eq "the coroutine park (0.5 ms) on blocker's marks lane: its stack" "$(frames)" "chan_recv_fn+0x10 main+0x40 |  | 0"
+code "/api/stack?token=$TOK&lane=$(lane_of 500 2)&t=600000" > /dev/null
+expect_eq "  ... not 0.1 ms later" "$(frames)" none
+n400=0
+for q in "lane=2&t=0" "lane=0&t=0" "lane=$(lane_of 500 1)&t=0" "lane=99999&t=0" "lane=$lb" "t=5" \
+	"lane=$lb&t=-1" "lane=$lb&t=1e6" "lane=x&t=1" "lane=$lb&lane=$lb&t=1" "lane=4294967295&t=1"; do
+	c=$(code "/api/stack?token=$TOK&$q")
+	if [ "$c" = 400 ] && [ -s "$T/body" ]; then n400=$((n400 + 1)); else echo "  $q: $c $(head -c 200 "$T/body")"; fi
+done
+expect_eq "/api/stack: 11 bad lanes (a CPU's, lost records', a coroutine lane, none) and times: each a 400" "$n400" 11
+# /api/offcpu: by thread and kind the off-CPU time report --offcpu gives
+# (its parks left out: the flame graph has intervals only)
+$SS report --offcpu --folded "$T/stk.trace" | grep -v '^park' |
+	awk '{ n = split($1, f, ";"); print f[1] ";" f[2] ";" f[n - 0] " " $2 }' | sort > "$T/folded"
+code "/api/offcpu?token=$TOK&t0=0&t1=20000000" > /dev/null
+node -e '
+	const fs = require("fs"), a = JSON.parse(fs.readFileSync(process.argv[1])), m = JSON.parse(fs.readFileSync(process.argv[2]));
+	const kind = { 2: "wait", 3: "sleep" };
+	for (const i of a.items) {
+		const th = m.threads[i.th], k = i.ks && !i.ks.missing ? i.ks.g[0] + "_[k]" : "[kernel_stack_missing]";
+		console.log(kind[i.kind] + ";" + th[2] + "-" + th[0] + ";" + k + " " + i.ns);
+	}' "$T/body" "$T/stk.meta" | sort > "$T/offcpu"
+expect_eq "/api/offcpu of the whole trace: report --offcpu's time by kind, thread and stack ($(wc -l < "$T/folded") stacks)" \
+	"$(cat "$T/offcpu")" "$(cat "$T/folded")"
+code "/api/offcpu?token=$TOK&t0=2000000&t1=4000000" > /dev/null
+expect_eq "  ... of [2 ms, 4 ms]: 2 ms of the pipe read's sleep" "$(node -e '
+	const a = JSON.parse(require("fs").readFileSync(process.argv[1]));
+	console.log(a.items.map((i) => i.kind + ":" + i.th + ":" + i.ns + ":" + i.us.g[0]).join(","));' "$T/body")" "3:0:2000000:read_pipe_fn"
+expect_eq "  ... without t1: 400" "$(code "/api/offcpu?token=$TOK&t0=5")" 400
+node tests/browser/view_stacks.test.mjs "$URL" $B/tests/view-stacks.png > "$T/browser-stk.out" 2>&1
+while IFS= read -r l; do
+	case $l in
+	PASS*) pass "browser: ${l#PASS view stacks: }" ;;
+	FAIL*) r=${l#FAIL view stacks: }; fail "browser: ${r%%: *}" "${r#*: }" ;;
+	esac
+done < "$T/browser-stk.out"
+grep -q "passed, 0 failed" "$T/browser-stk.out" || grep -q '^FAIL' "$T/browser-stk.out" ||
+	fail "browser: view of the stacks trace" "$(tail -5 "$T/browser-stk.out")"
+kill -INT "$VPID"
+wait "$VPID"
+# without stacks: no stack table, every lane's answer empty
+$B/tests/gen_stacks -n -o "$T/nostk.trace"
+start_view nostk "$T/nostk.trace"
+code "/api/meta?token=$TOK" > /dev/null
+expect_eq "a trace without stacks: meta says none" "$(jget "$T/body" view_stacks)" 0
+code "/api/stack?token=$TOK&lane=4&t=1000000" > /dev/null
+expect_eq "  ... /api/stack answers none" "$(frames)" none
+code "/api/offcpu?token=$TOK&t0=0&t1=20000000" > /dev/null
+expect_eq "  ... /api/offcpu an empty list" "$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).items.length)' "$T/body")" 0
+kill -INT "$VPID"
+wait "$VPID"
 
 # -- export: the size limit --------------------------------------------------
 out=$($SS export "$T/small.trace" -o "$T/small.html" --max-size 1M 2>&1)

@@ -163,6 +163,11 @@ int cmd_view(int argc, char **argv)
 			"kernel's cache ]\n",
 			vindex_heap(x) / 1048576.0, VSERVER_CONNECTIONS,
 			VAPI_LANE_BYTES / 1048576.0);
+		if (x->stacks)
+			fprintf(stderr, "[ stacks: the trace's stack table, and the stack ids "
+				"of %llu intervals and parks (%.1f MiB, a second index file: "
+				"the kernel's cache too) ]\n", (unsigned long long)x->nstk,
+				x->nstk * sizeof(struct vstk) / 1048576.0);
 	}
 	page = vapi_page(x, o.title ? o.title : ss_reader_meta(r)->cmdline, &pagelen);
 	if (!page) {

@@ -196,6 +196,10 @@ uint64_t xs_report_state(uint32_t raw, int preempt);
  * The object is left open: the caller may add members, then writes '}'. */
 void xs_meta_json(FILE *f, struct xmodel *m, struct xthread *const *threads,
 		  size_t nthreads, uint64_t items);
+/* One stack of st as the viewer's JSON object (web/stacks.js): { k, one,
+ * failed, cut, f: frames innermost first as "func+0x1c", g: the same
+ * without offsets }, or { k, missing: 1 } when the trace lacks it. */
+void xs_stack_json(FILE *f, struct ss_stacks *st, uint32_t tgid, uint64_t id);
 /* Text as HTML text (at most n bytes of s): &, < and > escaped. */
 void xs_html_text(FILE *f, const char *s, size_t n);
 

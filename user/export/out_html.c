@@ -277,7 +277,7 @@ static void kv_str(FILE *f, const char *key, const char *v, size_t n)
 	putc(',', f);
 }
 
-static void frames_json(FILE *f, struct ss_stacks *st, uint32_t tgid, uint64_t id)
+void xs_stack_json(FILE *f, struct ss_stacks *st, uint32_t tgid, uint64_t id)
 {
 	struct ss_frame fr[SS_STACK_MAX_DEPTH + 1];
 	struct ss_stack_info in;
@@ -313,7 +313,7 @@ static void stacks_json(struct html_sink *h, struct xmodel *m)
 	fputs(",\"stacks\":[", f);
 	for (size_t i = 0; i < h->nstk; i++) {
 		fputs(i ? ",\n" : "", f);
-		frames_json(f, m->stacks, h->stk[i].tgid, h->stk[i].id);
+		xs_stack_json(f, m->stacks, h->stk[i].tgid, h->stk[i].id);
 	}
 	fputs("],\"stack_refs\":[", f);
 	for (size_t i = 0; i < h->nrefs; i++)

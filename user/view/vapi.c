@@ -730,6 +730,206 @@ static int search(struct vindex *x, const struct vreq *q, struct vanswer *a)
 	return json(a, body, len, !fclose(f));
 }
 
+/* The stacks of lane's interval at t (a thread's states: the sleeping or
+ * runnable interval t is in; its marks: the coroutine park at t, to half a
+ * ns), in web/stacks.js's shape: "stacks" (the kernel and user stack it
+ * left the CPU with, the waker's, those it has) and "ref" (their indexes
+ * in that list, -1: none, and the waker's thread index + 1), or "ref":
+ * null. Other lanes: a 400. */
+static int stack(struct vindex *x, const struct vreq *q, struct vanswer *a)
+{
+	const struct vlane *l = q->lane < x->nlanes ? &x->lanes[q->lane] : NULL;
+	const struct vstk *e = NULL;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!l || !(l->type == VL_THREAD || (l->type == VL_MARKS && l->owner != UINT32_MAX))) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "bad lane %u: not a thread's states or marks lane "
+			 "(/api/lanes)", q->lane);
+		return vapi_error(a, 400, msg);
+	}
+	if (l->type == VL_THREAD) {
+		uint64_t i = vupper_start(x, l, q->t);
+		const struct vrec *r = i ? vent(x, l, i - 1) : NULL;
+
+		if (r && (r->kind == XK_WAIT || r->kind == XK_SLEEP) &&
+		    (q->t < r->t1 || q->t == r->t0)) {
+			e = vindex_stack(x, q->lane, r->t0);
+			if (e && e->t0 != r->t0)
+				e = NULL;
+		}
+	} else {
+		e = vindex_stack(x, q->lane, q->t + 0.5);
+		if (e && e->t0 < q->t - 0.5)
+			e = NULL;
+	}
+	f = open_memstream(&body, &len);
+	if (!f)
+		return -1;
+	fprintf(f, "{\"lane\":%u,\"t\":%.3f,\"stacks\":[", q->lane, q->t);
+	if (e) {
+		const uint64_t id[4] = { e->k, e->u, e->wk, e->wu };
+		const uint32_t tgid[4] = { 0, e->tgid, 0, e->wtgid };
+		int ref[4], n = 0;
+
+		pthread_mutex_lock(&x->stk_lock);
+		for (int k = 0; k < 4; k++) {
+			ref[k] = id[k] && x->stacks ? n++ : -1;
+			if (ref[k] < 0)
+				continue;
+			fputs(ref[k] ? "," : "", f);
+			xs_stack_json(f, x->stacks, tgid[k], id[k]);
+		}
+		pthread_mutex_unlock(&x->stk_lock);
+		fprintf(f, "],\"t0\":%.0f,\"ref\":[%d,%d,%d,%d,%u]}", e->t0, ref[0], ref[1],
+			ref[2], ref[3], e->waker);
+	} else {
+		fputs("],\"ref\":null}", f);
+	}
+	return json(a, body, len, !fclose(f));
+}
+
+/* /api/offcpu: the off-CPU time of [t0, t1] by (sleeping or runnable,
+ * traced thread, kernel and user stack), from the side table: per thread
+ * lane its entries in the range (and the one before, which may reach into
+ * it), each interval's end from the lane. The VAPI_OFFCPU_KEYS largest
+ * are sent, each with its stacks (web/stacks.js draws the flame graph);
+ * the rest summed in "more_ns". Memory: 40 bytes per interval in the
+ * range while it is summed. */
+#define VAPI_OFFCPU_KEYS	4000
+
+struct ocpu {
+	uint64_t k, u;
+	uint32_t th, tgid;
+	uint8_t kind;
+	double ns;
+};
+
+static int cmp_okey(const void *a, const void *b)
+{
+	const struct ocpu *p = a, *q = b;
+
+	if (p->kind != q->kind)
+		return p->kind < q->kind ? -1 : 1;
+	if (p->th != q->th)
+		return p->th < q->th ? -1 : 1;
+	if (p->k != q->k)
+		return p->k < q->k ? -1 : 1;
+	return p->u < q->u ? -1 : p->u > q->u;
+}
+
+static int cmp_ons(const void *a, const void *b)
+{
+	const struct ocpu *p = a, *q = b;
+
+	return p->ns > q->ns ? -1 : p->ns < q->ns;
+}
+
+/* First side-table entry at or after (lane, t). */
+static uint64_t stk_lower(const struct vindex *x, uint32_t lane, double t)
+{
+	uint64_t lo = 0, hi = x->nstk;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		const struct vstk *e = &x->stk[mid];
+
+		if (e->lane > lane || (e->lane == lane && e->t0 >= t))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static int offcpu(struct vindex *x, const struct vreq *q, struct vanswer *a)
+{
+	struct ocpu *it = NULL;
+	size_t n = 0, cap = 0, m = 0;
+	double more = 0;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	for (size_t li = 0; li < x->nlanes && x->nstk; li++) {
+		const struct vlane *l = &x->lanes[li];
+		uint64_t i;
+
+		if (l->type != VL_THREAD || !x->thr[l->owner].traced)
+			continue;
+		i = stk_lower(x, li, q->t0);
+		if (i && x->stk[i - 1].lane == li)
+			i--;
+		for (; i < x->nstk && x->stk[i].lane == li && x->stk[i].t0 < q->t1; i++) {
+			const struct vstk *e = &x->stk[i];
+			uint64_t j = vupper_start(x, l, e->t0);
+			const struct vrec *r = j ? vent(x, l, j - 1) : NULL;
+			double ns;
+
+			if (!r || r->t0 != e->t0 || (r->kind != XK_SLEEP && r->kind != XK_WAIT))
+				continue;
+			ns = (r->t1 < q->t1 ? r->t1 : q->t1) - (r->t0 > q->t0 ? r->t0 : q->t0);
+			if (ns <= 0)
+				continue;
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 256;
+				struct ocpu *ni = realloc(it, nc * sizeof(*ni));
+
+				if (!ni) {
+					free(it);
+					return -1;
+				}
+				it = ni;
+				cap = nc;
+			}
+			it[n++] = (struct ocpu){ .k = e->k, .u = e->u, .th = l->owner,
+						 .tgid = e->tgid, .kind = r->kind, .ns = ns };
+		}
+	}
+	if (n)
+		qsort(it, n, sizeof(*it), cmp_okey);
+	for (size_t i = 0; i < n; i++) {
+		if (m && !cmp_okey(&it[m - 1], &it[i]))
+			it[m - 1].ns += it[i].ns;
+		else
+			it[m++] = it[i];
+	}
+	if (m)
+		qsort(it, m, sizeof(*it), cmp_ons);
+	for (size_t i = VAPI_OFFCPU_KEYS; i < m; i++)
+		more += it[i].ns;
+	if (m > VAPI_OFFCPU_KEYS)
+		m = VAPI_OFFCPU_KEYS;
+	f = open_memstream(&body, &len);
+	if (!f) {
+		free(it);
+		return -1;
+	}
+	fprintf(f, "{\"t0\":%.3f,\"t1\":%.3f,\"more_ns\":%.0f,\"items\":[", q->t0, q->t1, more);
+	pthread_mutex_lock(&x->stk_lock);
+	for (size_t i = 0; i < m; i++) {
+		fprintf(f, "%s\n{\"kind\":%u,\"th\":%u,\"ns\":%.0f,\"ks\":", i ? "," : "",
+			it[i].kind, it[i].th, it[i].ns);
+		if (it[i].k && x->stacks)
+			xs_stack_json(f, x->stacks, 0, it[i].k);
+		else
+			fputs("null", f);
+		fputs(",\"us\":", f);
+		if (it[i].u && x->stacks)
+			xs_stack_json(f, x->stacks, it[i].tgid, it[i].u);
+		else
+			fputs("null", f);
+		fputs("}", f);
+	}
+	pthread_mutex_unlock(&x->stk_lock);
+	fputs("]}", f);
+	free(it);
+	return json(a, body, len, !fclose(f));
+}
+
 int vapi_error(struct vanswer *a, int status, const char *msg)
 {
 	size_t n = strlen(msg);
@@ -772,6 +972,10 @@ int vapi_answer(struct vindex *x, const struct vreq *r, const char *page,
 		return summary(x, r, a);
 	case VP_SEARCH:
 		return search(x, r, a);
+	case VP_STACK:
+		return stack(x, r, a);
+	case VP_OFFCPU:
+		return offcpu(x, r, a);
 	}
 	return vapi_error(a, 404, "no such page");
 }

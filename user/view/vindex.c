@@ -13,17 +13,20 @@
 
 #include "../export/model.h"
 #include "ss.h"
+#include "stacks.h"
 #include "vindex.h"
 #include "vsummary.h"
 
 #define BLK_BYTES	(VBLK * sizeof(struct vrec))
 #define WBUF_BYTES	(1u << 20)
+#define SBUF_ENTS	(65536 / sizeof(struct vstk))
 
 struct vsink {
 	struct xsink s;
 	struct vindex *x;
 	struct xthread **threads;	/* by index */
 	size_t nthreads, cap;
+	int took_stacks;		/* x->stacks is the index's now */
 };
 
 void vclass(const struct vlane *l, const struct vrec *r, double c[VNCLS])
@@ -177,6 +180,102 @@ static struct vlane *thread_lane(struct vindex *x, uint32_t idx, int which)
 	return &x->lanes[VL_FIRST_THREAD(x->ncpu) + 3 * (size_t)idx + which];
 }
 
+static int tmp_file(const char *dir);
+
+static int sflush(struct vindex *x)
+{
+	size_t n = x->sblen * sizeof(*x->sbuf), done = 0;
+
+	while (done < n) {
+		ssize_t k = write(x->sfd, (const char *)x->sbuf + done, n - done);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			x->ioerr = k < 0 ? errno : EIO;
+			return -1;
+		}
+		done += k;
+	}
+	x->sblen = 0;
+	return 0;
+}
+
+/* An interval's or park's stacks into the side table (its file is made
+ * at the first). */
+static void add_stk(struct vindex *x, size_t lane, const struct vstk *e)
+{
+	if (x->nomem || x->ioerr)
+		return;
+	if (!x->sbuf) {
+		x->sbuf = malloc(SBUF_ENTS * sizeof(*x->sbuf));
+		x->sfd = x->sbuf ? tmp_file(x->dir) : -1;
+		if (!x->sbuf) {
+			x->nomem = 1;
+			return;
+		}
+		if (x->sfd < 0) {
+			x->ioerr = errno;
+			return;
+		}
+	}
+	x->sbuf[x->sblen] = *e;
+	x->sbuf[x->sblen++].lane = lane;
+	x->nstk++;
+	if (x->sblen == SBUF_ENTS)
+		sflush(x);
+}
+
+static int cmp_stk(const void *a, const void *b)
+{
+	const struct vstk *p = a, *q = b;
+
+	if (p->lane != q->lane)
+		return p->lane < q->lane ? -1 : 1;
+	return p->t0 < q->t0 ? -1 : p->t0 > q->t0;
+}
+
+/* The side table written: mapped, sorted in place (its pages are the
+ * file's), then read-only. */
+static int finish_stk(struct vindex *x)
+{
+	size_t n = x->nstk * sizeof(struct vstk);
+	void *p;
+
+	if (x->nstk && sflush(x))
+		return -1;
+	free(x->sbuf);
+	x->sbuf = NULL;
+	if (!x->nstk)
+		return 0;
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, x->sfd, 0);
+	if (p == MAP_FAILED) {
+		x->ioerr = errno;
+		return -1;
+	}
+	qsort(p, x->nstk, sizeof(struct vstk), cmp_stk);
+	mprotect(p, n, PROT_READ);
+	x->stk = p;
+	return 0;
+}
+
+const struct vstk *vindex_stack(const struct vindex *x, uint32_t lane, double t)
+{
+	uint64_t lo = 0, hi = x->nstk;
+
+	/* the first entry after (lane, t) */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		const struct vstk *e = &x->stk[mid];
+
+		if (e->lane > lane || (e->lane == lane && e->t0 > t))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo && x->stk[lo - 1].lane == lane ? &x->stk[lo - 1] : NULL;
+}
+
 static void v_slice(struct xsink *s, const struct xslice *sl)
 {
 	struct vsink *v = (struct vsink *)s;
@@ -195,6 +294,16 @@ static void v_slice(struct xsink *s, const struct xslice *sl)
 		r.a = (uint32_t)sl->coro;
 		r.b = sl->coro_dur > UINT32_MAX ? UINT32_MAX : sl->coro_dur;
 	}
+	if (x->stacks && (sl->kind == XK_WAIT || sl->kind == XK_SLEEP) &&
+	    (sl->stk.k || sl->stk.u || sl->stk.wk || sl->stk.wu)) {
+		struct vstk e = {
+			.waker = sl->stk.waker ? idx_of(v, sl->stk.waker) + 1 : 0,
+			.tgid = sl->t->tgid, .wtgid = sl->stk.wtgid, .t0 = r.t0,
+			.k = sl->stk.k, .u = sl->stk.u, .wk = sl->stk.wk, .wu = sl->stk.wu,
+		};
+
+		add_stk(x, thread_lane(x, r.idx, 0) - x->lanes, &e);
+	}
 	switch (sl->kind) {
 	case XK_RUN:
 		add(x, thread_lane(x, r.idx, 0), &r);
@@ -211,6 +320,50 @@ static void v_slice(struct xsink *s, const struct xslice *sl)
 	}
 }
 
+static void add_trig(struct vindex *x, const struct xmark *mk, uint32_t idx)
+{
+	if (x->ntrig == VTRIG_MAX) {
+		x->trig_more++;
+		return;
+	}
+	if (x->ntrig == x->trig_cap) {
+		size_t cap = x->trig_cap ? x->trig_cap * 2 : 16;
+		struct vtrig *n = realloc(x->trig, cap * sizeof(*n));
+
+		if (!n) {
+			x->nomem = 1;
+			return;
+		}
+		x->trig = n;
+		x->trig_cap = cap;
+	}
+	x->trig[x->ntrig++] = (struct vtrig){ .ts = mk->ts, .kind = mk->b, .idx = idx, .value = mk->a };
+}
+
+static int cmp_trig(const void *a, const void *b)
+{
+	const struct vtrig *p = a, *q = b;
+
+	return p->ts < q->ts ? -1 : p->ts > q->ts;
+}
+
+/* What /api/meta adds to the viewer's metadata: the triggers ([time,
+ * kind, thread index or -1, measured ns], in time order) and whether
+ * /api/stack has stacks to give. */
+static void meta_more(FILE *f, const struct vindex *x)
+{
+	qsort(x->trig, x->ntrig, sizeof(*x->trig), cmp_trig);
+	fprintf(f, ",\"view_stacks\":%d,\"triggers_more\":%llu,\"triggers\":[", x->nstk > 0,
+		(unsigned long long)x->trig_more);
+	for (size_t i = 0; i < x->ntrig; i++) {
+		const struct vtrig *g = &x->trig[i];
+
+		fprintf(f, "%s[%.0f,%u,%d,%llu]", i ? "," : "", g->ts, g->kind,
+			g->idx == UINT32_MAX ? -1 : (int)g->idx, (unsigned long long)g->value);
+	}
+	fputs("]", f);
+}
+
 static void v_mark(struct xsink *s, const struct xmark *mk)
 {
 	struct vsink *v = (struct vsink *)s;
@@ -221,6 +374,16 @@ static void v_mark(struct xsink *s, const struct xmark *mk)
 	};
 
 	r.idx = idx_of(v, mk->t);
+	if (mk->kind == XM_TRIGGER) {
+		/* the ruler's, as in the HTML viewer (web/data.js) */
+		add_trig(x, mk, r.idx);
+		return;
+	}
+	if (mk->kind == XM_CORO_PARK && mk->ustack && r.idx != UINT32_MAX && x->stacks) {
+		struct vstk e = { .tgid = mk->t->tgid, .t0 = r.t0, .u = mk->ustack };
+
+		add_stk(x, thread_lane(x, r.idx, 2) - x->lanes, &e);
+	}
 	if (mk->kind == XM_LOST)
 		add(x, &x->lanes[VL_LOST], &r);
 	else if (mk->kind == XM_WAKE)
@@ -235,6 +398,7 @@ static int v_begin(struct xsink *s, struct xmodel *m)
 	struct vindex *x = v->x;
 
 	x->ncpu = m->ncpu;
+	x->stacks = m->stacks;
 	vsum_init(x->wsum, m->from, INFINITY);
 	if (add_lane(x, VL_MARKS, UINT32_MAX) || add_lane(x, VL_MARKS, UINT32_MAX))
 		return -1;
@@ -326,11 +490,17 @@ static int v_end(struct xsink *s, struct xmodel *m)
 		x->nomem = 1;
 	} else {
 		xs_meta_json(f, m, v->threads, v->nthreads, s->items);
+		meta_more(f, x);
 		fputs("}", f);
 		if (fclose(f))
 			x->nomem = 1;
 	}
 	free(v->threads);
+	/* the stack table stays for /api/stack (the model's teardown skips it) */
+	m->stacks = NULL;
+	v->took_stacks = 1;
+	if (!x->nomem && !x->ioerr)
+		finish_stk(x);
 	x->wsum->b = x->end;
 	if (!x->nomem && vsum_json(x->wsum, x, &x->whole, &x->wholelen))
 		x->nomem = 1;
@@ -392,6 +562,9 @@ int vindex_build(struct ss_reader *r, const struct ss_export_opts *o,
 		return SS_EXIT_INTERNAL;
 	}
 	x->wsum = &whole;
+	x->sfd = -1;
+	x->dir = dir;
+	pthread_mutex_init(&x->stk_lock, NULL);
 	vsum_init(&whole, 0, INFINITY);
 	x->fd = tmp_file(dir);
 	if (x->fd < 0) {
@@ -407,6 +580,9 @@ int vindex_build(struct ss_reader *r, const struct ss_export_opts *o,
 	v.s.mark = v_mark;
 	v.s.end = v_end;
 	code = xmodel_run(r, o, &v.s, NULL);
+	x->dir = NULL;
+	if (!v.took_stacks)
+		x->stacks = NULL;	/* (the model's: freed by it) */
 	vsum_free(&whole);
 	x->wsum = NULL;
 	x->build_s = (ss_now_ns() - t0) / 1e9;
@@ -470,6 +646,14 @@ void vindex_free(struct vindex *x)
 	}
 	if (x->map)
 		munmap((void *)x->map, x->maplen);
+	if (x->stk)
+		munmap((void *)x->stk, x->nstk * sizeof(*x->stk));
+	if (x->sfd >= 0)
+		close(x->sfd);
+	free(x->sbuf);
+	free(x->trig);
+	ss_stacks_free(x->stacks);
+	pthread_mutex_destroy(&x->stk_lock);
 	if (x->fd >= 0)
 		close(x->fd);
 	free(x->lanes);
@@ -483,7 +667,8 @@ void vindex_free(struct vindex *x)
 size_t vindex_heap(const struct vindex *x)
 {
 	size_t n = sizeof(*x) + x->lanes_cap * sizeof(*x->lanes) +
-		   x->nthr * sizeof(*x->thr) + x->metalen + x->wholelen;
+		   x->nthr * sizeof(*x->thr) + x->metalen + x->wholelen +
+		   x->trig_cap * sizeof(*x->trig);
 
 	for (size_t i = 0; i < x->nlanes; i++)
 		n += x->lanes[i].blk ? (x->lanes[i].cap + 1) * sizeof(struct vblk) +

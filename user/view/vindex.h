@@ -13,7 +13,16 @@
  * entries): O(log n + VBLK), not the number of slices under it. Memory: 56
  * bytes per block (0.875 bytes per entry) plus the tables of threads and
  * lanes; building adds one block buffer (2 KiB) per lane that has entries
- * and a 1 MiB write buffer. */
+ * and a 1 MiB write buffer.
+ *
+ * A trace with stacks (--stacks) keeps, besides: the trace's stack table
+ * (user/stacks/stacks.h, what export loads too: the stack, map and symbol
+ * records), and a side table of the stack ids of each sleeping or
+ * runnable interval and coroutine park that has any (struct vstk, 56
+ * bytes each) in a second unlinked file, sorted by (lane, start) and
+ * mapped: the kernel's cache, not the heap; building adds a 64 KiB write
+ * buffer. Flight recorder triggers are a list in memory (struct vtrig, at
+ * most VTRIG_MAX of them; more are counted). */
 #ifndef SS_VIEW_VINDEX_H
 #define SS_VIEW_VINDEX_H
 
@@ -84,7 +93,29 @@ struct vthread {
 	uint8_t traced;
 };
 
+/* The stacks of one interval or park (ids of the trace's stack table; 0:
+ * none): the side table's entry. */
+struct vstk {
+	uint32_t lane;		/* its lane: a thread's states or marks */
+	uint32_t waker;		/* the waker's thread index + 1 (0: none, irq/idle) */
+	uint32_t tgid, wtgid;	/* of the user stacks: the thread's, the waker's */
+	double t0;		/* the interval's start, the park's time */
+	uint64_t k, u;		/* kernel, user stack it left the CPU with */
+	uint64_t wk, wu;	/* the waker's */
+};
+
+/* A flight recorder trigger (ss_trigger): the ruler's marks. */
+struct vtrig {
+	double ts;
+	uint32_t kind;		/* enum ss_trigger_kind */
+	uint32_t idx;		/* its task's thread index (~0: none) */
+	uint64_t value;		/* measured ns */
+};
+
+#define VTRIG_MAX	4096
+
 struct vsum;
+struct ss_stacks;
 
 struct vindex {
 	int fd;
@@ -106,7 +137,20 @@ struct vindex {
 	/* the whole trace's summary (/api/summary), added up while built */
 	char *whole;
 	size_t wholelen;
+	/* stacks (NULL: the trace has none) and the side table */
+	struct ss_stacks *stacks;
+	pthread_mutex_t stk_lock;	/* the table names frames lazily */
+	int sfd;
+	const struct vstk *stk;
+	uint64_t nstk;
+	/* triggers, in time order */
+	struct vtrig *trig;
+	size_t ntrig, trig_cap;
+	uint64_t trig_more;		/* past VTRIG_MAX: counted */
 	/* build only */
+	const char *dir;
+	struct vstk *sbuf;
+	size_t sblen;
 	uint8_t *wbuf;
 	size_t wlen;
 	uint64_t off;
@@ -122,6 +166,10 @@ int vindex_build(struct ss_reader *r, const struct ss_export_opts *o,
 void vindex_free(struct vindex *x);
 /* Map the index file's pages in the background (see vindex.c). */
 void vindex_prefault(struct vindex *x);
+
+/* The stacks of lane's interval or park at t: the side table's last
+ * entry of the lane at or before t (NULL: none). */
+const struct vstk *vindex_stack(const struct vindex *x, uint32_t lane, double t);
 
 /* Heap bytes the index holds now (tables; not the mapped file). */
 size_t vindex_heap(const struct vindex *x);

@@ -147,6 +147,8 @@ static const struct {
 	{ "/api/window", VP_WINDOW },
 	{ "/api/summary", VP_SUMMARY },
 	{ "/api/search", VP_SEARCH },
+	{ "/api/stack", VP_STACK },
+	{ "/api/offcpu", VP_OFFCPU },
 };
 
 #define BAD(...) do { if (!*err) snprintf(err, errlen, __VA_ARGS__); } while (0)
@@ -202,6 +204,20 @@ static void param(struct vreq *r, const char *key, size_t klen, const char *val,
 			BAD("px given twice");
 		else if (parse_u32(&p, VQ_MAX_PX, &r->px) || *p || !r->px)
 			BAD("bad px '%.40s' (1 to %d)", v, VQ_MAX_PX);
+	} else if (!strcmp(k, "t")) {
+		if (r->has_t)
+			BAD("t given twice");
+		else if (parse_time(v, &r->t))
+			BAD("bad t '%.40s' (ns after the recording start, e.g. 1500 or 1500.5)", v);
+		r->has_t = 1;
+	} else if (!strcmp(k, "lane")) {
+		const char *p = v;
+
+		if (r->has_lane)
+			BAD("lane given twice");
+		else if (parse_u32(&p, UINT32_MAX - 1, &r->lane) || *p)
+			BAD("bad lane '%.40s' (a lane id of /api/lanes)", v);
+		r->has_lane = 1;
 	} else if (!strcmp(k, "q")) {
 		if (r->has_q)
 			BAD("q given twice");
@@ -243,14 +259,19 @@ int vq_parse(const char *uri, struct vreq *r, char *err, size_t errlen)
 				BAD("t1 is not after t0");
 			break;
 		case VP_SUMMARY:
+		case VP_OFFCPU:
 			if (!r->has_t0 || !r->has_t1)
-				BAD("summary needs t0 and t1");
+				BAD("%s needs t0 and t1", r->path == VP_SUMMARY ? "summary" : "offcpu");
 			else if (r->t1 < r->t0)
 				BAD("t1 is before t0");
 			break;
 		case VP_SEARCH:
 			if (!r->has_q)
 				BAD("search needs q");
+			break;
+		case VP_STACK:
+			if (!r->has_lane || !r->has_t)
+				BAD("stack needs lane and t");
 			break;
 		}
 	}

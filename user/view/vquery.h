@@ -9,6 +9,9 @@
  *   /api/window        t0, t1 (ns), px (1..VQ_MAX_PX), lanes (optional)
  *   /api/summary       t0, t1: the counts of a range
  *   /api/search        q: coroutine ids ("coro 5") to the lanes that ran them
+ *   /api/stack         lane (a thread's states or marks), t (ns): the
+ *                      stacks of the interval or coroutine park there
+ *   /api/offcpu        t0, t1: off-CPU time of the range by stack
  *
  * Every request carries token=. Parameters: decimal numbers (t0, t1 may
  * have a fraction), lanes as "all" or ids and ranges "0-3,7"; each at most
@@ -32,6 +35,8 @@ enum vpath {
 	VP_WINDOW,
 	VP_SUMMARY,
 	VP_SEARCH,
+	VP_STACK,
+	VP_OFFCPU,
 };
 
 struct vreq {
@@ -46,6 +51,10 @@ struct vreq {
 	int all_lanes;
 	char q[VQ_MAX_Q + 1];
 	int has_q;
+	uint32_t lane;
+	int has_lane;
+	double t;
+	int has_t;
 };
 
 /* Parse uri into r. Returns 0, or -1 with a message in err (the token is
