@@ -797,9 +797,11 @@ static int stack(struct vindex *x, const struct vreq *q, struct vanswer *a)
  * lane its entries in the range (and the one before, which may reach into
  * it), each interval's end from the lane. The VAPI_OFFCPU_KEYS largest
  * are sent, each with its stacks (web/stacks.js draws the flame graph);
- * the rest summed in "more_ns". Memory: 40 bytes per interval in the
- * range while it is summed. */
+ * the rest summed in "more_ns". Memory: 40 bytes per interval of the
+ * range up to VAPI_OFFCPU_HELD of them, then those summed by key (the
+ * list is merged whenever it is full). */
 #define VAPI_OFFCPU_KEYS	4000
+#define VAPI_OFFCPU_HELD	(1u << 20)
 
 struct ocpu {
 	uint64_t k, u;
@@ -845,15 +847,33 @@ static uint64_t stk_lower(const struct vindex *x, uint32_t lane, double t)
 	return lo;
 }
 
+/* The n items summed by key, in key order: returns how many keys. */
+static size_t merge_keys(struct ocpu *it, size_t n)
+{
+	size_t m = 0;
+
+	if (n)
+		qsort(it, n, sizeof(*it), cmp_okey);
+	for (size_t i = 0; i < n; i++) {
+		if (m && !cmp_okey(&it[m - 1], &it[i]))
+			it[m - 1].ns += it[i].ns;
+		else
+			it[m++] = it[i];
+	}
+	return m;
+}
+
 static int offcpu(struct vindex *x, const struct vreq *q, struct vanswer *a)
 {
-	struct ocpu *it = NULL;
-	size_t n = 0, cap = 0, m = 0;
+	size_t n = 0, cap = 256, m = 0;
+	struct ocpu *it = malloc(cap * sizeof(*it));
 	double more = 0;
 	char *body = NULL;
 	size_t len = 0;
 	FILE *f;
 
+	if (!it)
+		return -1;
 	for (size_t li = 0; li < x->nlanes && x->nstk; li++) {
 		const struct vlane *l = &x->lanes[li];
 		uint64_t i;
@@ -875,28 +895,25 @@ static int offcpu(struct vindex *x, const struct vreq *q, struct vanswer *a)
 			if (ns <= 0)
 				continue;
 			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				struct ocpu *ni = realloc(it, nc * sizeof(*ni));
+				size_t nc = cap * 2;
+				struct ocpu *ni = it;
 
-				if (!ni) {
+				if (cap >= VAPI_OFFCPU_HELD)
+					n = merge_keys(it, n);	/* summed by key */
+				/* grow unless the sums freed half of it */
+				if (n > cap / 2 && !(ni = realloc(it, nc * sizeof(*ni)))) {
 					free(it);
 					return -1;
 				}
+				if (n > cap / 2)
+					cap = nc;
 				it = ni;
-				cap = nc;
 			}
 			it[n++] = (struct ocpu){ .k = e->k, .u = e->u, .th = l->owner,
 						 .tgid = e->tgid, .kind = r->kind, .ns = ns };
 		}
 	}
-	if (n)
-		qsort(it, n, sizeof(*it), cmp_okey);
-	for (size_t i = 0; i < n; i++) {
-		if (m && !cmp_okey(&it[m - 1], &it[i]))
-			it[m - 1].ns += it[i].ns;
-		else
-			it[m++] = it[i];
-	}
+	m = merge_keys(it, n);
 	if (m)
 		qsort(it, m, sizeof(*it), cmp_ons);
 	for (size_t i = VAPI_OFFCPU_KEYS; i < m; i++)
