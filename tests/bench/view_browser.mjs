@@ -111,7 +111,11 @@ try {
   for (let i = 0; i < 8; i++) await step({ pan: -0.6 });
   const load1 = os.loadavg()[0];
   const all = zoom.concat(pan).sort((a, b) => a - b);
-  const q = (a, p) => (a.length ? a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))] : NaN);
+  /* (NaN: a part not measured in that step, e.g. no resource entry) */
+  const q = (a0, p) => {
+    const a = a0.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
+    return a.length ? a[Math.min(a.length - 1, Math.floor(a.length * p))] : NaN;
+  };
   const med = (a) => q(a, 0.5);
   const heap = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : 0));
   const meta = await page.evaluate(() => window.switchscope.model.meta);
