@@ -104,10 +104,9 @@
    * into its own records' buffer and lane arrays, which replace the
    * model's at once when it is complete (done): a frame drawn meanwhile
    * still sees the last answer whole. Each lane is decoded in one pass
-   * that also makes what data.js's Lane.prefix and Model.runEnds would. */
+   * that also makes what data.js's Lane.prefix would. */
   function Decoder(m, recs) {
     this.m = m;
-    this.recs = recs;      /* a buffer to reuse, or null */
     this.u8 = new Uint8Array(1 << 16);
     this.len = 0;          /* bytes in u8 */
     this.p = 0;            /* the next byte to decode */
@@ -115,6 +114,7 @@
     this.k = 0;            /* lanes decoded */
     this.n = 0;            /* records decoded */
     this.got = new Map();  /* lane id: its arrays */
+    /* recs: a buffer to reuse (the one the model's lanes do not use), or none */
     this.setRecs(recs && recs.byteLength >= 32 * 1024 ? recs : new ArrayBuffer(32 * 4096));
   }
 
@@ -179,7 +179,7 @@
     const cum = [];
     if (!marks) for (let k = 0; k < nc; k++) cum.push(new Float64Array(cnt + 1));
     const c0 = cum[0], c1 = cum[1], c2 = cum[2];
-    let runs = 0, sorted = true;
+    let sorted = true;
     let w = 0, idx = 0, a = 0, b = 0, t0 = 0, t1 = 0, i = 0;
     for (; i < cnt && p < end; i++) {
       const m = dv.getUint8(p++);
@@ -216,7 +216,7 @@
       if (nc > 1) c1[i + 1] = c1[i];
       if (nc > 2) c2[i + 1] = c2[i];
       if (type === "thread") {
-        if (kind === SS.K.RUN) { c0[i + 1] += d; runs++; }
+        if (kind === SS.K.RUN) c0[i + 1] += d;
         else if (kind === SS.K.WAIT) c1[i + 1] += d;
         else if (kind === SS.K.SLEEP) c2[i + 1] += d;
       } else if (type === "cpu") {
@@ -228,7 +228,7 @@
       }
     }
     this.n += i;
-    const g = { n: i, s: s, e: e, r: r, cum: cum, sorted: sorted, runs: runs };
+    const g = { n: i, s: s, e: e, r: r, cum: cum, sorted: sorted };
     if (i < cnt) g.n = 0;   /* bytes short of the records: none of them */
     this.got.set(id, g);
   };
@@ -263,25 +263,9 @@
         continue;
       }
       l.cum = g.cum;
-      if (l.type === "thread") l.ends = ends(m, l, g.runs);
+      if (l.type === "thread") l.ends = m.runEnds(l);
     }
   };
-
-  /* Model.runEnds, knowing how many running slices there are. */
-  function ends(m, l, n) {
-    const ts = new Float64Array(n), end = new Uint8Array(n), pre = new Uint32Array(n + 1);
-    const u8 = m.u8, RUN = SS.K.RUN, PRE = SS.END.PREEMPT, E = SS.F.END;
-    let j = 0;
-    for (let i = 0; i < l.n; i++) {
-      const r = l.r[i];
-      if (u8[r * 32] !== RUN) continue;
-      ts[j] = l.e[i];
-      end[j] = u8[r * 32 + 1] & E;
-      pre[j + 1] = pre[j] + (end[j] === PRE ? 1 : 0);
-      j++;
-    }
-    return { n: n, ts: ts, end: end, pre: pre };
-  }
 
   /* Lane l's prefix sums and switch marks the way data.js makes them,
    * from its arrays (keep: as they are, sorted first; else emptied). */

@@ -338,12 +338,6 @@ void ss_flight_dump_name(const char *output, unsigned int n, uint32_t kind,
 		snprintf(buf, len, "%s.%u.%s", output, n, ss_trigger_name(kind));
 }
 
-static void dump_name(const struct ss_flight *f, unsigned int n, uint32_t kind,
-		      char *buf, size_t len)
-{
-	ss_flight_dump_name(f->output, n, kind, buf, len);
-}
-
 /* The answer to a record --dump process (it is gone: nothing to do). */
 static void answer(struct ss_flight *f, unsigned int i, int value)
 {
@@ -581,7 +575,7 @@ static void dump_now(struct ss_flight *f)
 	char path[4096];
 	int rc;
 
-	dump_name(f, f->trig.dump, f->trig.kind, path, sizeof(path));
+	ss_flight_dump_name(f->output, f->trig.dump, f->trig.kind, path, sizeof(path));
 	f->pending = 0;
 	if (f->nwriters < MAX_WRITERS) {
 		fflush(NULL);
