@@ -171,38 +171,19 @@ static void cum(struct wctx *c, uint64_t i, double out[VNCLS])
 }
 
 /* The first block from lo's on whose last end is > t (nblk: none): a
- * galloping search of the in-memory block ends from block near (a guess:
- * a column of the window as many blocks on as the last one; 0: none), or
- * from lo's block, as the next column's end is usually near. */
-static uint64_t block_after(const struct vlane *l, double t, uint64_t lo, uint64_t near)
+ * galloping search of the in-memory block ends, as the next column's end
+ * is usually near. */
+static uint64_t block_after(const struct vlane *l, double t, uint64_t lo)
 {
-	uint64_t b = lo / VBLK, hi = l->nblk, step = 1;
+	uint64_t b = lo / VBLK, step = 1, hi = b;
 
-	if (near > b && near < l->nblk) {
-		if (l->end[near] > t) {
-			/* down from near: the answer is at hi or before */
-			hi = near;
-			while (hi - b > step && l->end[hi - step] > t) {
-				hi -= step;
-				step *= 2;
-			}
-			if (hi - b > step)
-				b = hi - step + 1;
-		} else {
-			b = near + 1;
-		}
+	while (hi < l->nblk && l->end[hi] <= t) {
+		b = hi + 1;
+		hi += step;
+		step *= 2;
 	}
-	if (hi == l->nblk) {
-		hi = b;
-		step = 1;
-		while (hi < l->nblk && l->end[hi] <= t) {
-			b = hi + 1;
-			hi += step;
-			step *= 2;
-		}
-		if (hi > l->nblk)
-			hi = l->nblk;
-	}
+	if (hi > l->nblk)
+		hi = l->nblk;
 	while (b < hi) {
 		uint64_t mid = b + (hi - b) / 2;
 
@@ -244,7 +225,7 @@ static uint64_t next_after(struct wctx *c, double t, uint64_t lo)
 	j = scan_block(c, t, lo, lo / VBLK);
 	if (j % VBLK || j >= c->l->n)
 		return j;
-	return scan_block(c, t, j, block_after(c->l, t, j, 0));
+	return scan_block(c, t, j, block_after(c->l, t, j));
 }
 
 struct piece {
@@ -336,7 +317,7 @@ static void aggregate(struct wctx *c, uint64_t i, uint64_t j)
 
 static void ahead(struct wctx *c, double t, uint64_t *pb, uint64_t span)
 {
-	uint64_t b = block_after(c->l, t, *pb, *pb / VBLK + span);
+	uint64_t b = block_after(c->l, t, *pb);
 
 	if (b < c->l->nblk && b * VBLK != *pb) {
 		__builtin_prefetch(vent(c->x, c->l, b * VBLK));
@@ -388,7 +369,7 @@ static void slice_lane(struct wctx *c, double t0, double t1, double sc)
 			j = scan_block(c, ce, i + 1, i / VBLK);
 		if (j % VBLK == 0 && j < l->n) {
 			/* i's block ends inside the column */
-			b = block_after(l, ce, j, i / VBLK + span);
+			b = block_after(l, ce, j);
 			if (b * VBLK > i + VBLK) {
 				/* a whole block at least: the column has more
 				 * than VBLK slices, it ends at block b's start */
