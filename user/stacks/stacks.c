@@ -252,7 +252,7 @@ static int add_sym(struct ss_stacks *s, const struct ss_sym *r)
 	y->off = r->off;
 	y->name = dup_len(p, r->name_len);
 	y->obj = dup_len(p + r->name_len, r->obj_len);
-	if (y->name && r->name_len > 2 && !memcmp(y->name, "_Z", 2)) {
+	if (y->name) {
 		char *d = ss_demangle(y->name);	/* (the trace keeps the symbol) */
 
 		if (d) {
