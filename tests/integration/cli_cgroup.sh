@@ -19,10 +19,10 @@ cleanup() {
 	# what the workloads left (a sleep of a/sub's loop) goes too
 	for i in $(seq 30); do
 		[ -n "$base" ] && [ -d "$base" ] || break
-		for c in "$base/a/sub" "$base/a" "$base/b" "$base/c"; do
+		for c in "$base/a/sub" "$base/a" "$base/b" "$base/c" "$base/e"; do
 			[ -d "$c" ] && xargs -r kill -9 < "$c/cgroup.procs" 2>/dev/null
 		done
-		rmdir "$base/a/sub" "$base/a" "$base/b" "$base/c" "$base" 2>/dev/null
+		rmdir "$base/a/sub" "$base/a" "$base/b" "$base/c" "$base/e" "$base" 2>/dev/null
 		sleep 0.1
 	done
 	[ -n "$base" ] && [ -d "$base" ] && echo "cannot remove $base" >&2
@@ -42,7 +42,7 @@ if [ -z "$mnt" ]; then
 fi
 base=$mnt/ss-test.$$
 rel=/${base#"$mnt"/}
-if ! mkdir -p "$base/a/sub" "$base/b" "$base/c"; then
+if ! mkdir -p "$base/a/sub" "$base/b" "$base/c" "$base/e"; then
 	fail cgroup_mkdir "cannot make cgroups under $mnt (this test needs root)"
 	base=
 	summary
@@ -146,6 +146,28 @@ read -r moved before after < "$d/mv.sum"
 expect_eq moved_task_move_recorded "$moved" 1
 expect_eq moved_task_absent_before_move "$before" 0
 expect_eq moved_task_present_after_move "$after" 1
+
+# ---- tasks of a few ms born and gone while the recorder starts: each
+# switch traced has a task the trace names in the cgroup (the probes
+# attached one by one once let such a task's switches in unnamed: 6
+# switches in 20 recordings). The ping-pongs end first: they would slow
+# each start here to seconds.
+kill "$pa" "$pb" "$pc" "$psub" 2>/dev/null
+(echo $BASHPID > "$base/e/cgroup.procs" &&
+	while :; do /bin/sleep 0.002 & /bin/sleep 0.003 & wait; done) &
+pids+=($!)
+sleep 0.2
+unnamed=0 brief=0
+for i in $(seq 20); do
+	$SS record -q --cgroup "$rel/e" -d 0.1 -o "$d/e.trace" || break
+	$DUMP "$d/e.trace" > "$d/e.txt"
+	read -r u n < <(awk '$2 == "cgroup" && $4 != 0 { in_e[$4] = 1 }
+		$2 == "switch" { if (!in_e[$3] && !in_e[$4]) u++; else n++ }
+		END { print u + 0, n + 0 }' "$d/e.txt")
+	unnamed=$((unnamed + u)) brief=$((brief + n))
+done
+expect_eq brief_tasks_recorded_in_every_run "$i $(( brief > 200 ))" "20 1"
+expect_eq brief_tasks_switches_all_named "$unnamed" 0
 
 # ---- bad paths, documented exit codes
 $SS record -q --cgroup "$rel/none" -d 1 -o "$d/x.trace" 2>"$d/err"

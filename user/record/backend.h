@@ -51,6 +51,9 @@ struct ss_backend_ops {
 	/* Add or remove a process from the filter. Returns 0 or -errno. */
 	int (*add_tgid)(struct ss_backend *b, uint32_t tgid);
 	int (*del_tgid)(struct ss_backend *b, uint32_t tgid);
+	/* Attach the probes that see tasks born and moved between cgroups,
+	 * before the state at the start is read; ss_exit code. May be NULL. */
+	int (*watch)(struct ss_backend *b, char *err, size_t errlen);
 	/* Attach the probes: records start flowing. ss_exit code. */
 	int (*start)(struct ss_backend *b, char *err, size_t errlen);
 	/* Detach the probes; records already produced can still be polled. */

@@ -117,6 +117,35 @@ static int bpf_del_tgid(struct ss_backend *b, uint32_t tgid)
 	       errno != ENOENT ? -errno : 0;
 }
 
+/* New tasks and cgroup moves are seen before the others attach: a task
+ * born while they attach is then named (and its process filtered in)
+ * before any of its switches can be traced. */
+static int bpf_watch(struct ss_backend *b, char *err, size_t errlen)
+{
+	struct bpf_program *progs[] = { b->skel->progs.on_newtask,
+					b->skel->progs.on_cgroup_attach };
+	struct bpf_link **links[] = { &b->skel->links.on_newtask,
+				      &b->skel->links.on_cgroup_attach };
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(progs[i]))
+			continue;
+		l = bpf_program__attach(progs[i]);
+		if (!l) {
+			int e = errno;
+
+			snprintf(err, errlen, "cannot attach %s: %s",
+				 bpf_program__name(progs[i]), strerror(e));
+			return e == EPERM || e == EACCES ? SS_EXIT_PERM : SS_EXIT_UNSUPPORTED;
+		}
+		*links[i] = l;
+		bpf_program__set_autoattach(progs[i], false);
+	}
+	return SS_OK;
+}
+
 static int bpf_start(struct ss_backend *b, char *err, size_t errlen)
 {
 	int rc = sched_bpf__attach(b->skel);
@@ -188,6 +217,7 @@ const struct ss_backend_ops ss_backend_bpf = {
 	.open = bpf_open,
 	.add_tgid = bpf_add_tgid,
 	.del_tgid = bpf_del_tgid,
+	.watch = bpf_watch,
 	.start = bpf_start,
 	.stop = bpf_stop,
 	.poll = bpf_poll,

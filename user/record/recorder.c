@@ -536,16 +536,22 @@ triggers_done:
 		goto out_child;
 	}
 	cg_ts = ss_now_ns();
-	code = r.ops->start(r.be, err, sizeof(err));
+	code = r.ops->watch ? r.ops->watch(r.be, err, sizeof(err)) : SS_OK;
 	if (code) {
 		ss_err("%s", err);
 		goto out_child;
 	}
-	/* Read once the filter is on, stamped before: a move in between is
-	 * also in the trace (cgroup_attach_task), after this. */
+	/* Read once births and moves are seen and before any switch is,
+	 * stamped before: a thread gone by now is not traced, one born or
+	 * moved since is also in the trace, after this. */
 	if (cg && ss_cg_snapshot(cg, cg_ts, cg_record, &r) < 0) {
 		ss_err("out of memory");
 		code = SS_EXIT_INTERNAL;
+		goto out_stop;
+	}
+	code = r.ops->start(r.be, err, sizeof(err));
+	if (code) {
+		ss_err("%s", err);
 		goto out_stop;
 	}
 	if (r.trig) {
