@@ -25,7 +25,8 @@ rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 expect_eq quick_lab_exits_0 "$rc" 0
 [ "$rc" = 0 ] || sed 's/^/  stderr: /' "$d/root.err" | head -20
-if [ "$ms" -le 15000 ]; then pass "quick_lab_within_15s ($ms ms)"; else fail quick_lab_within_15s "took $ms ms"; fi
+# documented as about 10 s; the full lab takes about 30
+if [ "$ms" -le 20000 ]; then pass "quick_lab_within_20s ($ms ms)"; else fail quick_lab_within_20s "took $ms ms"; fi
 if ! jq -e . "$d/root.json" >/dev/null 2>&1; then
 	fail json_is_valid "stdout is not JSON: $(head -c 300 "$d/root.json")"
 	summary
