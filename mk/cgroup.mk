@@ -6,7 +6,12 @@ $(B)/tests/cg-dump: tests/integration/cg_dump.c $(LIBSS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(LIBSS) $(LIBBPF_LIBS) -lm -o $@
 
-check-prereqs: $(B)/tests/cg-dump
+$(B)/tests/clone-into: tests/integration/clone_into.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) $< -o $@
+
+check-prereqs: $(B)/tests/cg-dump $(B)/tests/clone-into
 TEST_SUITES += tests/integration/cli_cgroup.sh
 BENCHES += tests/bench/bench_cgroup.sh
 DEPS_PKGS += jq

@@ -52,6 +52,7 @@ static void trigger(struct ss_flight *f, uint64_t ts)
 struct seen {
 	uint64_t start, first_sw, last_sw;
 	long switches, triggers, execs[4], comms, stacks, newtasks;
+	long cg_names, cg_members[4];	/* carried ones, members by tid % 4 */
 };
 
 static void count(const struct ss_hdr *h, void *ctx)
@@ -80,6 +81,14 @@ static void count(const struct ss_hdr *h, void *ctx)
 		break;
 	case SS_EV_NEWTASK:
 		s->newtasks++;
+		break;
+	case SS_EV_CGROUP:
+		if (h->ts != s->start)
+			break;
+		if (((const struct ss_cgroup *)h)->tid)
+			s->cg_members[((const struct ss_cgroup *)h)->tid % 4]++;
+		else
+			s->cg_names++;
 		break;
 	}
 }
@@ -164,6 +173,7 @@ static void task(struct ss_flight *f, uint16_t type, uint64_t ts, uint32_t tid)
 		struct ss_exit x;
 		struct ss_newtask n;
 		struct ss_stack k;
+		struct ss_cgroup g;
 	} u;
 
 	memset(&u, 0, sizeof(u));
@@ -175,6 +185,12 @@ static void task(struct ss_flight *f, uint16_t type, uint64_t ts, uint32_t tid)
 	case SS_EV_EXIT: u.h.size = sizeof(u.x); u.x.tid = u.x.tgid = tid; break;
 	case SS_EV_NEWTASK: u.h.size = sizeof(u.n); u.n.tid = u.n.tgid = tid; break;
 	case SS_EV_STACK: u.h.size = sizeof(u.k); u.k.id = tid; break;
+	case SS_EV_CGROUP:	/* tid 0: the cgroup's name record */
+		u.h.size = sizeof(u.g);
+		u.g.id = 77;
+		u.g.tid = u.g.tgid = tid;
+		u.g.flags = SS_CGROUP_IN | (tid ? SS_CGROUP_FORK : SS_CGROUP_CHOSEN);
+		break;
 	}
 	ss_flight_record(f, &u.h);
 }
@@ -191,10 +207,14 @@ TEST(records_from_before_the_window_come_along_while_their_task_lives)
 	task(f, SS_EV_EXEC, T0 + 2, 102);	/* exits before the window */
 	task(f, SS_EV_COMM, T0 + 3, 101);
 	task(f, SS_EV_STACK, T0 + 4, 5);
+	task(f, SS_EV_CGROUP, T0 + 4, 0);
+	task(f, SS_EV_CGROUP, T0 + 4, 101);
+	task(f, SS_EV_CGROUP, T0 + 4, 102);
 	task(f, SS_EV_EXIT, T0 + 5 * MS, 102);
 	/* thousands of short-lived tasks: the carried store must not keep them */
 	for (uint32_t i = 0; i < 50000; i++) {
 		task(f, SS_EV_NEWTASK, T0 + 10 * MS + i * 20000ull, 1000 + i);
+		task(f, SS_EV_CGROUP, T0 + 10 * MS + i * 20000ull, 1000 + i);
 		task(f, SS_EV_EXIT, T0 + 10 * MS + i * 20000ull + 10000, 1000 + i);
 	}
 	for (uint64_t i = 0; i < 100000; i++)
@@ -203,9 +223,9 @@ TEST(records_from_before_the_window_come_along_while_their_task_lives)
 	sw(f, T0 + 2000 * MS + 1, 2, 1);
 	CHECK_EQ(ss_flight_close(f, &st), SS_OK);
 	CHECK_EQ(st.dumps, 1);
-	/* compaction keeps the living only (2 execs and a comm and a stack
-	 * here, not 50,000 newtasks); at most a block's worth of the dead
-	 * waits for it */
+	/* compaction keeps the living only (2 execs, a comm, a stack and
+	 * two cgroup records here, not 50,000 newtasks and their cgroups); at
+	 * most a block's worth of the dead waits for it */
 	CHECK(st.carried < 1024, "carried %llu bytes at the end",
 	      (unsigned long long)st.carried);
 	CHECK(st.peak_carried < (2u << 20), "carried peak %llu bytes",
@@ -216,6 +236,9 @@ TEST(records_from_before_the_window_come_along_while_their_task_lives)
 	CHECK_EQ(s.comms, 1);
 	CHECK_EQ(s.stacks, 1);
 	CHECK_EQ(s.newtasks, 0);
+	CHECK_EQ(s.cg_names, 1);
+	CHECK_EQ(s.cg_members[101 % 4], 1);
+	CHECK_EQ(s.cg_members[102 % 4] + s.cg_members[1000 % 4], 0);
 }
 
 TEST(a_second_trigger_within_the_window_starts_no_dump)

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.." || exit 1
 SS=build/bin/switchscope
 PP=build/bin/ss-pingpong
 DUMP=build/tests/cg-dump
+CLONE=build/tests/clone-into
 d=$(mktemp -d -t ss-cgroup.XXXXXX)
 pids=()
 mounted=
@@ -19,10 +20,10 @@ cleanup() {
 	# what the workloads left (a sleep of a/sub's loop) goes too
 	for i in $(seq 30); do
 		[ -n "$base" ] && [ -d "$base" ] || break
-		for c in "$base/a/sub" "$base/a" "$base/b" "$base/c" "$base/e"; do
+		for c in "$base/a/sub" "$base/a" "$base/b" "$base/c" "$base/e/new" "$base/e"; do
 			[ -d "$c" ] && xargs -r kill -9 < "$c/cgroup.procs" 2>/dev/null
 		done
-		rmdir "$base/a/sub" "$base/a" "$base/b" "$base/c" "$base/e" "$base" 2>/dev/null
+		rmdir "$base/a/sub" "$base/a" "$base/b" "$base/c" "$base/e/new" "$base/e" "$base" 2>/dev/null
 		sleep 0.1
 	done
 	[ -n "$base" ] && [ -d "$base" ] && echo "cannot remove $base" >&2
@@ -48,6 +49,18 @@ if ! mkdir -p "$base/a/sub" "$base/b" "$base/c" "$base/e"; then
 	summary
 	exit
 fi
+
+# wait_attached NAME: until the BPF program NAME is attached, not only
+# loaded (a loaded program's link comes later; bpftool cuts names to 15
+# characters)
+wait_attached() {
+	local id i
+	for i in $(seq 200); do
+		id=$(bpftool prog show 2>/dev/null | awk -v n="$1" '$0 ~ " name " n { sub(":", "", $1); print $1; exit }')
+		[ -n "$id" ] && bpftool link show 2>/dev/null | grep -q " prog $id\b" && return
+		sleep 0.05
+	done
+}
 
 # start CGROUP ARGS...: a ping-pong that joins CGROUP first; $! its pid
 start() {
@@ -120,13 +133,7 @@ sleep 0.2
 tc=$(threads "$base/c")
 $SS record -q --cgroup "$rel/a" -d 2 -o "$d/mv.trace" &
 rec=$!
-# once the move tracepoint's program is attached, not only loaded (a
-# loaded program's link comes later; bpftool cuts names to 15 characters)
-for i in $(seq 200); do
-	id=$(bpftool prog show 2>/dev/null | awk '/ name on_cgroup_attac/ { sub(":", "", $1); print $1; exit }')
-	[ -n "$id" ] && bpftool link show 2>/dev/null | grep -q " prog $id\b" && break
-	sleep 0.05
-done
+wait_attached on_cgroup_attac
 sleep 0.2
 echo "$pc" > "$base/a/cgroup.procs"
 wait $rec
@@ -168,6 +175,21 @@ for i in $(seq 20); do
 done
 expect_eq brief_tasks_recorded_in_every_run "$i $(( brief > 200 ))" "20 1"
 expect_eq brief_tasks_switches_all_named "$unnamed" 0
+
+# ---- a cgroup made during the recording, entered by clone3's
+# CLONE_INTO_CGROUP (no path from the kernel): the trace names it
+$SS record -q --cgroup "$rel/e" -d 2 -o "$d/new.trace" &
+rec=$!
+wait_attached on_cgroup_attac
+sleep 0.3
+mkdir "$base/e/new"
+child=$($CLONE "$base/e/new")
+expect_eq clone_into_cgroup_runs "$?" 0
+wait $rec
+$SS report --json "$d/new.trace" > "$d/new.json"
+new=$(jq -c --arg p "$rel/e/new" '[.cgroups[] | select(.path == $p)][0] // {}' "$d/new.json")
+check new_cgroup_named_with_its_switches test "$(jq '.switches // 0' <<<"$new")" -ge 1
+expect_eq new_cgroup_task_named "$($DUMP "$d/new.trace" | awk -v c="$child" '$2 == "cgroup" && $4 == c && int($6 / 4) % 2 { n++ } END { print n + 0 }')" 1
 
 # ---- bad paths, documented exit codes
 $SS record -q --cgroup "$rel/none" -d 1 -o "$d/x.trace" 2>"$d/err"

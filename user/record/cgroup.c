@@ -16,6 +16,7 @@
 
 #include "cgroup.h"
 #include "cgroups.h"
+#include "idmap.h"
 #include "ss.h"
 
 static const struct ss_cg_sel *active;
@@ -291,4 +292,90 @@ int ss_cg_snapshot(const struct ss_cg_sel *s, uint64_t ts, ss_cg_emit_cb emit, v
 	n = sn->threads;
 	free(sn);
 	return n;
+}
+
+/* ---- names of cgroups made during the recording ---- */
+
+struct ss_cg_names {
+	const struct ss_cg_sel *sel;
+	struct ss_idmap *known;		/* ids named, or looked for */
+};
+
+struct ss_cg_names *ss_cg_names_new(const struct ss_cg_sel *s)
+{
+	struct ss_cg_names *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->sel = s;
+	n->known = ss_idmap_new();
+	if (!n->known) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void ss_cg_names_free(struct ss_cg_names *n)
+{
+	if (!n)
+		return;
+	ss_idmap_free(n->known);
+	free(n);
+}
+
+/* The directory of cgroup id under dir (at path), depth first. */
+static int cg_find(const char *dir, const char *path, uint64_t id, char *out,
+		   size_t outlen, int depth)
+{
+	char sub[PATH_MAX], subpath[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	int found = 0;
+	DIR *d;
+
+	if (depth > 64 || stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	if (cg_dir_id(dir, &st) == id) {
+		snprintf(out, outlen, "%s", path);
+		return 1;
+	}
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		snprintf(subpath, sizeof(subpath), "%s/%s", strcmp(path, "/") ? path : "",
+			 de->d_name);
+		found = cg_find(sub, subpath, id, out, outlen, depth + 1);
+	}
+	closedir(d);
+	return found;
+}
+
+void ss_cg_names_note(struct ss_cg_names *n, const struct ss_hdr *h,
+		      ss_cg_emit_cb emit, void *ctx)
+{
+	const struct ss_cgroup *c = (const void *)h;
+	struct ss_cgroup_buf r;
+	char path[PATH_MAX];
+
+	if (!n || h->type != SS_EV_CGROUP || h->size < sizeof(*c) ||
+	    ss_idmap_get(n->known, c->id) >= 0)
+		return;
+	ss_idmap_put(n->known, c->id, 1);
+	/* a record with its path names it; else (a child made straight into
+	 * a cgroup made since the start: clone3 CLONE_INTO_CGROUP) the
+	 * cgroup is looked for in the chosen subtrees, once */
+	if (c->path_len || !emit || !(c->flags & SS_CGROUP_IN))
+		return;
+	for (unsigned int i = 0; i < n->sel->n; i++) {
+		if (!cg_find(n->sel->dir[i], n->sel->path[i], c->id, path, sizeof(path), 0))
+			continue;
+		ss_cgroup_fill(&r, h->ts, h->cpu, c->id, 0, 0, SS_CGROUP_IN, c->level, path);
+		emit(ctx, &r.c.hdr);
+		return;
+	}
 }

@@ -50,4 +50,14 @@ typedef void (*ss_cg_emit_cb)(void *ctx, const struct ss_hdr *rec);
 int ss_cg_snapshot(const struct ss_cg_sel *s, uint64_t ts, ss_cg_emit_cb emit,
 		   void *ctx);
 
+/* Which cgroups the trace names so far. Every cgroup record written goes
+ * through ss_cg_names_note() first: one that names a cgroup nothing has
+ * named yet (no path) gets a name record before it, through emit (NULL:
+ * only note the record). */
+struct ss_cg_names;
+struct ss_cg_names *ss_cg_names_new(const struct ss_cg_sel *s);
+void ss_cg_names_free(struct ss_cg_names *n);
+void ss_cg_names_note(struct ss_cg_names *n, const struct ss_hdr *h,
+		      ss_cg_emit_cb emit, void *ctx);
+
 #endif

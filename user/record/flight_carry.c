@@ -197,6 +197,10 @@ int carry_ends_dead(const struct carry_ends *e, const struct ss_hdr *h, uint32_t
 						    ((const struct ss_coro_create *)h)->id));
 	else if (h->type == SS_EV_NEWTASK || h->type == SS_EV_EXEC || h->type == SS_EV_COMM)
 		at = ss_idmap_get(e->tid, rec_tid(h));
+	else if (h->type == SS_EV_CGROUP && ((const struct ss_cgroup *)h)->tid &&
+		 !(((const struct ss_cgroup *)h)->flags & SS_CGROUP_PROCESS))
+		/* where a thread was: a name record (tid 0) stays */
+		at = ss_idmap_get(e->tid, ((const struct ss_cgroup *)h)->tid);
 	else
 		return 0;
 	return at >= 0 && i < (uint64_t)at;

@@ -75,6 +75,7 @@ struct rec {
 	size_t nstopped;
 	struct ss_flight *flight;	/* --flight (NULL: off) */
 	struct ss_trig *trig;		/* its kernel triggers (NULL: none) */
+	struct ss_cg_names *cg_names;	/* --cgroup (NULL: off) */
 };
 
 /* A process the kernel side stopped at exec: attach the coroutine probes
@@ -104,6 +105,15 @@ int ss_status_exit_code(int status)
 	return SS_EXIT_INTERNAL;
 }
 
+/* A cgroup record of the recorder's own (the state at the start, a name). */
+static void cg_record(void *ctx, const struct ss_hdr *h)
+{
+	struct rec *r = ctx;
+
+	ss_cg_names_note(r->cg_names, h, NULL, NULL);
+	ss_sink_add(r->sink, h);
+}
+
 static void on_record(void *ctx, const struct ss_hdr *h)
 {
 	struct rec *r = ctx;
@@ -120,6 +130,8 @@ static void on_record(void *ctx, const struct ss_hdr *h)
 	}
 	if (r->stacks)
 		h = rec_stacks_record(r->stacks, h);
+	if (h->type == SS_EV_CGROUP)
+		ss_cg_names_note(r->cg_names, h, cg_record, r);
 	ss_sink_add(r->sink, h);
 	rec_coro_record(r->coro, h);
 	if (h->type == SS_EV_EXEC && (((const struct ss_exec *)h)->flags & SS_EXEC_STOPPED))
@@ -327,10 +339,6 @@ static void ring_cpu(void *ctx, uint32_t tid, uint32_t cpu)
 	ss_sink_cpu_hint(((struct rec *)ctx)->sink, tid, cpu);
 }
 
-static void cg_record(void *ctx, const struct ss_hdr *h)
-{
-	ss_sink_add(((struct rec *)ctx)->sink, h);
-}
 
 static int drain(struct rec *r)
 {
@@ -436,7 +444,10 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 	r.lost_now = calloc(r.ncpu, sizeof(*r.lost_now));
 	r.coro_seen = calloc(r.ncpu, sizeof(*r.coro_seen));
 	r.pidfds = calloc(o->npids + 1, sizeof(int));
-	if (!r.sink || !r.lost_seen || !r.lost_now || !r.coro_seen || !r.pidfds) {
+	if (cg)
+		r.cg_names = ss_cg_names_new(cg);
+	if (!r.sink || !r.lost_seen || !r.lost_now || !r.coro_seen || !r.pidfds ||
+	    (cg && !r.cg_names)) {
 		ss_err("out of memory");
 		code = SS_EXIT_INTERNAL;
 		goto out_backend;
@@ -715,6 +726,7 @@ out_backend:
 		res->lost += fs.lost;
 	}
 	ss_trig_close(r.trig);
+	ss_cg_names_free(r.cg_names);
 	res->duration_ns = start ? end - start : 0;
 	res->coro_binaries = rec_coro_binaries(r.coro);
 	rec_coro_close(r.coro);
