@@ -413,9 +413,19 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 		return SS_EXIT_IO;
 	/* The output must be writable before any probe is loaded. With
 	 * --flight, records go to dumps: the sink writes nowhere. */
+	/* Metadata with the file's first write, before the probes load: a
+	 * recorder killed from there on leaves a valid (empty) trace.
+	 * write_header() writes the final one. */
+	fill_meta(&m, o, r.ops->id, r.ncpu, 0);
 	w = ss_writer_open(fo ? "/dev/null" : o->output);
 	if (!w) {
 		ss_err("cannot write %s: %s", o->output, strerror(errno));
+		return SS_EXIT_IO;
+	}
+	rc = ss_writer_chunk(w, SS_CHUNK_META, &m, sizeof(m));
+	if (rc) {
+		ss_err("cannot write %s: %s", o->output, strerror(-rc));
+		ss_writer_discard(w, o->output);
 		return SS_EXIT_IO;
 	}
 	if (o->zstd_level >= 0 &&
@@ -423,15 +433,6 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 		ss_err("out of memory");
 		ss_writer_discard(w, o->output);
 		return SS_EXIT_INTERNAL;
-	}
-	/* Metadata before the probes load: a recorder killed from here on
-	 * leaves a valid (empty) trace. write_header() writes the final one. */
-	fill_meta(&m, o, r.ops->id, r.ncpu, 0);
-	rc = ss_writer_chunk(w, SS_CHUNK_META, &m, sizeof(m));
-	if (rc) {
-		ss_err("cannot write %s: %s", o->output, strerror(-rc));
-		ss_writer_discard(w, o->output);
-		return SS_EXIT_IO;
 	}
 	code = r.ops->open(&r.be, &cfg, err, sizeof(err));
 	if (code) {

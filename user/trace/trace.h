@@ -13,8 +13,8 @@ struct ss_writer;
 
 #define SS_ZSTD_LEVEL	3	/* record's default; levels 1 to 19 */
 
-/* Create the file (truncating it) and write the file header. Returns NULL
- * with errno set. */
+/* Create the file (truncating it); its file header is written with the
+ * first chunk. Returns NULL with errno set. */
 struct ss_writer *ss_writer_open(const char *path);
 /* Compress event chunks with zstd at this level from now on (0: no
  * more). Returns 0 or -ENOMEM. */

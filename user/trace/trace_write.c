@@ -18,6 +18,7 @@ struct ss_writer {
 	uint64_t seq;	/* chunks written */
 	int error;	/* first write error (positive errno), sticky */
 	int regular;	/* a regular file: can be cut back and removed */
+	int fresh;	/* the file header goes with the first chunk */
 	void *cctx;	/* event chunks are compressed when set */
 	char *zbuf;	/* a compressed payload */
 	size_t zcap;
@@ -48,15 +49,10 @@ static int write_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
+/* The file header is written with the first chunk (in one writev): a
+ * writer killed before that leaves an empty file, never a header alone. */
 struct ss_writer *ss_writer_open(const char *path)
 {
-	struct ss_file_header fh = {
-		.magic = SS_FILE_MAGIC,
-		.major = SS_FILE_MAJOR,
-		.minor = SS_FILE_MINOR,
-		.header_size = sizeof(fh),
-	};
-	struct iovec iov = { &fh, sizeof(fh) };
 	struct ss_writer *w = calloc(1, sizeof(*w));
 	struct stat st;
 	int err;
@@ -73,14 +69,7 @@ struct ss_writer *ss_writer_open(const char *path)
 	/* A device or a FIFO (-o /dev/null) is written in place and never
 	 * truncated or removed. */
 	w->regular = fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode);
-	err = write_all(w->fd, &iov, 1);
-	if (err) {
-		close(w->fd);
-		free(w);
-		errno = -err;
-		return NULL;
-	}
-	w->off = sizeof(fh);
+	w->fresh = 1;
 	return w;
 }
 
@@ -103,9 +92,15 @@ static int put_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 		.type = type,
 		.seq = w->seq,
 	};
+	struct ss_file_header fh = {
+		.magic = SS_FILE_MAGIC,
+		.major = SS_FILE_MAJOR,
+		.minor = SS_FILE_MINOR,
+		.header_size = sizeof(fh),
+	};
 	size_t pad = (8 - (len & 7)) & 7;
-	struct iovec iov[3];
-	int err;
+	struct iovec iov[4];
+	int err, n = 0;
 
 	if (w->error)
 		return -w->error;
@@ -115,10 +110,12 @@ static int put_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 	ch.crc = crc32(0, buf, len);
 	ch.crc = crc32(ch.crc, (const void *)zero, pad);
 	ch.hcrc = crc32(0, (const void *)&ch, offsetof(struct ss_chunk, hcrc));
-	iov[0] = (struct iovec){ &ch, sizeof(ch) };
-	iov[1] = (struct iovec){ (void *)buf, len };
-	iov[2] = (struct iovec){ (void *)zero, pad };
-	err = write_all(w->fd, iov, 3);
+	if (w->fresh)
+		iov[n++] = (struct iovec){ &fh, sizeof(fh) };
+	iov[n++] = (struct iovec){ &ch, sizeof(ch) };
+	iov[n++] = (struct iovec){ (void *)buf, len };
+	iov[n++] = (struct iovec){ (void *)zero, pad };
+	err = write_all(w->fd, iov, n);
 	if (err) {
 		/* Cut a partial chunk off so the file ends on a whole one. */
 		if (w->regular && ftruncate(w->fd, w->off) == 0)
@@ -126,7 +123,8 @@ static int put_chunk(struct ss_writer *w, uint32_t type, const void *buf,
 		w->error = -err;
 		return err;
 	}
-	w->off += sizeof(ch) + len + pad;
+	w->off += (w->fresh ? sizeof(fh) : 0) + sizeof(ch) + len + pad;
+	w->fresh = 0;
 	w->seq++;
 	return 0;
 }
