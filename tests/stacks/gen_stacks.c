@@ -26,7 +26,12 @@
  * with its ss_map record and no ss_sym: the views must name it through
  * the resolver.
  *
- *   gen_stacks -o FILE [-n] [-T] [-r RECORDS] [-U "PATH START END PGOFF BUILDID IP IP"]
+ * With -B N, from t0+20ms on N rounds of 3 us on CPU 0: blocker runs and
+ * sleeps (in read_pipe_fn and futex_wait_fn's stacks, by turns), writer
+ * runs and sleeps (in write_pipe_fn's): 2N intervals off the CPU, for
+ * sums over more of them than the views hold at once.
+ *
+ *   gen_stacks -o FILE [-n] [-T] [-B N] [-r RECORDS] [-U "PATH START END PGOFF BUILDID IP IP"]
  *     -n  the same without SS_META_STACKS
  *     -U  the mapping (hex numbers, the build-id as hex digits) and two
  *         addresses in it, innermost first
@@ -66,6 +71,15 @@ static void *rec(uint16_t type, size_t size, uint32_t cpu, uint64_t ts)
 	count[type]++;
 	nrec++;
 	return h;
+}
+
+/* The records so far as an events chunk, to make room. */
+static int flush(struct ss_writer *w)
+{
+	int rc = ss_writer_chunk(w, SS_CHUNK_EVENTS, buf, len);
+
+	len = 0;
+	return rc;
 }
 
 static void stack(uint64_t id, uint32_t tgid, int kernel, int nr, const uint64_t *ip,
@@ -171,9 +185,12 @@ int main(int argc, char **argv)
 	const char *out = NULL, *raw = NULL, *res = NULL;
 	struct ss_writer *w;
 	int c, ids = 1, trig = 0;
+	long rounds = 0;
 
-	while ((c = getopt(argc, argv, "o:nTr:U:")) != -1) {
-		if (c == 'o')
+	while ((c = getopt(argc, argv, "o:nTr:U:B:")) != -1) {
+		if (c == 'B')
+			rounds = atol(optarg);
+		else if (c == 'o')
 			out = optarg;
 		else if (c == 'U')
 			res = optarg;
@@ -317,8 +334,10 @@ int main(int argc, char **argv)
 		sym(UB + 0x610, 500, 0x10, "chan_recv_fn", "/usr/bin/blocker");
 		sym(UB + 0x440, 500, 0x40, "main", "/usr/bin/blocker");
 	}
-	if (ss_writer_chunk(w, SS_CHUNK_EVENTS, buf, len))
-		return 1;
+	if (raw && rounds) {
+		fprintf(stderr, "gen_stacks: -r and -B: one or the other\n");
+		return 2;
+	}
 	if (raw) {
 		FILE *f = fopen(raw, "w");
 
@@ -327,7 +346,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	tr.end_ns = t0 + 20 * MS;
+	if (flush(w))
+		return 1;
+	for (long i = 0; i < rounds; i++) {
+		uint64_t ts = t0 + 20 * MS + (uint64_t)i * 3000;
+
+		sw(0, ts, 0, 0, 0, 500, 500, 0, 0, ids);
+		sw(0, ts + 1000, 500, 500, SS_TASK_INTERRUPTIBLE, 501, 500,
+		   i & 1 ? K_FUTEX : K_PIPE, i & 1 ? U_FUTEX : U_PIPE, ids);
+		sw(0, ts + 2000, 501, 500, SS_TASK_INTERRUPTIBLE, 0, 0, K_WAKE, U_WAKE, ids);
+		if (len > sizeof(buf) - 512 && flush(w))
+			return 1;
+	}
+	if (len && flush(w))
+		return 1;
+	tr.end_ns = t0 + 20 * MS + (uint64_t)rounds * 3000;
 	tr.records = nrec;
 	memcpy(tr.count, count, sizeof(count));
 	tr.ncpu = 2;

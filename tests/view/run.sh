@@ -287,17 +287,21 @@ for q in "lane=2&t=0" "lane=0&t=0" "lane=$(lane_of 500 1)&t=0" "lane=99999&t=0" 
 done
 expect_eq "/api/stack: 11 bad lanes (a CPU's, lost records', a coroutine lane, none) and times: each a 400" "$n400" 11
 # /api/offcpu: by thread and kind the off-CPU time report --offcpu gives
-# (its parks left out: the flame graph has intervals only)
-$SS report --offcpu --folded "$T/stk.trace" | grep -v '^park' |
-	awk '{ n = split($1, f, ";"); print f[1] ";" f[2] ";" f[n - 0] " " $2 }' | sort > "$T/folded"
-code "/api/offcpu?token=$TOK&t0=0&t1=20000000" > /dev/null
-node -e '
-	const fs = require("fs"), a = JSON.parse(fs.readFileSync(process.argv[1])), m = JSON.parse(fs.readFileSync(process.argv[2]));
-	const kind = { 2: "wait", 3: "sleep" };
-	for (const i of a.items) {
-		const th = m.threads[i.th], k = i.ks && !i.ks.missing ? i.ks.g[0] + "_[k]" : "[kernel_stack_missing]";
-		console.log(kind[i.kind] + ";" + th[2] + "-" + th[0] + ";" + k + " " + i.ns);
-	}' "$T/body" "$T/stk.meta" | sort > "$T/offcpu"
+# (its parks left out: the flame graph has intervals only).
+# offcpu_vs_report TRACE META T1: both, in $T/offcpu and $T/folded
+offcpu_vs_report() {
+	$SS report --offcpu --folded "$1" | grep -v '^park' |
+		awk '{ n = split($1, f, ";"); print f[1] ";" f[2] ";" f[n - 0] " " $2 }' | sort > "$T/folded"
+	code "/api/offcpu?token=$TOK&t0=0&t1=$3" > /dev/null
+	node -e '
+		const fs = require("fs"), a = JSON.parse(fs.readFileSync(process.argv[1])), m = JSON.parse(fs.readFileSync(process.argv[2]));
+		const kind = { 2: "wait", 3: "sleep" };
+		for (const i of a.items) {
+			const th = m.threads[i.th], k = i.ks && !i.ks.missing ? i.ks.g[0] + "_[k]" : "[kernel_stack_missing]";
+			console.log(kind[i.kind] + ";" + th[2] + "-" + th[0] + ";" + k + " " + i.ns);
+		}' "$T/body" "$2" | sort > "$T/offcpu"
+}
+offcpu_vs_report "$T/stk.trace" "$T/stk.meta" 20000000
 expect_eq "/api/offcpu of the whole trace: report --offcpu's time by kind, thread and stack ($(wc -l < "$T/folded") stacks)" \
 	"$(cat "$T/offcpu")" "$(cat "$T/folded")"
 code "/api/offcpu?token=$TOK&t0=2000000&t1=4000000" > /dev/null
@@ -316,6 +320,18 @@ grep -q "passed, 0 failed" "$T/browser-stk.out" || grep -q '^FAIL' "$T/browser-s
 	fail "browser: view of the stacks trace" "$(tail -5 "$T/browser-stk.out")"
 kill -INT "$VPID"
 wait "$VPID"
+# more intervals in the range than /api/offcpu holds at once (2^20): the
+# same sums, merged by key on the way
+$B/tests/gen_stacks -B 600000 -o "$T/bulk.trace"
+start_view bulk "$T/bulk.trace"
+code "/api/meta?token=$TOK" > /dev/null
+cp "$T/body" "$T/bulk.meta"
+offcpu_vs_report "$T/bulk.trace" "$T/bulk.meta" 1820000000
+expect_eq "/api/offcpu over 1.2 million intervals: report --offcpu's sums ($(wc -l < "$T/folded") stacks)" \
+	"$(cat "$T/offcpu")" "$(cat "$T/folded")"
+kill -INT "$VPID"
+wait "$VPID"
+rm -f "$T/bulk.trace"
 # without stacks: no stack table, every lane's answer empty
 $B/tests/gen_stacks -n -o "$T/nostk.trace"
 start_view nostk "$T/nostk.trace"
