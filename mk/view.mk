@@ -38,6 +38,21 @@ $(B)/tests/fuzz_view_query: tests/fuzz/fuzz_view_query.c user/view/vquery.c user
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		tests/fuzz/fuzz_view_query.c user/view/vquery.c -o $@
 
+# The exports and view's index and answers on arbitrary traces.
+FUZZ_EXPORT_SRCS := $(sort $(LIBSS_PURE) $(wildcard user/analysis/*.c user/export/*.c \
+	user/stacks/*.c) user/lib/trigger_desc.c $(filter-out user/view/vserver.c,$(VIEW_SRCS)))
+$(B)/tests/fuzz_export: tests/fuzz/fuzz_export.c $(FUZZ_EXPORT_SRCS) $(EXPORT_GEN) | $(B)/gen/web_remote.h \
+		$(B)/gen/web_assets.h $(B)/gen/syscalls_x86_64.h $(B)/gen/syscalls_aarch64.h
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 $(filter-out -Wno-format-truncation,$(SS_CFLAGS)) -Iuser/view -Iuser/export \
+		-Iuser/stacks -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(filter %.c,$^) -lprotobuf-c $(LIBSS_LIBS) -lm -lpthread -o $@
+
+tests/fuzz/run-fuzz-export.sh: $(B)/tests/fuzz_export
+TEST_SUITES += tests/fuzz/run-fuzz-export.sh
+check-prereqs: $(B)/tests/fuzz_export
+
 tests/view/run.sh: $(CLI) $(B)/tests/export_gen $(B)/tests/gen_stacks $(B)/tests/fuzz_view_query $(NODE_STAMP)
 TEST_SUITES += tests/view/run.sh
 

@@ -618,6 +618,15 @@ static int json(struct vanswer *a, char *body, size_t len, int ok)
 	return 0;
 }
 
+/* The answer the memstream f wrote: closed first, which sets *body and
+ * *len (as arguments of json() they could be read before). */
+static int json_mem(struct vanswer *a, FILE *f, char **body, size_t *len)
+{
+	int ok = !fclose(f);
+
+	return json(a, *body, *len, ok);
+}
+
 static int lanes(struct vindex *x, struct vanswer *a)
 {
 	char *body = NULL;
@@ -634,7 +643,7 @@ static int lanes(struct vindex *x, struct vanswer *a)
 			l->owner == UINT32_MAX ? -1 : (int)l->owner, (unsigned long long)l->n);
 	}
 	fputs("]}", f);
-	return json(a, body, len, !fclose(f));
+	return json_mem(a, f, &body, &len);
 }
 
 /* A selection's counts: a scan of its entries; the whole trace's were
@@ -691,7 +700,7 @@ static int search(struct vindex *x, const struct vreq *q, struct vanswer *a)
 		return -1;
 	if (!digits || *p || id > UINT32_MAX) {
 		fputs("{\"coro\":null,\"threads\":[]}", f);
-		return json(a, body, len, !fclose(f));
+		return json_mem(a, f, &body, &len);
 	}
 	fprintf(f, "{\"coro\":%llu,\"threads\":[", (unsigned long long)id);
 	for (size_t k = 0; k < x->nlanes; k++) {
@@ -708,7 +717,7 @@ static int search(struct vindex *x, const struct vreq *q, struct vanswer *a)
 		}
 	}
 	fputs("]}", f);
-	return json(a, body, len, !fclose(f));
+	return json_mem(a, f, &body, &len);
 }
 
 /* The stacks of lane's interval at t (a thread's states: the sleeping or
@@ -770,7 +779,7 @@ static int stack(struct vindex *x, const struct vreq *q, struct vanswer *a)
 	} else {
 		fputs("],\"ref\":null}", f);
 	}
-	return json(a, body, len, !fclose(f));
+	return json_mem(a, f, &body, &len);
 }
 
 /* /api/offcpu: the off-CPU time of [t0, t1] by (sleeping or runnable,
@@ -925,7 +934,7 @@ static int offcpu(struct vindex *x, const struct vreq *q, struct vanswer *a)
 	pthread_mutex_unlock(&x->stk_lock);
 	fputs("]}", f);
 	free(it);
-	return json(a, body, len, !fclose(f));
+	return json_mem(a, f, &body, &len);
 }
 
 int vapi_error(struct vanswer *a, int status, const char *msg)

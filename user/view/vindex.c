@@ -352,7 +352,8 @@ static int cmp_trig(const void *a, const void *b)
  * /api/stack has stacks to give. */
 static void meta_more(FILE *f, const struct vindex *x)
 {
-	qsort(x->trig, x->ntrig, sizeof(*x->trig), cmp_trig);
+	if (x->ntrig)
+		qsort(x->trig, x->ntrig, sizeof(*x->trig), cmp_trig);
 	fprintf(f, ",\"view_stacks\":%d,\"triggers_more\":%llu,\"triggers\":[", x->nstk > 0,
 		(unsigned long long)x->trig_more);
 	for (size_t i = 0; i < x->ntrig; i++) {
