@@ -5,6 +5,7 @@
 # or sanitizer report fails.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+. tests/fuzz/fuzz_lib.sh
 secs=${SS_FUZZ_SECONDS:-30}
 dir=build/fuzz-export
 rm -rf "$dir"
@@ -21,14 +22,5 @@ seed build/tests/gen_stacks -T -o "$dir/corpus/gen_stacks.trace"
 seed build/tests/export_gen -o "$dir/corpus/gen.trace" -n 600 -c 2 -g
 seed build/tests/export_gen -o "$dir/corpus/gen_t.trace" -n 400 -c 3 -t
 [ "$n" -ge 4 ] || fail seeds "only $n of 6 seed traces written"
-build/tests/fuzz_export -max_total_time="$secs" -max_len=65536 -timeout=20 \
-	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
-	"$dir/corpus" >"$dir/fuzz.log" 2>&1
-rc=$?
-runs=$(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$dir/fuzz.log" | grep -oE '[0-9]+$')
-if [ "$rc" = 0 ] && [ -z "$(ls -A "$dir/artifacts")" ]; then
-	pass "fuzz_export_${secs}s (${runs:-?} inputs, $n seeds)"
-else
-	fail fuzz_export "exit $rc; see $dir/fuzz.log and $dir/artifacts: $(grep -m3 -E 'ERROR|SUMMARY|runtime error' "$dir/fuzz.log")"
-fi
+fuzz_run fuzz_export build/tests/fuzz_export "$dir" "$secs" 65536 20 "$n seeds"
 summary

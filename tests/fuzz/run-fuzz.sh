@@ -3,6 +3,7 @@
 # traces recorded here. Any crash, leak or sanitizer report fails.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
+. tests/fuzz/fuzz_lib.sh
 secs=${SS_FUZZ_SECONDS:-60}
 dir=build/fuzz
 rm -rf "$dir/corpus" "$dir/artifacts"
@@ -29,14 +30,5 @@ nz=$(for f in "$dir"/corpus/seed*.trace; do chunks "$f"; done | awk '$2 == 6' | 
 [ "$nz" -gt 0 ] || fail seeds "no seed has a compressed chunk"
 to_v1 "$dir/corpus/seed4.trace" "$dir/corpus/seed-v1.trace"	# format 1.0
 
-build/tests/fuzz_reader -max_total_time="$secs" -max_len=65536 -timeout=10 \
-	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
-	"$dir/corpus" >"$dir/fuzz.log" 2>&1
-rc=$?
-runs=$(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$dir/fuzz.log" | grep -oE '[0-9]+$')
-if [ "$rc" = 0 ] && [ -z "$(ls -A "$dir/artifacts")" ]; then
-	pass "fuzz_trace_reader_${secs}s (${runs:-?} inputs, $n seeds, $nz compressed chunks)"
-else
-	fail fuzz_trace_reader "exit $rc; see $dir/fuzz.log and $dir/artifacts: $(grep -m3 -E 'ERROR|SUMMARY' "$dir/fuzz.log")"
-fi
+fuzz_run fuzz_trace_reader build/tests/fuzz_reader "$dir" "$secs" 65536 10 "$n seeds, $nz compressed chunks"
 summary
