@@ -80,6 +80,25 @@
     return Number(n).toLocaleString("en-US");
   }
 
+  /* The reader's damage report (meta.damage: out_html.c's damage_json),
+   * as the CLI's warnings say it. */
+  function damageHtml(d) {
+    if (!d) return "";
+    const what = [];
+    if (d.bytes_dropped || d.bad_chunks || d.bad_records || d.cut_short || d.missing_chunks || d.duplicate_chunks) {
+      const parts = [fmtCount(d.bad_chunks) + " bad chunks", fmtCount(d.bad_records) + " bad records"];
+      if (d.missing_chunks) parts.push(fmtCount(d.missing_chunks) + " chunks missing");
+      if (d.duplicate_chunks) parts.push(fmtCount(d.duplicate_chunks) + " duplicate chunks");
+      if (d.cut_short) parts.push("file cut short");
+      what.push("damaged from byte " + fmtCount(d.offset) + ": " + fmtCount(d.bytes_dropped) +
+        " bytes not read (" + parts.join(", ") + ")");
+    }
+    if (d.records_expected) what.push("its trailer counts " + fmtCount(d.records_expected) + " records");
+    if (d.no_trailer) what.push("no trailer: the recording did not finish cleanly (recorder killed?)");
+    return "<p class=\"damage\"><b>Damaged trace</b>: " + what.join("; ") +
+      ". What is shown is the intact part.</p>";
+  }
+
   function summaryHtml(m, s, title) {
     const rows = [
       ["kernel switches", fmtCount(s.switches), "switches"],
@@ -96,7 +115,7 @@
       ["exits", fmtCount(s.exits), "exits"],
       ["lost records", fmtCount(s.lost), "lost"],
     ];
-    let h = "<h3>" + esc(title) + "</h3><p class=\"range\">" + SS.fmtDur(s.from) + " &ndash; " +
+    let h = damageHtml(m.meta.damage) + "<h3>" + esc(title) + "</h3><p class=\"range\">" + SS.fmtDur(s.from) + " &ndash; " +
       SS.fmtDur(s.to) + " (" + SS.fmtDur(s.to - s.from) + ")</p><table class=\"counts\">";
     for (const [k, v, id] of rows) h += "<tr data-k=\"" + id + "\"><th>" + k + "</th><td>" + v + "</td></tr>";
     h += "</table>";

@@ -344,6 +344,40 @@ expect_eq "  ... /api/offcpu an empty list" "$(node -e 'console.log(JSON.parse(r
 kill -INT "$VPID"
 wait "$VPID"
 
+# -- a damaged trace: served, said so in the page and at the exit ------------
+# browser_lines NAME OUT: a browser script's PASS/FAIL lines as ours
+browser_lines() {
+	local l r
+	while IFS= read -r l; do
+		case $l in
+		PASS*) pass "$1: ${l#PASS damaged: }" ;;
+		FAIL*) r=${l#FAIL damaged: }; fail "$1: ${r%%: *}" "${r#*: }" ;;
+		esac
+	done < "$2"
+	grep -q "passed, 0 failed" "$2" || grep -q '^FAIL' "$2" || fail "$1" "$(tail -5 "$2")"
+}
+sz=$(stat -c %s "$T/small.trace")
+head -c $((sz / 2 + 333)) "$T/small.trace" > "$T/cut.trace"
+start_view cut "$T/cut.trace"
+expect_eq "a cut trace: served, the damage said on stderr" "$(grep -c 'is damaged from offset' "$T/cut.err")" 1
+code "/api/meta?token=$TOK" > /dev/null
+expect_eq "  ... and in /api/meta (cut short, bytes dropped, no trailer)" "$(node -e '
+	const d = JSON.parse(require("fs").readFileSync(process.argv[1])).damage || {};
+	console.log(d.cut_short, d.bytes_dropped > 0, d.no_trailer, d.offset > 0 && d.offset < Number(process.argv[2]));' \
+	"$T/body" "$sz")" "true true true true"
+node tests/browser/damaged.test.mjs "$URL" "file cut short" "no trailer" > "$T/browser-cut.out" 2>&1
+browser_lines "browser: view of a cut trace" "$T/browser-cut.out"
+kill -INT "$VPID"
+wait "$VPID"
+expect_eq "  ... Ctrl-C: exit 7 (damaged)" $? 7
+$SS export -q -o "$T/cut.html" "$T/cut.trace" 2>/dev/null
+expect_eq "export html of the cut trace: exit 7" $? 7
+node tests/browser/damaged.test.mjs "$T/cut.html" "file cut short" "no trailer" > "$T/browser-cuth.out" 2>&1
+browser_lines "browser: HTML of a cut trace" "$T/browser-cuth.out"
+$SS export -q -o "$T/whole.html" "$T/small.trace"
+expect_eq "  ... a whole trace's HTML has no damage notice" "$(grep -c '"damage":{' "$T/whole.html")" 0
+rm -f "$T/whole.html"
+
 # -- export: the size limit --------------------------------------------------
 out=$($SS export "$T/small.trace" -o "$T/small.html" --max-size 1M 2>&1)
 rc=$?

@@ -712,6 +712,7 @@ int xmodel_run(struct ss_reader *r, const struct ss_export_opts *o,
 		m.end = m.to;
 	if (m.end < m.from)
 		m.end = m.from;
+	m.damage = ss_reader_damage(r);
 	finish(&m, s);
 	rc = s->end(s, &m);
 	if (rc != SS_OK)

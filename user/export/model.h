@@ -172,6 +172,7 @@ struct xmodel {
 	uint64_t count[SS_EV_MAX];	/* records per type inside the window */
 	uint64_t switches, preempt, wakeups, coro_switches;
 	struct ss_stacks *stacks;	/* the trace's stacks (NULL: none) */
+	const struct ss_damage *damage;	/* once the pass is over (NULL before) */
 };
 
 int xmodel_run(struct ss_reader *r, const struct ss_export_opts *o,

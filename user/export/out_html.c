@@ -321,6 +321,22 @@ static void stacks_json(struct html_sink *h, struct xmodel *m)
 	fputs("]", f);
 }
 
+/* What the reader could not read, for the viewer to say (nothing when the
+ * trace is whole). */
+static void damage_json(FILE *f, const struct ss_damage *d)
+{
+	if (!d || !(d->bad_chunks || d->bad_records || d->truncated || d->missing_chunks ||
+		    d->dup_chunks || d->count_mismatch || d->no_trailer))
+		return;
+	fprintf(f, "\"damage\":{\"offset\":%" PRIu64 ",\"bytes_dropped\":%" PRIu64
+		",\"bad_chunks\":%u,\"bad_records\":%u,\"missing_chunks\":%" PRIu64
+		",\"duplicate_chunks\":%u,\"cut_short\":%s,\"no_trailer\":%s,"
+		"\"records_expected\":%" PRIu64 "},",
+		d->bad_offset, d->bytes_dropped, d->bad_chunks, d->bad_records,
+		d->missing_chunks, d->dup_chunks, d->truncated ? "true" : "false",
+		d->no_trailer ? "true" : "false", d->count_mismatch ? d->records_expected : 0);
+}
+
 void xs_meta_json(FILE *f, struct xmodel *m, struct xthread *const *threads,
 		  size_t nthreads, uint64_t items)
 {
@@ -339,6 +355,7 @@ void xs_meta_json(FILE *f, struct xmodel *m, struct xthread *const *threads,
 		",\"lost\":%" PRIu64 ",",
 		(uint64_t)me->start_ns, (uint64_t)me->start_realtime_ns, m->from, m->end, m->ncpu,
 		m->system_wide ? "true" : "false", m->records, items, m->lost);
+	damage_json(f, m->damage);
 	fprintf(f, "\"counts\":{\"switches\":%" PRIu64 ",\"preempted\":%" PRIu64
 		",\"wakeups\":%" PRIu64 ",\"coro_switches\":%" PRIu64 ",\"records\":{",
 		m->switches, m->preempt, m->wakeups, m->coro_switches);
