@@ -90,7 +90,7 @@
       if (d.missing_chunks) parts.push(fmtCount(d.missing_chunks) + " chunks missing");
       if (d.duplicate_chunks) parts.push(fmtCount(d.duplicate_chunks) + " duplicate chunks");
       if (d.cut_short) parts.push("file cut short");
-      what.push("damaged from byte " + fmtCount(d.offset) + ": " + fmtCount(d.bytes_dropped) +
+      what.push("from byte " + fmtCount(d.offset) + ", " + fmtCount(d.bytes_dropped) +
         " bytes not read (" + parts.join(", ") + ")");
     }
     if (d.records_expected) what.push("its trailer counts " + fmtCount(d.records_expected) + " records");
