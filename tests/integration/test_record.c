@@ -587,6 +587,67 @@ TEST(another_runtime_emitting_the_probe_abi_is_traced)
 	free(err);
 }
 
+/* hand-probes N migrate: coroutine 7 switched in by turns on two threads. */
+struct moved {
+	uint32_t tid[2];
+	long on[2], ins, moves, other;
+	uint32_t last;
+};
+
+static void on_moved(const struct ss_hdr *h, void *ctx)
+{
+	const struct ss_coro_switch *e = (const void *)h;
+	struct moved *m = ctx;
+	int k;
+
+	if (h->type != SS_EV_CORO_SWITCH)
+		return;
+	if (!m->tid[0] || m->tid[0] == e->tid)
+		k = 0;
+	else if (!m->tid[1] || m->tid[1] == e->tid)
+		k = 1;
+	else
+		k = -1;
+	if (k < 0 || (e->from != 7 && e->to != 7)) {
+		m->other++;
+		return;
+	}
+	m->tid[k] = e->tid;
+	m->on[k]++;
+	if (e->to == 7) {
+		m->ins++;
+		m->moves += m->last && m->last != e->tid;
+		m->last = e->tid;
+	}
+}
+
+TEST(a_coroutine_moved_between_threads_is_followed_on_each)
+{
+	const char *trace = tu_tmp("moved.trace");
+	struct moved m = { 0 };
+	char *err = NULL, *out = NULL, want[64];
+	int rc;
+
+	rc = TU_RUN(NULL, &err, "switchscope", "record", "-q", "-o", (char *)trace,
+		    "--", hand_probes(), "1000", "migrate");
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	tu_each(trace, on_moved, &m);
+	/* each thread's switches into and out of 7, on its own thread */
+	CHECK_EQ(m.other, 0);
+	CHECK_EQ(m.on[0], 1000);
+	CHECK_EQ(m.on[1], 1000);
+	CHECK_EQ(m.ins, 1000);
+	CHECK_EQ(m.moves, 999);
+	rc = TU_RUN(&out, NULL, "switchscope", "report", "--json", (char *)trace);
+	CHECK_EQ(rc, 0);
+	snprintf(want, sizeof(want), "\"id\":7,");
+	CHECK(out && strstr(out, want), "no coroutine 7 in report --json");
+	CHECK(out && strstr(out, "\"switches_in\":1000,"), "switches_in");
+	CHECK(out && strstr(out, "\"moves\":999,"), "report --json: moves of coroutine 7");
+	free(out);
+	free(err);
+}
+
 TEST(no_coro_turns_probes_off_and_usdt_without_probes_is_an_error)
 {
 	const char *trace = tu_tmp("nocoro.trace");

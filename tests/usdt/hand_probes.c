@@ -9,8 +9,15 @@
  *                   N "switches" whose window is measured for real with
  *                   CLOCK_MONOTONIC (4 arguments, with start_ns), holding
  *                   nothing, a getppid() call, or the first touch of a fresh
- *                   page: what verify must pass or catch. */
+ *                   page: what verify must pass or catch.
+ *   hand-probes N migrate
+ *                   a work-stealing runtime's view: coroutine 7 runs N
+ *                   times, by turns on two threads (ready, switch in, park
+ *                   on a channel, switch out on the thread that runs it),
+ *                   created on the first, exiting on the one that ran it
+ *                   last. */
 #define _SDT_HAS_SEMAPHORES 1
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,11 +70,64 @@ static int measured(long n, const char *what)
 	return 0;
 }
 
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static long turn, turns;
+
+static void *worker(void *arg)
+{
+	long me = (long)arg;
+
+	for (;;) {
+		uint64_t t0;
+
+		pthread_mutex_lock(&mu);
+		while (turn < turns && turn % 2 != me)
+			pthread_cond_wait(&cv, &mu);
+		pthread_mutex_unlock(&mu);
+		if (turn >= turns)
+			return NULL;
+		if (!turn && coro_create_semaphore)
+			STAP_PROBE3(coro, create, 7, (uintptr_t)entry, 65536);
+		if (coro_ready_semaphore)
+			STAP_PROBE2(coro, ready, 7, 0);
+		t0 = now();
+		if (coro_switch_semaphore)
+			STAP_PROBE4(coro, switch, 0, 7, now() - t0, t0);
+		if (coro_park_semaphore)
+			STAP_PROBE2(coro, park, 7, 1);
+		t0 = now();
+		if (coro_switch_semaphore)
+			STAP_PROBE4(coro, switch, 7, 0, now() - t0, t0);
+		pthread_mutex_lock(&mu);
+		if (++turn == turns && coro_exit_semaphore)
+			STAP_PROBE1(coro, exit, 7);
+		pthread_cond_broadcast(&cv);
+		pthread_mutex_unlock(&mu);
+	}
+}
+
+static int migrate(long n)
+{
+	pthread_t t[2];
+
+	turns = n;
+	for (long i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, worker, (void *)i))
+			return 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	printf("hand-probes: coroutine 7 ran %ld times on two threads\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000;
 	uint64_t sum = 0;
 
+	if (argc > 2 && !strcmp(argv[2], "migrate"))
+		return migrate(n);
 	if (argc > 2)
 		return measured(n, argv[2]);
 

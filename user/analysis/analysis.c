@@ -358,6 +358,8 @@ static void on_coro_switch(struct ss_analysis *a, const struct ss_coro_switch *e
 	to = coro_get(a, e->tgid, e->to);
 	if (to) {
 		to->switches_in++;
+		if (to->tid && to->tid != e->tid)
+			to->moves++;
 		to->tid = e->tid;
 		to->run_since = e->hdr.ts;
 		if (to->park_ts) {

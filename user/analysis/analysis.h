@@ -77,6 +77,8 @@ struct ss_coro {
 	uint64_t parked_ns[SS_PARK_MAX]; /* by enum ss_park_reason */
 	uint64_t preempted;	/* involuntary kernel switches while it ran */
 	uint64_t blocked;	/* voluntary kernel switches while it ran */
+	uint64_t moves;		/* switched in on another thread than before
+				 * (a runtime that moves coroutines) */
 };
 
 struct ss_analysis {

@@ -298,8 +298,8 @@ static void print_coroutines(FILE *f, struct ss_analysis *a, struct ss_thread **
 	fputc('\n', f);
 
 	section(f, "PER COROUTINE");
-	fprintf(f, "%7s %8s %8s %8s %8s %8s %8s %6s %5s\n", "pid", "coro", "in",
-		"run", "parked", "chan", "fd", "sleep", "preem");
+	fprintf(f, "%7s %8s %8s %8s %8s %8s %8s %6s %5s %6s\n", "pid", "coro", "in",
+		"run", "parked", "chan", "fd", "sleep", "preem", "moves");
 	rows = 0;
 	for (size_t i = 0; i < a->ncoros; i++) {
 		struct ss_coro *c = a->coros[i];
@@ -311,17 +311,17 @@ static void print_coroutines(FILE *f, struct ss_analysis *a, struct ss_thread **
 		}
 		for (int r = 0; r < SS_PARK_MAX; r++)
 			parked += c->parked_ns[r];
-		fprintf(f, "%7u %8llu %8llu %8s %8s %8s %8s %6s %5llu\n", c->tgid,
+		fprintf(f, "%7u %8llu %8llu %8s %8s %8s %8s %6s %5llu %6llu\n", c->tgid,
 			(unsigned long long)c->id, (unsigned long long)c->switches_in,
 			ss_fmt_dur(b[0], SS_DUR_BUF, c->run_ns),
 			ss_fmt_dur(b[1], SS_DUR_BUF, parked),
 			ss_fmt_dur(b[2], SS_DUR_BUF, c->parked_ns[SS_PARK_CHANNEL]),
 			ss_fmt_dur(b[3], SS_DUR_BUF, c->parked_ns[SS_PARK_FD]),
 			ss_fmt_dur(b[4], SS_DUR_BUF, c->parked_ns[SS_PARK_SLEEP]),
-			(unsigned long long)c->preempted);
+			(unsigned long long)c->preempted, (unsigned long long)c->moves);
 	}
 	fprintf(f, "preem: involuntary kernel switches of the thread while this "
-		"coroutine ran\n");
+		"coroutine ran; moves: switches in on another thread than its last\n");
 }
 
 void report_text(FILE *f, struct ss_analysis *a, const struct report_opts *o)
