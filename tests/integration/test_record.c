@@ -648,6 +648,40 @@ TEST(a_coroutine_moved_between_threads_is_followed_on_each)
 	free(err);
 }
 
+static void on_reused(const struct ss_hdr *h, void *ctx)
+{
+	long *n = ctx;
+
+	n[0] += h->type == SS_EV_CORO_CREATE && ((const struct ss_coro_create *)h)->id == 7;
+	n[1] += h->type == SS_EV_CORO_EXIT && ((const struct ss_coro_exit *)h)->id == 7;
+	n[2] += h->type == SS_EV_CORO_SWITCH;
+}
+
+TEST(a_coroutine_id_reused_after_its_exit_is_counted_for_each_life)
+{
+	const char *trace = tu_tmp("reused.trace");
+	char *err = NULL, *out = NULL;
+	long n[3] = { 0 };
+	int rc;
+
+	rc = TU_RUN(NULL, &err, "switchscope", "record", "-q", "-o", (char *)trace,
+		    "--", hand_probes(), "500", "reuse");
+	REQUIRE(rc == 0, "record exited %d: %s", rc, err);
+	tu_each(trace, on_reused, n);
+	CHECK_EQ(n[0], 500);
+	CHECK_EQ(n[1], 500);
+	CHECK_EQ(n[2], 1000);
+	rc = TU_RUN(&out, NULL, "switchscope", "report", "--json", (char *)trace);
+	CHECK_EQ(rc, 0);
+	CHECK(out && strstr(out, "\"switches_in\":500,") && strstr(out, "\"creates\":500,"),
+	      "report --json: coroutine 7's 500 lives");
+	free(out);
+	rc = TU_RUN(&out, NULL, "switchscope", "report", (char *)trace);
+	CHECK(out && strstr(out, "coroutine ids created more than once: 1"), "report says so");
+	free(out);
+	free(err);
+}
+
 TEST(no_coro_turns_probes_off_and_usdt_without_probes_is_an_error)
 {
 	const char *trace = tu_tmp("nocoro.trace");

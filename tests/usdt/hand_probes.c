@@ -15,7 +15,11 @@
  *                   times, by turns on two threads (ready, switch in, park
  *                   on a channel, switch out on the thread that runs it),
  *                   created on the first, exiting on the one that ran it
- *                   last. */
+ *                   last.
+ *   hand-probes N reuse
+ *                   a runtime whose ids are addresses: coroutine 7 is
+ *                   created, run once and exits, N times over (the same id
+ *                   for N coroutines, one after another). */
 #define _SDT_HAS_SEMAPHORES 1
 #include <pthread.h>
 #include <stdint.h>
@@ -107,6 +111,26 @@ static void *worker(void *arg)
 	}
 }
 
+static int reuse(long n)
+{
+	for (long i = 0; i < n; i++) {
+		uint64_t t0;
+
+		if (coro_create_semaphore)
+			STAP_PROBE3(coro, create, 7, (uintptr_t)entry, 65536);
+		t0 = now();
+		if (coro_switch_semaphore)
+			STAP_PROBE4(coro, switch, 0, 7, now() - t0, t0);
+		t0 = now();
+		if (coro_exit_semaphore)
+			STAP_PROBE1(coro, exit, 7);
+		if (coro_switch_semaphore)
+			STAP_PROBE4(coro, switch, 7, 0, now() - t0, t0);
+	}
+	printf("hand-probes: coroutine id 7 made, run and ended %ld times\n", n);
+	return 0;
+}
+
 static int migrate(long n)
 {
 	pthread_t t[2];
@@ -128,6 +152,8 @@ int main(int argc, char **argv)
 
 	if (argc > 2 && !strcmp(argv[2], "migrate"))
 		return migrate(n);
+	if (argc > 2 && !strcmp(argv[2], "reuse"))
+		return reuse(n);
 	if (argc > 2)
 		return measured(n, argv[2]);
 

@@ -487,6 +487,7 @@ void ss_analysis_add(struct ss_analysis *a, const struct ss_hdr *h,
 			c->stack_size = e->stack_size;
 			c->created_ts = h->ts;
 			c->tid = e->tid;
+			c->creates++;
 		}
 		break;
 	}

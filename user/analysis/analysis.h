@@ -79,6 +79,8 @@ struct ss_coro {
 	uint64_t blocked;	/* voluntary kernel switches while it ran */
 	uint64_t moves;		/* switched in on another thread than before
 				 * (a runtime that moves coroutines) */
+	uint64_t creates;	/* coro:create of this id: more than one when
+				 * the runtime reuses ids (addresses) */
 };
 
 struct ss_analysis {

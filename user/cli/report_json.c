@@ -57,10 +57,11 @@ static void coro_json(FILE *f, const struct ss_coro *c)
 
 	fprintf(f, "{\"pid\":%u,\"tid\":%u,\"id\":%llu,\"entry\":%llu,"
 		"\"stack_size\":%llu,\"switches_in\":%llu,\"run_ns\":%llu,"
-		"\"preempted\":%llu,\"blocked\":%llu,\"moves\":%llu,\"created_ns\":%llu,"
+		"\"preempted\":%llu,\"blocked\":%llu,\"moves\":%llu,\"creates\":%llu,\"created_ns\":%llu,"
 		"\"exit_ns\":%llu,\"parked_ns\":{", c->tgid, c->tid, U(c->id),
 		U(c->entry), U(c->stack_size), U(c->switches_in), U(c->run_ns),
-		U(c->preempted), U(c->blocked), U(c->moves), U(c->created_ts), U(c->exit_ts));
+		U(c->preempted), U(c->blocked), U(c->moves), U(c->creates), U(c->created_ts),
+		U(c->exit_ts));
 	for (int r = 1; r < SS_PARK_MAX; r++)
 		fprintf(f, "%s\"%s\":%llu", r > 1 ? "," : "", reason[r], U(c->parked_ns[r]));
 	fprintf(f, "}}");

@@ -271,7 +271,7 @@ static void print_coroutines(FILE *f, struct ss_analysis *a, struct ss_thread **
 			     size_t n, const struct report_opts *o)
 {
 	char b[6][SS_DUR_BUF];
-	size_t rows = 0;
+	size_t rows = 0, reused = 0;
 
 	section(f, "KERNEL vs COROUTINE SWITCHES, per thread");
 	fprintf(f, "%7s %-15s %8s %9s %8s %8s %8s %8s\n", "tid", "comm", "kernel",
@@ -322,6 +322,11 @@ static void print_coroutines(FILE *f, struct ss_analysis *a, struct ss_thread **
 	}
 	fprintf(f, "preem: involuntary kernel switches of the thread while this "
 		"coroutine ran; moves: switches in on another thread than its last\n");
+	for (size_t i = 0; i < a->ncoros; i++)
+		reused += a->coros[i]->creates > 1;
+	if (reused)
+		fprintf(f, "coroutine ids created more than once: %zu (the runtime "
+			"reuses ids); a row sums every coroutine of its id\n", reused);
 }
 
 void report_text(FILE *f, struct ss_analysis *a, const struct report_opts *o)
