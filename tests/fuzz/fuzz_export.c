@@ -11,33 +11,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "export.h"
+#include "fix_crcs.h"
 #include "ss.h"
 #include "trace.h"
 #include "vapi.h"
 #include "vindex.h"
 #include "vquery.h"
-
-static void fix_crcs(uint8_t *p, size_t size)
-{
-	size_t off = sizeof(struct ss_file_header);
-
-	if (size < off || memcmp(p, SS_FILE_MAGIC, 8) || p[8] != 2)
-		return;
-	while (off + sizeof(struct ss_chunk) <= size) {
-		struct ss_chunk ch;
-
-		memcpy(&ch, p + off, sizeof(ch));
-		if (ch.size > size - off - sizeof(ch))
-			return;
-		ch.crc = crc32(0, p + off + sizeof(ch), ch.size);
-		ch.hcrc = crc32(0, (void *)&ch, offsetof(struct ss_chunk, hcrc));
-		memcpy(p + off, &ch, sizeof(ch));
-		off += sizeof(ch) + ch.size;
-	}
-}
 
 static struct ss_reader *open_trace(int fd)
 {
@@ -86,8 +67,6 @@ static void view(int fd)
 	ss_reader_close(r);
 	if ((code != SS_OK && code != SS_EXIT_DAMAGED) || !x)
 		return;
-	if (strlen(tok) != VQ_TOKEN_LEN)
-		abort();
 	snprintf(uri, sizeof(uri), "/api/meta?token=%s", tok);
 	ask(x, uri);
 	snprintf(uri, sizeof(uri), "/api/window?token=%s&t0=0&t1=10000000000&px=97", tok);

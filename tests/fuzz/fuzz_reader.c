@@ -11,32 +11,11 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "analysis.h"
+#include "fix_crcs.h"
 #include "ss.h"
 #include "trace.h"
-
-/* Walk the chunk headers from the file header on, as far as their sizes
- * stay inside the input, and recompute both CRCs of each. */
-static void fix_crcs(uint8_t *p, size_t size)
-{
-	size_t off = sizeof(struct ss_file_header);
-
-	if (size < off || memcmp(p, SS_FILE_MAGIC, 8) || p[8] != 2)
-		return;
-	while (off + sizeof(struct ss_chunk) <= size) {
-		struct ss_chunk ch;
-
-		memcpy(&ch, p + off, sizeof(ch));
-		if (ch.size > size - off - sizeof(ch))
-			return;
-		ch.crc = crc32(0, p + off + sizeof(ch), ch.size);
-		ch.hcrc = crc32(0, (void *)&ch, offsetof(struct ss_chunk, hcrc));
-		memcpy(p + off, &ch, sizeof(ch));
-		off += sizeof(ch) + ch.size;
-	}
-}
 
 static void read_trace(const uint8_t *data, size_t size)
 {
