@@ -231,29 +231,57 @@ static uint32_t tgid_of(uint32_t tid)
 	return tgid;
 }
 
-/* One cgroup directory: its name record, its threads, then its children. */
-static void snap_dir(struct snap *sn, const char *dir, const char *path, int chosen,
-		     int depth)
+/* Visit the cgroup at dir (path: its cgroup path) and, depth first, those
+ * below it: fn returns 0 to go on, 1 to stop the walk (returned), -1 to
+ * skip what is below this one. */
+typedef int (*cg_visit_fn)(void *ctx, const char *dir, const char *path, uint64_t id,
+			   int depth);
+
+static int cg_walk(const char *dir, const char *path, int depth, cg_visit_fn fn, void *ctx)
 {
 	char sub[PATH_MAX], subpath[PATH_MAX];
 	struct dirent *de;
 	struct stat st;
-	uint64_t id;
-	uint32_t tid, level = cg_depth(path);
-	FILE *f;
+	int rc = 0;
 	DIR *d;
 
 	if (depth > 64 || stat(dir, &st) || !S_ISDIR(st.st_mode))
-		return;
-	id = cg_dir_id(dir, &st);
+		return 0;
+	rc = fn(ctx, dir, path, cg_dir_id(dir, &st), depth);
+	if (rc)
+		return rc > 0;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!rc && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		snprintf(subpath, sizeof(subpath), "%s/%s", strcmp(path, "/") ? path : "",
+			 de->d_name);
+		rc = cg_walk(sub, subpath, depth + 1, fn, ctx);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* One cgroup directory: its name record and its threads (its children
+ * come next); one seen already (chosen subtrees may nest) is skipped. */
+static int snap_dir(void *ctx, const char *dir, const char *path, uint64_t id, int depth)
+{
+	struct snap *sn = ctx;
+	uint32_t tid, level = cg_depth(path);
+	char threads[PATH_MAX];
+	FILE *f;
+
 	for (size_t i = 0; i < sn->nseen; i++)
 		if (sn->seen[i] == id)
-			return;
+			return -1;
 	if (sn->nseen < sizeof(sn->seen) / sizeof(sn->seen[0]))
 		sn->seen[sn->nseen++] = id;
-	emit_rec(sn, id, 0, 0, SS_CGROUP_IN | (chosen ? SS_CGROUP_CHOSEN : 0), level, path);
-	snprintf(sub, sizeof(sub), "%s/cgroup.threads", dir);
-	f = fopen(sub, "r");
+	emit_rec(sn, id, 0, 0, SS_CGROUP_IN | (depth ? 0 : SS_CGROUP_CHOSEN), level, path);
+	snprintf(threads, sizeof(threads), "%s/cgroup.threads", dir);
+	f = fopen(threads, "r");
 	if (f) {
 		while (fscanf(f, "%u", &tid) == 1) {
 			emit_rec(sn, id, tid, tgid_of(tid), SS_CGROUP_START | SS_CGROUP_IN,
@@ -262,18 +290,7 @@ static void snap_dir(struct snap *sn, const char *dir, const char *path, int cho
 		}
 		fclose(f);
 	}
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		snprintf(subpath, sizeof(subpath), "%s/%s", strcmp(path, "/") ? path : "",
-			 de->d_name);
-		snap_dir(sn, sub, subpath, 0, depth + 1);
-	}
-	closedir(d);
+	return 0;
 }
 
 int ss_cg_snapshot(const struct ss_cg_sel *s, uint64_t ts, ss_cg_emit_cb emit, void *ctx)
@@ -288,7 +305,7 @@ int ss_cg_snapshot(const struct ss_cg_sel *s, uint64_t ts, ss_cg_emit_cb emit, v
 	sn->ts = ts;
 	sn->cpu = cpu < 0 ? 0 : cpu;
 	for (unsigned int i = 0; i < s->n; i++)
-		snap_dir(sn, s->dir[i], s->path[i], 1, 0);
+		cg_walk(s->dir[i], s->path[i], 0, snap_dir, sn);
 	n = sn->threads;
 	free(sn);
 	return n;
@@ -324,35 +341,21 @@ void ss_cg_names_free(struct ss_cg_names *n)
 	free(n);
 }
 
-/* The directory of cgroup id under dir (at path), depth first. */
-static int cg_find(const char *dir, const char *path, uint64_t id, char *out,
-		   size_t outlen, int depth)
-{
-	char sub[PATH_MAX], subpath[PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	int found = 0;
-	DIR *d;
+struct cg_find {
+	uint64_t id;
+	char path[PATH_MAX];
+};
 
-	if (depth > 64 || stat(dir, &st) || !S_ISDIR(st.st_mode))
+static int cg_find(void *ctx, const char *dir, const char *path, uint64_t id, int depth)
+{
+	struct cg_find *f = ctx;
+
+	(void)dir;
+	(void)depth;
+	if (id != f->id)
 		return 0;
-	if (cg_dir_id(dir, &st) == id) {
-		snprintf(out, outlen, "%s", path);
-		return 1;
-	}
-	d = opendir(dir);
-	if (!d)
-		return 0;
-	while (!found && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		snprintf(subpath, sizeof(subpath), "%s/%s", strcmp(path, "/") ? path : "",
-			 de->d_name);
-		found = cg_find(sub, subpath, id, out, outlen, depth + 1);
-	}
-	closedir(d);
-	return found;
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	return 1;
 }
 
 void ss_cg_names_note(struct ss_cg_names *n, const struct ss_hdr *h,
@@ -360,7 +363,7 @@ void ss_cg_names_note(struct ss_cg_names *n, const struct ss_hdr *h,
 {
 	const struct ss_cgroup *c = (const void *)h;
 	struct ss_cgroup_buf r;
-	char path[PATH_MAX];
+	struct cg_find f;
 
 	if (!n || h->type != SS_EV_CGROUP || h->size < sizeof(*c) ||
 	    ss_idmap_get(n->known, c->id) >= 0)
@@ -371,10 +374,11 @@ void ss_cg_names_note(struct ss_cg_names *n, const struct ss_hdr *h,
 	 * cgroup is looked for in the chosen subtrees, once */
 	if (c->path_len || !emit || !(c->flags & SS_CGROUP_IN))
 		return;
+	f.id = c->id;
 	for (unsigned int i = 0; i < n->sel->n; i++) {
-		if (!cg_find(n->sel->dir[i], n->sel->path[i], c->id, path, sizeof(path), 0))
+		if (!cg_walk(n->sel->dir[i], n->sel->path[i], 0, cg_find, &f))
 			continue;
-		ss_cgroup_fill(&r, h->ts, h->cpu, c->id, 0, 0, SS_CGROUP_IN, c->level, path);
+		ss_cgroup_fill(&r, h->ts, h->cpu, c->id, 0, 0, SS_CGROUP_IN, c->level, f.path);
 		emit(ctx, &r.c.hdr);
 		return;
 	}
