@@ -84,14 +84,16 @@ static void *worker(void *arg)
 
 	for (;;) {
 		uint64_t t0;
+		long mine;
 
 		pthread_mutex_lock(&mu);
 		while (turn < turns && turn % 2 != me)
 			pthread_cond_wait(&cv, &mu);
+		mine = turn;
 		pthread_mutex_unlock(&mu);
-		if (turn >= turns)
+		if (mine >= turns)
 			return NULL;
-		if (!turn && coro_create_semaphore)
+		if (!mine && coro_create_semaphore)
 			STAP_PROBE3(coro, create, 7, (uintptr_t)entry, 65536);
 		if (coro_ready_semaphore)
 			STAP_PROBE2(coro, ready, 7, 0);

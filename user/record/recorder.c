@@ -339,7 +339,6 @@ static void ring_cpu(void *ctx, uint32_t tid, uint32_t cpu)
 	ss_sink_cpu_hint(((struct rec *)ctx)->sink, tid, cpu);
 }
 
-
 static int drain(struct rec *r)
 {
 	int n, total = 0;
@@ -411,11 +410,10 @@ static int record_run(const struct ss_record_opts *o, struct ss_record_result *r
 	}
 	if (fo && flight_dir_check(o->output))
 		return SS_EXIT_IO;
-	/* The output must be writable before any probe is loaded. With
-	 * --flight, records go to dumps: the sink writes nowhere. */
-	/* Metadata with the file's first write, before the probes load: a
-	 * recorder killed from there on leaves a valid (empty) trace.
-	 * write_header() writes the final one. */
+	/* The output must be writable before any probe is loaded (with
+	 * --flight, records go to dumps: the sink writes nowhere), and gets
+	 * the metadata in its first write: a recorder killed from there on
+	 * leaves a valid (empty) trace. write_header() writes the final one. */
 	fill_meta(&m, o, r.ops->id, r.ncpu, 0);
 	w = ss_writer_open(fo ? "/dev/null" : o->output);
 	if (!w) {
