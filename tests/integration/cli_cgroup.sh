@@ -50,16 +50,22 @@ if ! mkdir -p "$base/a/sub" "$base/b" "$base/c" "$base/e"; then
 	exit
 fi
 
-# wait_attached NAME: until the BPF program NAME is attached, not only
-# loaded (a loaded program's link comes later; bpftool cuts names to 15
-# characters)
+# last_prog: the newest BPF program's id now (ids only grow)
+last_prog() { bpftool prog show 2>/dev/null | awk -F: '/^[0-9]+:/ { id = $1 } END { print id + 0 }'; }
+# wait_attached NAME AFTER: until a BPF program NAME loaded after program
+# AFTER is attached, not only loaded (a loaded program's link comes later;
+# bpftool cuts names to 15 characters). A recorder that just ended may
+# still be listed with its links for a while: its programs are older.
 wait_attached() {
-	local id i
-	for i in $(seq 200); do
-		id=$(bpftool prog show 2>/dev/null | awk -v n="$1" '$0 ~ " name " n { sub(":", "", $1); print $1; exit }')
+	local id end=$((SECONDS + 20))
+	while [ "$SECONDS" -lt "$end" ]; do
+		id=$(bpftool prog show 2>/dev/null |
+			awk -v n="$1" -v after="$2" '$0 ~ " name " n && $1 + 0 > after { sub(":", "", $1); print $1; exit }')
 		[ -n "$id" ] && bpftool link show 2>/dev/null | grep -q " prog $id\b" && return
 		sleep 0.05
 	done
+	fail "${1}_attached" "no program $1 newer than $2 attached within 20 s: $(bpftool prog show 2>/dev/null | grep -c ' name ') programs loaded"
+	return 1
 }
 
 # start CGROUP ARGS...: a ping-pong that joins CGROUP first; $! its pid
@@ -131,9 +137,10 @@ start "$base/c" --cpu 1
 pc=$!
 sleep 0.2
 tc=$(threads "$base/c")
+newest=$(last_prog)
 $SS record -q --cgroup "$rel/a" -d 2 -o "$d/mv.trace" &
 rec=$!
-wait_attached on_cgroup_attac
+wait_attached on_cgroup_attac "$newest"
 sleep 0.2
 echo "$pc" > "$base/a/cgroup.procs"
 wait $rec
@@ -178,9 +185,10 @@ expect_eq brief_tasks_switches_all_named "$unnamed" 0
 
 # ---- a cgroup made during the recording, entered by clone3's
 # CLONE_INTO_CGROUP (no path from the kernel): the trace names it
+newest=$(last_prog)
 $SS record -q --cgroup "$rel/e" -d 2 -o "$d/new.trace" &
 rec=$!
-wait_attached on_cgroup_attac
+wait_attached on_cgroup_attac "$newest"
 sleep 0.3
 mkdir "$base/e/new"
 child=$($CLONE "$base/e/new")
